@@ -1,0 +1,15 @@
+import { createLlamaBackend } from "./dist/src/backend/llama.js";
+const t0 = performance.now();
+const b = await createLlamaBackend({ modelPath: "../shared/models/stories260K.gguf", threads: 1 });
+console.log("create ms", performance.now() - t0, b.describe());
+console.log(JSON.stringify(b.eosText()), b.tokenize("Once upon a time"), b.tokenize(" Once"));
+const reqs = [];
+for (const c of ["Once upon a time, there was a little girl named Lily.", "The cat sat on the", "Tom and his mom went to the park. They"]) for (const x of [" She", " mat", " played", " happy."]) reqs.push({ type: "loglikelihood", context: c, continuation: x, tokenization: "separate" });
+reqs.push({ type: "loglikelihood", context: "", continuation: "Once upon a time", tokenization: "separate" });
+let t1 = performance.now();
+const r = await b.loglikelihood(reqs);
+console.log("ll ms", performance.now() - t1, r);
+t1 = performance.now();
+const g = await b.generate([{ context: "Once upon a time,", until: ["\n"], maxTokens: 50 }, { context: "Once upon a time,", until: ["</s>", "\n"], maxTokens: 300 }, { context: "Lily", until: ["."], maxTokens: 5 }]);
+console.log("gen ms", performance.now() - t1, g);
+await b.dispose();

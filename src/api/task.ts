@@ -1,0 +1,87 @@
+import type { ScoringTools, TaskRequest, TaskResponse } from "./types.js";
+import type { PyRandom } from "../random/pyRandom.js";
+
+export type Suite = "ja" | "en";
+
+/** How a task draws its few-shot examples. */
+export type FewshotRule =
+  /** `rnd.sample(trainingDocsInDatasetOrder, k)` (Stability and EleutherAI `fewshot_examples`). */
+  | { kind: "random" }
+  /** Stability HEAD `_stratified_fewshot_examples` (JNLI 1.3): per-label samples, then a shuffle. */
+  | { kind: "stratified" }
+  /** The first k docs of the few-shot split in file order, no RNG (MMLU's dev split). */
+  | { kind: "first" }
+  /** The task takes no shots (xWinograd, TruthfulQA). */
+  | { kind: "none" };
+
+/** How per-doc values of one metric become the task's score. */
+export type Aggregation =
+  | "mean"
+  /** XLSum: median of 1000 bootstrap means on numpy's legacy RNG seeded 1234 (rouge-score BootstrapAggregator). */
+  | "rouge2_bootstrap_mid";
+
+export interface MetricSpec {
+  aggregation: Aggregation;
+  higherIsBetter: boolean;
+  /**
+   * Multiply the stored value by this to get the 0-100 figure the paper prints:
+   * 100 for acc/acc_norm/mc2 (stored 0-1 as the reference does), 1 for
+   * exact_match and rouge2 (the reference already reports them 0-100).
+   */
+  scale: 1 | 100;
+}
+
+/** One dataset file a task reads, named by its manifest. */
+export interface DataFileRef {
+  /** Manifest id in `datasets/` (for example `jcommonsenseqa`). */
+  dataset: string;
+  /** Split name inside that manifest (`validation`, `train`, `test`, `dev`). */
+  split: string;
+}
+
+export interface Task<Doc = unknown> {
+  /** Reference harness name, e.g. `jcommonsenseqa-1.1-0.3`. */
+  name: string;
+  aliases: string[];
+  suite: Suite;
+  /** Task VERSION as the reference harness reports it in `versions`. */
+  version: string;
+  /** Prompt version (`0.3`) where the reference has one. */
+  promptVersion?: string;
+  /** The metric the paper reports (acc, acc_norm, exact_match, rouge2, mc2). */
+  primaryMetric: string;
+  metrics: Record<string, MetricSpec>;
+  defaultShots: number;
+  fewshot: FewshotRule;
+  evalData: DataFileRef;
+  fewshotData?: DataFileRef;
+  /** Text shown by `tasks`: where shots come from. */
+  fewshotSource: string;
+
+  /** Parse the records of one split (already read and verified) into docs, in dataset order. */
+  parseDocs(split: "eval" | "fewshot", records: unknown[]): Doc[];
+
+  /** Label used by stratified sampling (index into the label set). */
+  fewshotLabel?(doc: Doc): number;
+
+  /**
+   * Throws an Error (message says why and what to run instead) when the task cannot take `k` shots;
+   * call it before sampling. TruthfulQA's primer is part of its prompt, so it takes 0 only.
+   */
+  checkShots?(k: number): void;
+
+  /** `fewshot_context`: description + shots + the doc's text. Shots are already picked. */
+  fewshotContext(doc: Doc, shots: Doc[]): string;
+
+  /** `construct_requests`. */
+  constructRequests(doc: Doc, context: string): TaskRequest[];
+
+  /** `process_results`: one value per metric for this doc. */
+  processResults(doc: Doc, responses: TaskResponse[], tools: ScoringTools): Record<string, number>;
+
+  /** Anything about the doc worth keeping in the samples file (gold, target). */
+  describeDoc?(doc: Doc): Record<string, unknown>;
+}
+
+/** Picks shots for one doc with the per-task RNG; implemented in src/fewshot.ts. */
+export type FewshotSampler<Doc> = (rnd: PyRandom, pool: Doc[], k: number, task: Task<Doc>) => Doc[];

@@ -1,0 +1,94 @@
+// The plain data that flows between tasks, the evaluator and backends.
+// Tasks know nothing of models; backends know nothing of tasks. Everything here
+// is JSON-serialisable so that requests and responses can be cached, written to
+// disk and read back.
+
+/**
+ * How a (context, continuation) pair becomes tokens. The two reference
+ * harnesses differ, and the difference changes scores:
+ * - `separate` (Stability-AI JP harness, `BaseLM.loglikelihood`): context and
+ *   continuation are encoded on their own, no BOS; an empty context is [EOS].
+ * - `encode_pair` (EleutherAI b281b09 `_encode_pair`): trailing whitespace of
+ *   the context moves to the continuation, the whole string is encoded and
+ *   split at the context's token length; an empty context is [EOS].
+ */
+export type TokenizationRule = "separate" | "encode_pair";
+
+export interface LoglikelihoodRequest {
+  type: "loglikelihood";
+  context: string;
+  continuation: string;
+  tokenization: TokenizationRule;
+}
+
+/** A stop sequence: literal text, or the model's EOS token (MGSM's `tokenizer.eos_token`). */
+export type StopSequence = string | { eosToken: true };
+
+/**
+ * The generation cap. Some caps depend on the model's tokenizer (JSQuAD: the
+ * longest gold answer in model tokens; XLSum: summary tokens + 10), so tasks
+ * state the rule and the evaluator resolves it with the backend's tokenizer.
+ */
+export type MaxTokensRule =
+  | { kind: "fixed"; tokens: number }
+  | { kind: "longestInModelTokens"; texts: string[]; extra: number };
+
+export interface GenerateRequest {
+  type: "generate";
+  context: string;
+  until: StopSequence[];
+  maxTokens: MaxTokensRule;
+}
+
+export type TaskRequest = LoglikelihoodRequest | GenerateRequest;
+
+/** A generate request whose cap and stops were resolved against a model. */
+export interface ResolvedGenerateRequest {
+  context: string;
+  /** Stop strings, the EOS placeholder replaced by the model's EOS text. */
+  until: string[];
+  maxTokens: number;
+}
+
+export interface LoglikelihoodResponse {
+  /** Sum of log-probabilities (natural log) of the continuation tokens. */
+  logprob: number;
+  /** Whether every continuation token is the argmax at its position. */
+  isGreedy: boolean;
+}
+
+export type GenerateResponse = string;
+
+export type TaskResponse = LoglikelihoodResponse | GenerateResponse;
+
+/** What a task may ask of the model's tokenizer when scoring (XLSum's ROUGE-2 pieces). */
+export interface ScoringTools {
+  /** Token ids of `text`, encoded as `tokenizer.tokenize()` would split it (no special tokens). */
+  tokenize?: (text: string) => number[];
+}
+
+export interface Backend {
+  loglikelihood(requests: LoglikelihoodRequest[], onProgress?: (done: number, total: number) => void): Promise<LoglikelihoodResponse[]>;
+  generate(requests: ResolvedGenerateRequest[], onProgress?: (done: number, total: number) => void): Promise<GenerateResponse[]>;
+  /** Encode without special tokens, as `tokenizer.encode(s, add_special_tokens=False)`. */
+  tokenize(text: string): number[];
+  /** The text of the EOS token (for example `</s>`). */
+  eosText(): string;
+  /** Settings that can change a number, for the results record and cache keys. */
+  describe(): BackendDescription;
+  dispose(): Promise<void>;
+}
+
+export interface BackendDescription {
+  engine: string;
+  engineVersion: string;
+  modelPath: string;
+  modelSha256: string;
+  contextSize: number;
+  batchSize: number;
+  threads: number;
+  kvCacheType: string;
+  flashAttention: boolean;
+  gpu: string | false;
+  [key: string]: unknown;
+}

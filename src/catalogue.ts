@@ -1,0 +1,60 @@
+import type { Task } from "./api/task.js";
+import { checkSplit } from "./datasets/loadSplit.js";
+import { allTasks, SUITES } from "./tasks/registry.js";
+
+export interface CatalogueRow {
+  name: string;
+  aliases: string[];
+  suite: string;
+  version: string;
+  metric: string;
+  defaultShots: number;
+  fewshotSource: string;
+  /** present | partial | missing | mismatch, for the eval split and the few-shot split. */
+  data: string;
+  inPaperSuite: boolean;
+}
+
+async function dataState(task: Task<unknown>, dataDir: string): Promise<string> {
+  const evalState = await checkSplit(dataDir, task.evalData);
+  const parts = [`eval ${evalState.state}`];
+  if (task.fewshotData && task.fewshot.kind !== "none") parts.push(`shots ${(await checkSplit(dataDir, task.fewshotData)).state}`);
+  return parts.join(", ");
+}
+
+export async function taskCatalogue(dataDir: string, options: { expandMmlu?: boolean } = {}): Promise<CatalogueRow[]> {
+  const paperNames = new Set(Object.values(SUITES).flatMap((s) => s.entries.map((e) => e.name)));
+  const rows: CatalogueRow[] = [];
+  let mmluShown = false;
+  for (const t of allTasks()) {
+    const isMmlu = t.name.startsWith("hendrycksTest-");
+    if (isMmlu && !options.expandMmlu) {
+      if (mmluShown) continue;
+      mmluShown = true;
+      rows.push({
+        name: "mmlu",
+        aliases: ["hendrycksTest-<subject> (57)"],
+        suite: t.suite,
+        version: t.version,
+        metric: `${t.primaryMetric} (mean of 57 subjects)`,
+        defaultShots: t.defaultShots,
+        fewshotSource: t.fewshotSource,
+        data: await dataState(t, dataDir),
+        inPaperSuite: true,
+      });
+      continue;
+    }
+    rows.push({
+      name: t.name,
+      aliases: t.aliases,
+      suite: t.suite,
+      version: t.version,
+      metric: t.primaryMetric,
+      defaultShots: t.defaultShots,
+      fewshotSource: t.fewshotSource,
+      data: await dataState(t, dataDir),
+      inPaperSuite: paperNames.has(t.name) || isMmlu,
+    });
+  }
+  return rows;
+}

@@ -1,0 +1,29 @@
+import { Flags } from "@oclif/core";
+import Table from "cli-table3";
+import { BaseCommand } from "./baseCommand.js";
+import { taskCatalogue } from "../catalogue.js";
+
+export default class Tasks extends BaseCommand {
+  static override summary = "List every task with its version, metric, default shots, few-shot source and data status.";
+  static override examples = ["<%= config.bin %> tasks", "<%= config.bin %> tasks --data-dir ../shared/datasets --json"];
+  static override flags = {
+    "data-dir": Flags.string({ description: "Folder to check for each task's data.", default: "data" }),
+    json: Flags.boolean({ description: "Print JSON.", default: false }),
+    all: Flags.boolean({ description: "List the 57 MMLU subjects one by one.", default: false }),
+  };
+
+  async run(): Promise<void> {
+    const { flags } = await this.parse(Tasks);
+    const rows = await taskCatalogue(flags["data-dir"], { expandMmlu: flags.all });
+    if (flags.json) {
+      this.log(JSON.stringify(rows, null, 2));
+      return;
+    }
+    const table = new Table({
+      head: ["Task", "Aliases", "Suite", "Version", "Metric", "Shots", "Few-shot source", "Data"],
+      style: { head: [], border: [] },
+    });
+    for (const r of rows) table.push([r.name, r.aliases.join(", "), r.suite, r.version, r.metric, String(r.defaultShots), r.fewshotSource, r.data]);
+    this.log(table.toString());
+  }
+}

@@ -1,0 +1,203 @@
+// Finds, verifies and parses one dataset split named by a task's DataFileRef.
+// Verification happens before any model call: a changed file (checksum), a truncated or other
+// version (record count) or a malformed one (parse) stops the run with a one-line fix.
+
+import { createHash } from "node:crypto";
+import { createReadStream } from "node:fs";
+import { readFile, stat } from "node:fs/promises";
+import path from "node:path";
+import type { DataFileRef } from "../api/task.js";
+import { DatasetError } from "../errors.js";
+import { parseRecords } from "./formats.js";
+import { loadManifest, splitEntry } from "./manifests.js";
+import type { PartialSplitFile, SplitEntry, SplitFile } from "./manifestTypes.js";
+
+export interface LoadedSplit {
+  /** Records in dataset order (for `squad_nested`/`jaqket_dpr`, as the HF loader yields them). Shared with the cache: do not mutate. */
+  records: unknown[];
+  /** The file read, relative to the data directory (`/`-separated, as in the manifest). */
+  path: string;
+  absolutePath: string;
+  /** sha256 of the bytes read (always computed, for provenance in results). */
+  sha256: string;
+  /** The stand-in used because the official file is absent; null when the official file was read. */
+  partial: PartialSplitFile | null;
+  /**
+   * What vouches for the file: its pinned sha256, its pinned git blob id, only its record count
+   * (nothing pinned), or nothing (`none`: a check failed and `allowMismatch` let it through).
+   */
+  verified: "sha256" | "gitBlobSha1" | "count-only" | "none";
+  /** The failed checks `allowMismatch` let through, one line each (empty when all passed). */
+  mismatches: string[];
+}
+
+export interface LoadSplitOptions {
+  /** Load a file whose checksum or record count differs from the manifest (fixtures, other versions). */
+  allowMismatch?: boolean;
+  /** What the task reads the split for; only changes the advice in a "missing" message. */
+  role?: "eval" | "fewshot";
+}
+
+export type SplitState = "present" | "partial" | "missing" | "mismatch";
+
+export interface SplitCheck {
+  state: SplitState;
+  /** The file found (official or stand-in), or the official path when none is there; relative to the data directory. */
+  path: string;
+  absolutePath: string;
+  /** Size in bytes of the file found; null when missing. */
+  size: number | null;
+  /** One line: why it is partial/missing/mismatched, or what was verified. */
+  detail: string;
+}
+
+interface FileDigest {
+  sha256: string;
+  gitBlobSha1: string;
+}
+
+interface ParsedFile extends FileDigest {
+  records: unknown[] | null;
+  parseError: DatasetError | null;
+}
+
+/** Per-process cache: the evaluator may ask for the same split twice (eval and few-shot, or two tasks). */
+const parsedCache = new Map<string, Promise<ParsedFile>>();
+
+/** Forget every cached split (tests that rewrite a file within one mtime tick). */
+export function clearSplitCache(): void {
+  parsedCache.clear();
+}
+
+export async function loadSplit(dataDir: string, ref: DataFileRef, options: LoadSplitOptions = {}): Promise<LoadedSplit> {
+  const entry = splitEntry(ref.dataset, ref.split);
+  const found = await findFile(dataDir, entry);
+  if (!found) throw missingError(dataDir, ref, entry, options.role);
+  const { file, absolutePath, size, mtimeMs } = found;
+  const partial = file === entry ? null : (file as PartialSplitFile);
+
+  const key = [absolutePath, mtimeMs, size, file.format, file.topLevelKey ?? ""].join("\0");
+  let pending = parsedCache.get(key);
+  if (!pending) {
+    pending = readAndParse(absolutePath, file);
+    parsedCache.set(key, pending);
+    pending.catch(() => parsedCache.delete(key));
+  }
+  const parsed = await pending;
+
+  const label = `${ref.dataset} ${ref.split}${partial ? " (partial stand-in)" : ""}`;
+  const mismatches: string[] = [];
+  let verified: LoadedSplit["verified"] = "count-only";
+  if (file.sha256 !== null) {
+    if (parsed.sha256 === file.sha256) verified = "sha256";
+    else mismatches.push(`${absolutePath}: sha256 ${parsed.sha256} differs from the pinned ${file.sha256} (${label}); the file was altered or is another version: re-download it.`);
+  } else if (file.gitBlobSha1 !== undefined) {
+    if (parsed.gitBlobSha1 === file.gitBlobSha1) verified = "gitBlobSha1";
+    else mismatches.push(`${absolutePath}: git blob id ${parsed.gitBlobSha1} differs from the pinned ${file.gitBlobSha1} (${label}); the file was altered or is another version: re-download it.`);
+  }
+  if (mismatches.length > 0 && !options.allowMismatch) throw new DatasetError("checksum", absolutePath, mismatches[0]!);
+
+  // A malformed file cannot be let through: there would be nothing to evaluate.
+  if (parsed.parseError) throw parsed.parseError;
+  const records = parsed.records!;
+
+  if (records.length !== file.records) {
+    const message = `${absolutePath}: ${records.length} records, expected ${file.records} (${label}); the file is truncated or another version: re-download it.`;
+    if (!options.allowMismatch) throw new DatasetError("count", absolutePath, message);
+    mismatches.push(message);
+  }
+  if (mismatches.length > 0) verified = "none";
+
+  return { records, path: file.path, absolutePath, sha256: parsed.sha256, partial, verified, mismatches };
+}
+
+/** Where a split stands, without throwing and (unless `hash`) without reading the file. */
+export async function checkSplit(dataDir: string, ref: DataFileRef, options: { hash?: boolean } = {}): Promise<SplitCheck> {
+  let entry: SplitEntry;
+  try {
+    entry = splitEntry(ref.dataset, ref.split);
+  } catch (e) {
+    return { state: "missing", path: "", absolutePath: "", size: null, detail: (e as Error).message };
+  }
+  const found = await findFile(dataDir, entry);
+  if (!found) {
+    const absolutePath = resolveIn(dataDir, entry.path);
+    return { state: "missing", path: entry.path, absolutePath, size: null, detail: missingError(dataDir, ref, entry).message };
+  }
+  const { file, absolutePath, size } = found;
+  const base = { path: file.path, absolutePath, size };
+  if (file.bytes !== undefined && size !== file.bytes) {
+    return { ...base, state: "mismatch", detail: `${size} bytes, expected ${file.bytes}: another version or an altered file.` };
+  }
+  let verifiedNote = "";
+  if (options.hash) {
+    const digest = await hashFile(absolutePath, size);
+    if (file.sha256 !== null && digest.sha256 !== file.sha256) return { ...base, state: "mismatch", detail: `sha256 ${digest.sha256} differs from the pinned ${file.sha256}.` };
+    if (file.sha256 === null && file.gitBlobSha1 !== undefined && digest.gitBlobSha1 !== file.gitBlobSha1) {
+      return { ...base, state: "mismatch", detail: `git blob id ${digest.gitBlobSha1} differs from the pinned ${file.gitBlobSha1}.` };
+    }
+    verifiedNote = file.sha256 !== null ? "sha256 verified" : file.gitBlobSha1 !== undefined ? "git blob id verified" : "nothing pinned to verify";
+  }
+  if (file !== entry) {
+    const stand = file as PartialSplitFile;
+    const detail = `stand-in with ${stand.records} of ${stand.officialRecords} records: ${stand.note}`;
+    return { ...base, state: "partial", detail: verifiedNote ? `${detail} (${verifiedNote})` : detail };
+  }
+  return { ...base, state: "present", detail: verifiedNote };
+}
+
+/** The official file when it exists, else the first existing stand-in. */
+async function findFile(dataDir: string, entry: SplitEntry): Promise<{ file: SplitFile; absolutePath: string; size: number; mtimeMs: number } | null> {
+  for (const file of [entry as SplitFile, ...(entry.partial ?? [])]) {
+    const absolutePath = resolveIn(dataDir, file.path);
+    try {
+      const info = await stat(absolutePath);
+      if (info.isFile()) return { file, absolutePath, size: info.size, mtimeMs: info.mtimeMs };
+    } catch {
+      // absent or unreadable: try the next candidate
+    }
+  }
+  return null;
+}
+
+function resolveIn(dataDir: string, relative: string): string {
+  return path.resolve(dataDir, ...relative.split("/"));
+}
+
+function missingError(dataDir: string, ref: DataFileRef, entry: SplitEntry, role?: "eval" | "fewshot"): DatasetError {
+  const manifest = loadManifest(ref.dataset);
+  const absolutePath = resolveIn(dataDir, entry.path);
+  const advice = role === "fewshot" ? "Put the file there, or run with --shots 0 for this task." : role === "eval" ? "Put the file there, or leave this task out." : "Put the file there.";
+  return new DatasetError("missing", absolutePath, `${ref.dataset} ${ref.split} split missing: expected ${absolutePath} (${manifest.source.name}, ${manifest.source.url}). ${advice}`);
+}
+
+async function readAndParse(absolutePath: string, file: SplitFile): Promise<ParsedFile> {
+  const bytes = await readFile(absolutePath);
+  const digest = digestBytes(bytes);
+  let text = bytes.toString("utf8");
+  // A byte-order mark (an editor's re-save) would make the first JSON line unparsable.
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  try {
+    return { ...digest, records: parseRecords(text, file.format, absolutePath, file.topLevelKey), parseError: null };
+  } catch (e) {
+    if (e instanceof DatasetError) return { ...digest, records: null, parseError: e };
+    throw e;
+  }
+}
+
+function digestBytes(bytes: Buffer): FileDigest {
+  const sha256 = createHash("sha256").update(bytes).digest("hex");
+  // Git's blob id: sha1 over "blob <size>\0" followed by the content.
+  const gitBlobSha1 = createHash("sha1").update(`blob ${bytes.length}\0`).update(bytes).digest("hex");
+  return { sha256, gitBlobSha1 };
+}
+
+async function hashFile(absolutePath: string, size: number): Promise<FileDigest> {
+  const sha256 = createHash("sha256");
+  const sha1 = createHash("sha1").update(`blob ${size}\0`);
+  for await (const chunk of createReadStream(absolutePath)) {
+    sha256.update(chunk as Buffer);
+    sha1.update(chunk as Buffer);
+  }
+  return { sha256: sha256.digest("hex"), gitBlobSha1: sha1.digest("hex") };
+}

@@ -1,0 +1,60 @@
+// The shape of a dataset manifest in `datasets/<id>.json`.
+// A manifest pins where each file comes from and what it must contain, so that a
+// changed or truncated file is caught before any model call.
+
+/** How the bytes of a split file become records (one record per doc, in dataset order). */
+export type RecordFormat =
+  /** One JSON object per non-empty line (JGLUE JCommonsenseQA/JNLI/MARC-ja, ARC, XL-Sum, xWinograd). */
+  | "jsonl"
+  /** SQuAD-style nested JSON flattened to one record per question, articles → paragraphs → qas in file order (JSQuAD). */
+  | "squad_nested"
+  /** A JSON array of records (TruthfulQA `mc_task.json`). */
+  | "json_array"
+  /** Tab-separated `question<TAB>answer`, no header (MGSM). */
+  | "tsv_question_answer"
+  /** Hendrycks MMLU CSV: no header, `question,A,B,C,D,answer`, the literal string `None` kept. */
+  | "mmlu_csv"
+  /**
+   * AIO2 DPR retrieval output (JAQKET v2 `{train,dev}_jaqket_59.350.json`): one JSON array of
+   * `{qid, question, answers:[string], ctxs:[{id,title,text,score,has_answer}]}`. Parsed as the
+   * HF loader kumapo/JAQKET v2.0 does: top-5 ctxs kept, questions without a `has_answer` among
+   * them dropped, so `records` counts the questions left (1164 validation, 2154 train).
+   */
+  | "jaqket_dpr";
+
+export interface SplitFile {
+  /** Path relative to the data directory, `/`-separated. */
+  path: string;
+  format: RecordFormat;
+  /** For `squad_nested` files whose top-level key is not `data` (a subset stored under `train`). */
+  topLevelKey?: string;
+  /** sha256 of the file bytes; null where no copy has been seen to pin. */
+  sha256: string | null;
+  /** Git blob id (sha1 of `blob <len>\0<bytes>`), where the upstream repository names it. */
+  gitBlobSha1?: string;
+  /** Records the official split has (for `jaqket_dpr`, after the loader's filter). */
+  records: number;
+  /** File size in bytes, where known: lets a status check spot a different version without hashing. */
+  bytes?: number;
+}
+
+export interface PartialSplitFile extends SplitFile {
+  /** Why this stand-in exists and how it differs from the official split. */
+  note: string;
+  /** Records of the official split it stands in for. */
+  officialRecords: number;
+}
+
+export interface SplitEntry extends SplitFile {
+  /** Known stand-ins used only when the official file is absent; results say so. */
+  partial?: PartialSplitFile[];
+}
+
+export interface DatasetManifest {
+  id: string;
+  title: string;
+  license: string;
+  /** Where the files come from: repository or hub id, pinned revision, URL. */
+  source: { name: string; revision: string; url: string; notes?: string };
+  splits: Record<string, SplitEntry>;
+}

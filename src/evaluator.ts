@@ -1,0 +1,284 @@
+// The evaluator joins tasks and a backend through plain request objects, as
+// lm-evaluation-harness's `evaluate` does: build every request of every task,
+// hand them to the backend in one go per request type, then score per doc.
+
+import { createHash } from "node:crypto";
+import type { Task } from "./api/task.js";
+import type {
+  Backend,
+  GenerateRequest,
+  LoglikelihoodRequest,
+  MaxTokensRule,
+  ResolvedGenerateRequest,
+  StopSequence,
+  TaskRequest,
+  TaskResponse,
+} from "./api/types.js";
+import { DatasetError, UserError } from "./errors.js";
+import { fewshotSampler } from "./fewshot.js";
+import { loadSplit, type LoadedSplit } from "./datasets/loadSplit.js";
+import { PyRandom } from "./random/pyRandom.js";
+import { NumpyLegacyRandom } from "./random/numpyLegacy.js";
+import { mean, sampleStderr } from "./metrics/stats.js";
+import { rougeBootstrapMid } from "./metrics/bootstrap.js";
+import type { TaskSelection } from "./tasks/registry.js";
+
+/** One doc of a task, ready for the backend. */
+export interface PlannedDoc {
+  /** Index of the doc in dataset order (the reference's doc id after shuffling is its position; we keep both). */
+  docId: number;
+  /** Position in the seed-42 shuffled order. */
+  shuffledIndex: number;
+  doc: unknown;
+  /** Indices of the few-shot docs in the few-shot split, in prompt order. */
+  shotIds: number[];
+  context: string;
+  requests: TaskRequest[];
+}
+
+export interface PlannedTask {
+  task: Task<unknown>;
+  group?: string;
+  requestedShots: number;
+  shots: number;
+  /** Why the shots differ from the request (a task without a few-shot pool keeps 0). */
+  shotsNote?: string;
+  /** Docs in the eval split before `--limit`. */
+  nOriginal: number;
+  docs: PlannedDoc[];
+  data: { eval: LoadedSplit; fewshot?: LoadedSplit };
+}
+
+export interface SkippedTask {
+  task: Task<unknown>;
+  group?: string;
+  shots: number;
+  reason: string;
+}
+
+export interface PlanOptions {
+  dataDir: string;
+  limit?: number;
+  allowDatasetMismatch?: boolean;
+}
+
+/**
+ * Build the requests of one task exactly as the reference evaluator orders them:
+ * `rnd = Random(42)`, `rnd.shuffle(eval docs)`, the first `limit` docs, and for each
+ * one `fewshot_context(doc, k, rnd)` then `construct_requests(doc, ctx)`.
+ */
+export async function planTask(selection: TaskSelection, options: PlanOptions): Promise<PlannedTask> {
+  const { task } = selection;
+  let shots = selection.shots;
+  let shotsNote: string | undefined;
+  if (task.fewshot.kind === "none" && shots !== 0) {
+    shotsNote = `${task.name} has no few-shot pool; it keeps 0 shots (asked for ${shots})`;
+    shots = 0;
+  }
+  const evalSplit = await loadSplit(options.dataDir, task.evalData, { allowMismatch: options.allowDatasetMismatch });
+  const evalDocs = task.parseDocs("eval", evalSplit.records);
+  let fewshotSplit: LoadedSplit | undefined;
+  let pool: unknown[] = [];
+  if (shots > 0) {
+    if (!task.fewshotData) throw new UserError("usage", `${task.name} has no few-shot split; run it with --shots 0.`);
+    fewshotSplit = await loadSplit(options.dataDir, task.fewshotData, { allowMismatch: options.allowDatasetMismatch });
+    pool = task.parseDocs("fewshot", fewshotSplit.records);
+    if (pool.length < shots) {
+      throw new DatasetError(
+        "count",
+        fewshotSplit.path,
+        `${task.name}: ${shots} shots asked but the few-shot split ${fewshotSplit.path} has only ${pool.length} docs; lower --shots.`,
+      );
+    }
+  }
+  const poolIndex = new Map<unknown, number>();
+  pool.forEach((d, i) => poolIndex.set(d, i));
+
+  const order = evalDocs.map((_, i) => i);
+  const rnd = new PyRandom(42);
+  rnd.shuffle(order);
+  const limit = options.limit === undefined ? order.length : Math.min(options.limit, order.length);
+  const docs: PlannedDoc[] = [];
+  for (let s = 0; s < limit; s++) {
+    const docId = order[s]!;
+    const doc = evalDocs[docId];
+    const shotDocs = fewshotSampler(task, rnd, pool, shots);
+    const context = task.fewshotContext(doc, shotDocs);
+    docs.push({
+      docId,
+      shuffledIndex: s,
+      doc,
+      shotIds: shotDocs.map((d) => poolIndex.get(d) ?? -1),
+      context,
+      requests: task.constructRequests(doc, context),
+    });
+  }
+  return {
+    task,
+    ...(selection.group ? { group: selection.group } : {}),
+    requestedShots: selection.shots,
+    shots,
+    ...(shotsNote ? { shotsNote } : {}),
+    nOriginal: evalDocs.length,
+    docs,
+    data: { eval: evalSplit, ...(fewshotSplit ? { fewshot: fewshotSplit } : {}) },
+  };
+}
+
+/** Plan every selected task; a task whose data is missing is skipped with its one-line reason. */
+export async function planTasks(
+  selections: TaskSelection[],
+  options: PlanOptions,
+): Promise<{ planned: PlannedTask[]; skipped: SkippedTask[] }> {
+  const planned: PlannedTask[] = [];
+  const skipped: SkippedTask[] = [];
+  for (const sel of selections) {
+    try {
+      planned.push(await planTask(sel, options));
+    } catch (e) {
+      if (e instanceof DatasetError && e.reason === "missing") {
+        skipped.push({ task: sel.task, ...(sel.group ? { group: sel.group } : {}), shots: sel.shots, reason: e.message });
+      } else throw e;
+    }
+  }
+  return { planned, skipped };
+}
+
+/** A stable id of a request, for the samples file and caches. */
+export function requestHash(request: TaskRequest | ResolvedGenerateRequest): string {
+  return createHash("sha256").update(JSON.stringify(request)).digest("hex").slice(0, 16);
+}
+
+/** Resolve a generation cap and stop list against the model's tokenizer. */
+export function resolveGenerate(
+  request: GenerateRequest,
+  tokenizer: { tokenize(text: string): number[]; eosText(): string },
+): ResolvedGenerateRequest {
+  return {
+    context: request.context,
+    until: request.until.map((u: StopSequence) => (typeof u === "string" ? u : tokenizer.eosText())),
+    maxTokens: resolveMaxTokens(request.maxTokens, tokenizer),
+  };
+}
+
+export function resolveMaxTokens(rule: MaxTokensRule, tokenizer: { tokenize(text: string): number[] }): number {
+  if (rule.kind === "fixed") return rule.tokens;
+  // JSQuAD/JAQKET: max(len(tokenizer.encode(a, add_special_tokens=False)) for a in answers); XLSum: + 10.
+  let longest = 0;
+  for (const t of rule.texts) longest = Math.max(longest, tokenizer.tokenize(t).length);
+  return longest + rule.extra;
+}
+
+export interface SampleRecord {
+  doc_id: number;
+  shuffled_index: number;
+  shot_ids: number[];
+  doc: Record<string, unknown>;
+  request_hashes: string[];
+  requests: (LoglikelihoodRequest | ResolvedGenerateRequest)[];
+  responses: TaskResponse[];
+  metrics: Record<string, number>;
+}
+
+export interface MetricResult {
+  value: number;
+  stderr: number | null;
+}
+
+export interface TaskResult {
+  task: Task<unknown>;
+  group?: string;
+  shots: number;
+  requestedShots: number;
+  shotsNote?: string;
+  nOriginal: number;
+  nEffective: number;
+  metrics: Record<string, MetricResult>;
+  samples: SampleRecord[];
+  data: { eval: LoadedSplit; fewshot?: LoadedSplit };
+}
+
+export interface EvaluateHooks {
+  onPhase?: (phase: string, total: number) => void;
+  onProgress?: (done: number, total: number) => void;
+}
+
+/** Run every planned task's requests through the backend and score them. */
+export async function evaluate(planned: PlannedTask[], backend: Backend, hooks: EvaluateHooks = {}): Promise<TaskResult[]> {
+  // Collect requests of every task, by type, remembering where each answer goes.
+  const llRequests: LoglikelihoodRequest[] = [];
+  const genRequests: ResolvedGenerateRequest[] = [];
+  const slots: { kind: "ll" | "gen"; index: number }[][][] = planned.map((p) =>
+    p.docs.map((d) =>
+      d.requests.map((r) => {
+        if (r.type === "loglikelihood") {
+          llRequests.push(r);
+          return { kind: "ll" as const, index: llRequests.length - 1 };
+        }
+        genRequests.push(resolveGenerate(r, backend));
+        return { kind: "gen" as const, index: genRequests.length - 1 };
+      }),
+    ),
+  );
+  hooks.onPhase?.("loglikelihood", llRequests.length);
+  const llResponses = llRequests.length ? await backend.loglikelihood(llRequests, hooks.onProgress) : [];
+  hooks.onPhase?.("generate", genRequests.length);
+  const genResponses = genRequests.length ? await backend.generate(genRequests, hooks.onProgress) : [];
+
+  // numpy's global RNG, seeded 1234 by `simple_evaluate`; only XLSum's ROUGE bootstrap draws from it.
+  const numpyRng = new NumpyLegacyRandom(1234);
+  const tools = { tokenize: (text: string) => backend.tokenize(text) };
+  return planned.map((p, ti) => {
+    const samples: SampleRecord[] = p.docs.map((d, di) => {
+      const docSlots = slots[ti]![di]!;
+      const responses: TaskResponse[] = docSlots.map((s) => (s.kind === "ll" ? llResponses[s.index]! : genResponses[s.index]!));
+      const requests = docSlots.map((s) => (s.kind === "ll" ? llRequests[s.index]! : genRequests[s.index]!));
+      return {
+        doc_id: d.docId,
+        shuffled_index: d.shuffledIndex,
+        shot_ids: d.shotIds,
+        doc: p.task.describeDoc ? p.task.describeDoc(d.doc) : {},
+        request_hashes: requests.map(requestHash),
+        requests,
+        responses,
+        metrics: p.task.processResults(d.doc, responses, tools),
+      };
+    });
+    return {
+      task: p.task,
+      ...(p.group ? { group: p.group } : {}),
+      shots: p.shots,
+      requestedShots: p.requestedShots,
+      ...(p.shotsNote ? { shotsNote: p.shotsNote } : {}),
+      nOriginal: p.nOriginal,
+      nEffective: p.docs.length,
+      metrics: aggregateMetrics(p.task, samples, numpyRng),
+      samples,
+      data: p.data,
+    };
+  });
+}
+
+/** Aggregate per-doc metric values (in shuffled order) into task scores. */
+export function aggregateMetrics(task: Task<unknown>, samples: SampleRecord[], numpyRng: NumpyLegacyRandom): Record<string, MetricResult> {
+  const out: Record<string, MetricResult> = {};
+  for (const [name, spec] of Object.entries(task.metrics)) {
+    if (spec.aggregation === "mean") {
+      const values = samples.map((s) => s.metrics[name]).filter((v): v is number => typeof v === "number");
+      if (values.length === 0) continue;
+      out[name] = { value: mean(values), stderr: values.length > 1 ? sampleStderr(values) : null };
+    } else if (spec.aggregation === "rouge2_bootstrap_mid") {
+      // rouge-score BootstrapAggregator over per-doc (P, R, F), reported as mid F.
+      const rows = samples.map((s) => ({
+        precision: s.metrics[`${name}_precision`] ?? 0,
+        recall: s.metrics[`${name}_recall`] ?? 0,
+        fmeasure: s.metrics[name] ?? 0,
+      }));
+      if (rows.length === 0) continue;
+      const mid = rougeBootstrapMid(rows, numpyRng);
+      const f = rows.map((r) => r.fmeasure);
+      out[name] = { value: mid.fmeasure, stderr: f.length > 1 ? sampleStderr(f) : null };
+    }
+  }
+  return out;
+}

@@ -1,0 +1,64 @@
+import { planTask, resolveMaxTokens } from "./evaluator.js";
+import { findTask, MMLU_GROUP } from "./tasks/registry.js";
+import { createLlamaBackend } from "./backend/llama.js";
+import { inspectModelFile } from "./backend/modelFile.js";
+import { UserError } from "./errors.js";
+import type { Backend } from "./api/types.js";
+
+export interface PromptRecord {
+  task: string;
+  doc_id: number;
+  type: "loglikelihood" | "generate";
+  context: string;
+  continuation?: string;
+  until?: (string | { eos_token: true })[];
+  max_tokens?: number | null;
+}
+
+export interface PromptOptions {
+  task: string;
+  shots?: number;
+  limit?: number;
+  dataDir: string;
+  model?: string;
+  allowDatasetMismatch?: boolean;
+}
+
+/** The requests of one task in evaluation order, as `rakuten-eval prompts` prints them. */
+export async function* promptRecords(options: PromptOptions): AsyncGenerator<PromptRecord> {
+  if (options.task === MMLU_GROUP) throw new UserError("usage", "`prompts` takes one task; use a subject such as hendrycksTest-anatomy.");
+  const task = findTask(options.task);
+  let backend: Backend | undefined;
+  if (options.model) {
+    await inspectModelFile(options.model);
+    backend = await createLlamaBackend({ modelPath: options.model, threads: 1, contextSize: 512 });
+  }
+  try {
+    const plan = await planTask(
+      { task, shots: options.shots ?? task.defaultShots },
+      {
+        dataDir: options.dataDir,
+        ...(options.limit !== undefined ? { limit: options.limit } : {}),
+        ...(options.allowDatasetMismatch ? { allowDatasetMismatch: true } : {}),
+      },
+    );
+    for (const d of plan.docs) {
+      for (const r of d.requests) {
+        if (r.type === "loglikelihood") {
+          yield { task: task.name, doc_id: d.docId, type: r.type, context: r.context, continuation: r.continuation };
+        } else {
+          yield {
+            task: task.name,
+            doc_id: d.docId,
+            type: r.type,
+            context: r.context,
+            until: r.until.map((u) => (typeof u === "string" ? u : backend ? backend.eosText() : { eos_token: true as const })),
+            max_tokens: r.maxTokens.kind === "fixed" ? r.maxTokens.tokens : backend ? resolveMaxTokens(r.maxTokens, backend) : null,
+          };
+        }
+      }
+    }
+  } finally {
+    await backend?.dispose();
+  }
+}

@@ -1,0 +1,255 @@
+// The results JSON, laid out like lm-evaluation-harness v0.4's (`results`,
+// `groups`, `versions`, `n-shot`, `configs`, `higher_is_better`, `n-samples`,
+// `config`), plus what makes a run reproducible and the paper comparison.
+
+import type { BackendDescription } from "../api/types.js";
+import type { SkippedTask, TaskResult } from "../evaluator.js";
+import { paperKeyOf, MMLU_GROUP } from "../tasks/registry.js";
+import { suiteAverages, type SuiteAverage } from "./averages.js";
+import { publishedModel } from "./published.js";
+
+export interface DatasetRecord {
+  dataset: string;
+  split: string;
+  path: string;
+  sha256: string;
+  records: number;
+  verified: string;
+  partial: boolean;
+  partialNote?: string;
+}
+
+/** One row of the paper comparison: a paper column and our score for it. */
+export interface PaperRow {
+  key: string;
+  task: string;
+  metric: string;
+  shots: number;
+  /** 0-100, unrounded. */
+  score: number;
+  /** 0-100 */
+  stderr: number | null;
+  n: number;
+  published: { "rakuten-ai-7b": number | null; "rakuten-ai-7b-instruct": number | null };
+  partialData: boolean;
+}
+
+export interface ResultsDocument {
+  results: Record<string, Record<string, number | string | null>>;
+  groups: Record<string, Record<string, number | string | null>>;
+  group_subtasks: Record<string, string[]>;
+  versions: Record<string, string>;
+  "n-shot": Record<string, number>;
+  configs: Record<string, Record<string, unknown>>;
+  higher_is_better: Record<string, Record<string, boolean>>;
+  "n-samples": Record<string, { original: number; effective: number }>;
+  config: Record<string, unknown>;
+  rakuten_eval: {
+    summary: PaperRow[];
+    averages: SuiteAverage[];
+    skipped: { task: string; reason: string }[];
+    notes: string[];
+    complete: boolean;
+    datasets: Record<string, DatasetRecord[]>;
+    engine: BackendDescription;
+    harness: { name: string; version: string; git_commit: string | null };
+  };
+  date: string;
+  total_evaluation_time_seconds: number;
+}
+
+export interface ResultsMeta {
+  engine: BackendDescription;
+  harness: { name: string; version: string; git_commit: string | null };
+  limit: number | null;
+  dataDir: string;
+  date: string;
+  durationSeconds: number;
+  complete: boolean;
+  notes?: string[];
+}
+
+function datasetRecords(r: TaskResult): DatasetRecord[] {
+  const out: DatasetRecord[] = [];
+  const add = (ref: { dataset: string; split: string }, d: TaskResult["data"]["eval"]) => {
+    out.push({
+      dataset: ref.dataset,
+      split: ref.split,
+      path: d.path,
+      sha256: d.sha256,
+      records: d.records.length,
+      verified: d.verified,
+      partial: d.partial !== null,
+      ...(d.partial ? { partialNote: d.partial.note } : {}),
+    });
+  };
+  add(r.task.evalData, r.data.eval);
+  if (r.data.fewshot && r.task.fewshotData) add(r.task.fewshotData, r.data.fewshot);
+  return out;
+}
+
+/** Scores of the paper's columns (0-100, unrounded) with the rows that show them. */
+export function paperRows(taskResults: TaskResult[]): PaperRow[] {
+  const rows: PaperRow[] = [];
+  const seen = new Set<string>();
+  const base = publishedModel("rakuten-ai-7b");
+  const instruct = publishedModel("rakuten-ai-7b-instruct");
+  const published = (key: string) => ({
+    "rakuten-ai-7b": base?.ja?.tasks[key] ?? base?.en?.tasks[key] ?? null,
+    "rakuten-ai-7b-instruct": instruct?.ja?.tasks[key] ?? instruct?.en?.tasks[key] ?? null,
+  });
+  const mmlu = taskResults.filter((r) => r.group === MMLU_GROUP);
+  for (const r of taskResults) {
+    if (r.group === MMLU_GROUP) {
+      if (seen.has(MMLU_GROUP)) continue;
+      seen.add(MMLU_GROUP);
+      const subjectAccs = mmlu.map((m) => m.metrics.acc?.value).filter((v): v is number => v !== undefined);
+      if (subjectAccs.length === 0) continue;
+      // The leaderboard's MMLU: the unweighted mean of the subject accuracies.
+      let sum = 0;
+      for (const v of subjectAccs) sum += v;
+      rows.push({
+        key: MMLU_GROUP,
+        task: `mmlu (${subjectAccs.length} subjects)`,
+        metric: "acc",
+        shots: r.shots,
+        score: (sum / subjectAccs.length) * 100,
+        stderr: null,
+        n: mmlu.reduce((a, m) => a + m.nEffective, 0),
+        published: published(MMLU_GROUP),
+        partialData: mmlu.some((m) => m.data.eval.partial !== null || (m.data.fewshot?.partial ?? null) !== null),
+      });
+      continue;
+    }
+    const key = paperKeyOf(r.task.name);
+    const metric = r.task.primaryMetric;
+    const m = r.metrics[metric];
+    const spec = r.task.metrics[metric];
+    if (!m || !spec) continue;
+    const isPaperColumn = key !== undefined && !seen.has(key);
+    if (key) seen.add(key);
+    rows.push({
+      key: isPaperColumn ? key! : r.task.name,
+      task: r.task.name,
+      metric,
+      shots: r.shots,
+      score: m.value * spec.scale,
+      stderr: m.stderr === null ? null : m.stderr * spec.scale,
+      n: r.nEffective,
+      published: isPaperColumn ? published(key!) : { "rakuten-ai-7b": null, "rakuten-ai-7b-instruct": null },
+      partialData: r.data.eval.partial !== null || (r.data.fewshot?.partial ?? null) !== null,
+    });
+  }
+  return rows;
+}
+
+export function buildResultsDocument(taskResults: TaskResult[], skipped: SkippedTask[], meta: ResultsMeta): ResultsDocument {
+  const results: ResultsDocument["results"] = {};
+  const versions: ResultsDocument["versions"] = {};
+  const nShot: ResultsDocument["n-shot"] = {};
+  const configs: ResultsDocument["configs"] = {};
+  const higher: ResultsDocument["higher_is_better"] = {};
+  const nSamples: ResultsDocument["n-samples"] = {};
+  const datasets: ResultsDocument["rakuten_eval"]["datasets"] = {};
+  const notes: string[] = [...(meta.notes ?? [])];
+
+  for (const r of taskResults) {
+    const name = r.task.name;
+    const entry: Record<string, number | string | null> = { alias: name };
+    for (const [metric, value] of Object.entries(r.metrics)) {
+      entry[`${metric},none`] = value.value;
+      entry[`${metric}_stderr,none`] = value.stderr;
+    }
+    results[name] = entry;
+    versions[name] = r.task.version;
+    nShot[name] = r.shots;
+    higher[name] = Object.fromEntries(Object.entries(r.task.metrics).map(([k, v]) => [k, v.higherIsBetter]));
+    nSamples[name] = { original: r.nOriginal, effective: r.nEffective };
+    configs[name] = {
+      task: name,
+      ...(r.group ? { group: r.group } : {}),
+      version: r.task.version,
+      ...(r.task.promptVersion ? { prompt_version: r.task.promptVersion } : {}),
+      dataset: r.task.evalData.dataset,
+      eval_split: r.task.evalData.split,
+      ...(r.task.fewshotData ? { fewshot_split: r.task.fewshotData.split } : {}),
+      fewshot_sampler: r.task.fewshot.kind,
+      fewshot_seed: 42,
+      num_fewshot: r.shots,
+      requested_num_fewshot: r.requestedShots,
+      metric_list: Object.entries(r.task.metrics).map(([metric, s]) => ({
+        metric,
+        aggregation: s.aggregation,
+        higher_is_better: s.higherIsBetter,
+      })),
+      output_type: [...new Set(r.samples.flatMap((s) => s.requests.map((q) => ("type" in q ? q.type : "generate"))))],
+      primary_metric: r.task.primaryMetric,
+    };
+    datasets[name] = datasetRecords(r);
+    if (r.shotsNote) notes.push(r.shotsNote);
+    for (const d of datasets[name]!) {
+      if (d.partial) notes.push(`${name}: ${d.dataset} ${d.split} uses a partial stand-in (${d.path}); scores are not comparable with the paper`);
+    }
+  }
+
+  const groups: ResultsDocument["groups"] = {};
+  const groupSubtasks: ResultsDocument["group_subtasks"] = {};
+  const mmlu = taskResults.filter((r) => r.group === MMLU_GROUP);
+  if (mmlu.length > 0) {
+    const accs = mmlu.map((m) => m.metrics.acc?.value ?? NaN);
+    let sum = 0;
+    for (const v of accs) sum += v;
+    let correct = 0;
+    let n = 0;
+    for (const m of mmlu) {
+      for (const s of m.samples) correct += s.metrics.acc ?? 0;
+      n += m.nEffective;
+    }
+    groups[MMLU_GROUP] = {
+      alias: MMLU_GROUP,
+      "acc,none": sum / accs.length,
+      "acc_weighted,none": n === 0 ? null : correct / n,
+      subjects: mmlu.length,
+    };
+    groupSubtasks[MMLU_GROUP] = mmlu.map((m) => m.task.name);
+  }
+
+  const summary = paperRows(taskResults);
+  const scores = new Map<string, number>();
+  for (const row of summary) if (!scores.has(row.key)) scores.set(row.key, row.score);
+  for (const s of skipped) notes.push(`${s.task.name} skipped: ${s.reason}`);
+
+  return {
+    results,
+    groups,
+    group_subtasks: groupSubtasks,
+    versions,
+    "n-shot": nShot,
+    configs,
+    higher_is_better: higher,
+    "n-samples": nSamples,
+    config: {
+      model: "llama.cpp",
+      model_args: `model=${meta.engine.modelPath}`,
+      model_sha256: meta.engine.modelSha256,
+      batch_size: meta.engine.batchSize,
+      limit: meta.limit,
+      data_dir: meta.dataDir,
+      random_seed: 42,
+      numpy_seed: 1234,
+      bootstrap_iters: 1000,
+    },
+    rakuten_eval: {
+      summary,
+      averages: suiteAverages(scores),
+      skipped: skipped.map((s) => ({ task: s.task.name, reason: s.reason })),
+      notes,
+      complete: meta.complete,
+      datasets,
+      engine: meta.engine,
+      harness: meta.harness,
+    },
+    date: meta.date,
+    total_evaluation_time_seconds: meta.durationSeconds,
+  };
+}

@@ -1,0 +1,114 @@
+// MGSM (ja), prompt 0.3: `MGSMWithJAAlpacaPrompt` (lm_eval/tasks/ja/mgsm.py).
+// - mgsm-1.0-0.3 (0fa86429, the paper's commit): doc_to_text lacks the "\n\n" between the
+//   instruction and "### 入力:" (a bug fixed at HEAD by commit 5a857e3).
+// - mgsm-1.0-0.3-head (our name; the reference calls it mgsm-1.0-0.3 too): HEAD's fixed template.
+// Not reproduced: c0's `preprocess_ctx` / HEAD's shot-dropping `fewshot_context`, which drop shots
+// only when the prompt exceeds `max_length - 256` model tokens; they never act at 32k.
+
+import type { DataFileRef, Task } from "../../api/task.js";
+import { extractMgsmAnswer } from "../../metrics/mgsm.js";
+import { ACC_METRIC, RecordReader, generationResponse, sourceName } from "./common.js";
+import { jaAlpacaContext, jaAlpacaText } from "./alpacaFrame.js";
+
+export interface MgsmDoc {
+  /** As in the file; train exemplars start with "問題：", test questions do not. */
+  question: string;
+  /** The chain-of-thought answer ("ステップごとの答え：…"); null for test docs (HF has None). */
+  answer: string | null;
+  /** `answer_number`. */
+  answerNumber: number;
+}
+
+const INSTRUCTION = "与えられた問題に対して、ステップごとに答えを導き出してください。";
+
+/** Python `str.replace(old, "")` removes every occurrence. */
+function mgsmInput(doc: MgsmDoc): string {
+  return doc.question.replaceAll("問題：", "");
+}
+
+/** c0 doc_to_text: `"### 指示:\n" + INSTRUCTION + "### 入力:\n"` — no blank line before the input header. */
+export function mgsmTextC0(doc: MgsmDoc): string {
+  return `### 指示:\n${INSTRUCTION}### 入力:\n${mgsmInput(doc)}\n\n### 応答:\n`;
+}
+
+/** HEAD doc_to_text (5a857e3): the standard 0.3 frame. */
+export function mgsmTextHead(doc: MgsmDoc): string {
+  return jaAlpacaText(INSTRUCTION, mgsmInput(doc));
+}
+
+/** `doc_to_target`: the CoT answer without its "ステップごとの答え：" prefix. */
+export function mgsmTarget(doc: MgsmDoc): string {
+  if (doc.answer === null) throw new Error("mgsm: a few-shot doc needs its chain-of-thought answer (train exemplars)");
+  return doc.answer.replaceAll("ステップごとの答え：", "");
+}
+
+/** `answer_number` from the field when present (HF rows, exemplars), else from the TSV answer text ("2,125"). */
+function readAnswerNumber(r: RecordReader): number {
+  const n = r.raw("answer_number");
+  if (typeof n === "number" && Number.isInteger(n)) return n;
+  const text = r.raw("answer");
+  if (typeof text === "string") {
+    const digits = text.trim().replaceAll(",", "");
+    if (/^-?[0-9]+$/.test(digits)) return Number(digits);
+  } else if (typeof text === "number" && Number.isInteger(text)) {
+    return text;
+  }
+  throw r.fail('needs an integer "answer_number" or a numeric "answer"');
+}
+
+const evalData: DataFileRef = { dataset: "mgsm_ja", split: "test" };
+const fewshotData: DataFileRef = { dataset: "mgsm_ja", split: "train" };
+
+function makeMgsmTask(opts: { name: string; aliases: string[]; docToText: (doc: MgsmDoc) => string }): Task<MgsmDoc> {
+  const { name, docToText } = opts;
+  return {
+    name,
+    aliases: opts.aliases,
+    suite: "ja",
+    version: "1.0",
+    promptVersion: "0.3",
+    primaryMetric: "acc",
+    metrics: { acc: ACC_METRIC },
+    defaultShots: 5,
+    fewshot: { kind: "random" },
+    evalData,
+    fewshotData,
+    fewshotSource: "rnd.sample of the 8 MGSM ja chain-of-thought exemplars (juletxara/mgsm train), file order",
+
+    parseDocs(split, records) {
+      const source = sourceName(split === "eval" ? evalData : fewshotData, name, split);
+      return records.map((value, i) => {
+        const r = new RecordReader(value, source, i);
+        const answerNumber = readAnswerNumber(r);
+        // In the TSV the answer column is the number itself, not a chain of thought.
+        const answer = split === "fewshot" ? r.string("answer") : null;
+        return { question: r.string("question"), answer, answerNumber };
+      });
+    },
+
+    fewshotContext(doc, shots) {
+      return jaAlpacaContext(doc, shots, docToText, mgsmTarget);
+    },
+
+    constructRequests(_doc, context) {
+      // greedy_until(ctx, [tokenizer.eos_token, SEP], max_gen_toks=256): runs to EOS or 256 tokens,
+      // then the text is cut at the EOS text and at the first "\n".
+      return [{ type: "generate", context, until: [{ eosToken: true }, "\n"], maxTokens: { kind: "fixed", tokens: 256 } }];
+    },
+
+    processResults(doc, responses) {
+      // ANS_RE findall, last match, strip('.'), drop ',', float → int if integral, else invalid.
+      // c0 would crash on a match like "." (uncaught ValueError); this scores it invalid, as HEAD does.
+      const extracted = extractMgsmAnswer(generationResponse(name, responses));
+      return { acc: extracted === doc.answerNumber ? 1 : 0 };
+    },
+
+    describeDoc(doc) {
+      return { answerNumber: doc.answerNumber };
+    },
+  };
+}
+
+export const mgsmTask = makeMgsmTask({ name: "mgsm-1.0-0.3", aliases: ["mgsm", "mgsm_ja"], docToText: mgsmTextC0 });
+
+export const mgsmHeadTask = makeMgsmTask({ name: "mgsm-1.0-0.3-head", aliases: [], docToText: mgsmTextHead });
