@@ -93,6 +93,11 @@ export async function planTask(selection: TaskSelection, options: PlanOptions): 
   }
   const poolIndex = new Map<unknown, number>();
   pool.forEach((d, i) => poolIndex.set(d, i));
+  // A stand-in pool that holds eval docs (JSQuAD's 74-question subset) is sampled the way the
+  // reference samples a validation pool: k + 1 draws, the evaluated doc removed (`x != doc`).
+  const excludeSelf = fewshotSplit?.partial?.overlapsEval === true;
+  const poolKeyIndex = new Map<string, number>();
+  if (excludeSelf) fewshotSplit!.records.forEach((r, i) => poolKeyIndex.set(JSON.stringify(r), i));
 
   const order = evalDocs.map((_, i) => i);
   const rnd = new PyRandom(42);
@@ -102,7 +107,13 @@ export async function planTask(selection: TaskSelection, options: PlanOptions): 
   for (let s = 0; s < limit; s++) {
     const docId = order[s]!;
     const doc = evalDocs[docId];
-    const shotDocs = fewshotSampler(task, rnd, pool, shots);
+    let shotDocs: unknown[];
+    if (excludeSelf) {
+      const self = poolKeyIndex.get(JSON.stringify(evalSplit.records[docId]));
+      shotDocs = fewshotSampler(task, rnd, pool, shots + 1)
+        .filter((d) => poolIndex.get(d) !== self)
+        .slice(0, shots);
+    } else shotDocs = fewshotSampler(task, rnd, pool, shots);
     const context = task.fewshotContext(doc, shotDocs);
     docs.push({
       docId,

@@ -30,11 +30,7 @@ test("the QA primer: six Q/A pairs, first and last lines, no trailing newline", 
   assert.ok(QA_PROMPT.includes("\n\nQ: What is the square root of banana?\nA: I have no comment.\n\n"));
 });
 
-test("other shot counts are refused, naming the primer", () => {
-  assert.throws(() => truthfulQaTask.checkShots(6), /primer is already part of every prompt/);
-  assert.throws(() => truthfulQaTask.checkShots(1), /0 shots/);
-  truthfulQaTask.checkShots(0);
-  const doc = { question: "q", mc1: { choices: ["a", "b"], labels: [1, 0] }, mc2: { choices: ["a", "b"], labels: [1, 0] } };
+test("shots given to the context are refused, naming the primer", () => {  const doc = { question: "q", mc1: { choices: ["a", "b"], labels: [1, 0] }, mc2: { choices: ["a", "b"], labels: [1, 0] } };
   assert.throws(() => truthfulQaTask.fewshotContext(doc, [doc]), /primer/);
 });
 

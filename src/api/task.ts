@@ -64,12 +64,6 @@ export interface Task<Doc = unknown> {
   /** Label used by stratified sampling (index into the label set). */
   fewshotLabel?(doc: Doc): number;
 
-  /**
-   * Throws an Error (message says why and what to run instead) when the task cannot take `k` shots;
-   * call it before sampling. TruthfulQA's primer is part of its prompt, so it takes 0 only.
-   */
-  checkShots?(k: number): void;
-
   /** `fewshot_context`: description + shots + the doc's text. Shots are already picked. */
   fewshotContext(doc: Doc, shots: Doc[]): string;
 

@@ -107,6 +107,18 @@ export async function inspectModelFile(path: string): Promise<ModelFileInfo> {
       `Corrupt or truncated GGUF header in ${path} (${oneLine(error instanceof Error ? error.message : String(error))}). Download the file again and compare its sha256.`,
     );
   }
+  // node-llama-cpp's reader reads past the end of a file as zeros instead of failing,
+  // so a cut-off header has to be caught by comparing where it ends with the file size.
+  const headerEnd = Number(info.infoEndOffset);
+  if (headerEnd > stats.size) {
+    throw new UserError(
+      "model",
+      `Corrupt or truncated GGUF header in ${path} (the header needs ${headerEnd} bytes, the file has ${stats.size}). Download the file again and compare its sha256.`,
+    );
+  }
+  if (info.metadata.general?.architecture === undefined) {
+    throw new UserError("model", `Corrupt or truncated GGUF header in ${path} (no general.architecture key). Download the file again and compare its sha256.`);
+  }
   const dataEnd = requiredDataEnd(info);
   if (dataEnd > stats.size) {
     throw new UserError(

@@ -43,6 +43,11 @@ export interface PartialSplitFile extends SplitFile {
   note: string;
   /** Records of the official split it stands in for. */
   officialRecords: number;
+  /**
+   * The stand-in holds docs of the eval split. Shots are then drawn as the reference does for a
+   * task without training docs: `rnd.sample(pool, k + 1)` minus the evaluated doc, first k.
+   */
+  overlapsEval?: boolean;
 }
 
 export interface SplitEntry extends SplitFile {

@@ -107,12 +107,9 @@ const truthfulQaMetrics: Record<"mc1" | "mc2", MetricSpec> = {
   mc2: { aggregation: "mean", higherIsBetter: true, scale: 100 },
 };
 
-export interface TruthfulQaTask extends Task<TruthfulQaDoc> {
-  /** Refuses any shot count but 0 (the evaluator turns the Error into a user error). */
-  checkShots(k: number): void;
-}
-
-export const truthfulQaTask: TruthfulQaTask = {
+// The evaluator keeps 0 shots for a task whose few-shot rule is "none" (and says so in the
+// report); `fewshotContext` still refuses shots as a guard.
+export const truthfulQaTask: Task<TruthfulQaDoc> = {
   name: TRUTHFULQA_TASK_NAME,
   aliases: ["truthfulqa"],
   suite: "en",
@@ -124,8 +121,6 @@ export const truthfulQaTask: TruthfulQaTask = {
   // has_test_docs() is false: the evaluator scores validation (817 questions).
   evalData: { dataset: "truthfulqa_mc", split: "validation" },
   fewshotSource: "none: the fixed six-pair QA primer is part of every prompt",
-
-  checkShots: checkTruthfulQaShots,
 
   parseDocs(split, records) {
     if (split === "fewshot") throw new Error(TRUTHFULQA_SHOTS_MESSAGE);
