@@ -286,9 +286,10 @@ export function aggregateMetrics(task: Task<unknown>, samples: SampleRecord[], n
         fmeasure: s.metrics[name] ?? 0,
       }));
       if (rows.length === 0) continue;
+      // Rows are on rouge-score's 0-1 scale; the reference reports `mid.fmeasure * 100`.
       const mid = rougeBootstrapMid(rows, numpyRng);
       const f = rows.map((r) => r.fmeasure);
-      out[name] = { value: mid.fmeasure, stderr: f.length > 1 ? sampleStderr(f) : null };
+      out[name] = { value: mid.fmeasure * 100, stderr: f.length > 1 ? sampleStderr(f) * 100 : null };
     }
   }
   return out;

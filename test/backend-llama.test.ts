@@ -68,9 +68,13 @@ test("llama backend on stories260K", { skip: storiesSkip }, async (t) => {
       const results = await backend.loglikelihood(requests);
       const elapsed = performance.now() - started;
       let positions = 0;
+      // Under encode_pair, "The cat sat on the" + " mat" splits the whole encoding after the
+      // context's tokens, which leaves "▁mat" = what "mat" encodes to alone (checked here).
+      assert.deepEqual(oracle.tokenize("The cat sat on the mat"), [...oracle.tokenize("The cat sat on the"), ...oracle.tokenize("mat")]);
+      const continuationOverride = new Map([[3, oracle.tokenize("mat")]]);
       for (const [index, item] of requests.entries()) {
         const contextTokens = item.context === "" ? [oracle.eosId] : oracle.tokenize(item.context);
-        const continuationTokens = oracle.tokenize(item.continuation); // no trailing spaces here, so both rules agree
+        const continuationTokens = continuationOverride.get(index) ?? oracle.tokenize(item.continuation);
         positions += continuationTokens.length;
         const expected = await oracleScore(oracle, contextTokens, continuationTokens);
         const got = results[index]!;
@@ -93,7 +97,9 @@ test("llama backend on stories260K", { skip: storiesSkip }, async (t) => {
       const shuffled = requests.map((_, index) => (index * 5) % requests.length).map((index) => requests[index]!);
       assert.equal(new Set(shuffled).size, requests.length);
       const started = performance.now();
-      const together = await backend.loglikelihood(shuffled);
+      const progress: Array<[number, number]> = [];
+      const together = await backend.loglikelihood(shuffled, (done, total) => progress.push([done, total]));
+      assert.deepEqual(progress, shuffled.map((_, index) => [index + 1, shuffled.length]));
       timings.push(`(b) ${shuffled.length} requests with prefix reuse: ${(performance.now() - started).toFixed(1)} ms`);
       let maxDifference = 0;
       for (const [index, item] of shuffled.entries()) {
@@ -164,9 +170,10 @@ test("llama backend on stories260K", { skip: storiesSkip }, async (t) => {
       const input = kept.slice(0, 2048);
       const expected = await oracle.scoreWithProbabilities(input, 2048 - continuationTokens.length, continuationTokens);
       assert.ok(Math.abs(long!.logprob - expected.logprob) <= PER_TOKEN_TOLERANCE * continuationTokens.length, `${long!.logprob} vs ${expected.logprob}`);
-      // Without truncation the score would differ (the model sees other tokens first).
-      const untruncated = await oracle.scoreWithProbabilities(all.slice(all.length - 1500, -1), 1499 - continuationTokens.length, continuationTokens);
-      assert.notEqual(untruncated.logprob.toFixed(6), expected.logprob.toFixed(6));
+      // The score depends on the window, so a wrong truncation would be seen.
+      const shortWindow = all.slice(all.length - 201, -1);
+      const shorter = await oracle.scoreWithProbabilities(shortWindow, 200 - continuationTokens.length, continuationTokens);
+      assert.ok(Math.abs(shorter.logprob - expected.logprob) > 1e-3, `${shorter.logprob} vs ${expected.logprob}`);
     });
 
     await t.test("a fixed context size that is too small is an error, not a silent shift", async () => {
@@ -178,6 +185,22 @@ test("llama backend on stories260K", { skip: storiesSkip }, async (t) => {
         assert.ok(Math.abs(fits!.logprob - expected.logprob) <= PER_TOKEN_TOLERANCE * 5);
       } finally {
         await small.dispose();
+      }
+    });
+
+    await t.test("the KV cache type option reaches llama.cpp", async () => {
+      const f32 = await createLlamaBackend({ modelPath: STORIES_PATH, threads: 1, modelSha256: STORIES_SHA256, kvCacheType: "f32" });
+      try {
+        assert.equal(f32.describe().kvCacheType, "f32");
+        // An F32 cache rounds differently from the default F16 one: the scores move, slightly.
+        const item = request(CONTEXTS[0]!, " He was happy.");
+        const [withF32] = await f32.loglikelihood([item]);
+        const [withF16] = await backend.loglikelihood([item]);
+        const difference = Math.abs(withF32!.logprob - withF16!.logprob);
+        assert.ok(difference > 0 && difference < 0.05, `f32 vs f16 KV cache: ${difference}`);
+        timings.push(`f32 vs f16 KV cache on a 5-token continuation: ${difference}`);
+      } finally {
+        await f32.dispose();
       }
     });
 

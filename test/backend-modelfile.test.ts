@@ -58,7 +58,7 @@ test("truncated copies of a real GGUF are one-line UserErrors naming the file", 
     await expectOneLineModelError(headerCut, /corrupt or truncated/i);
     const dataCut = path.join(dir, "data-cut.gguf");
     await writeFile(dataCut, original.subarray(0, original.length - 1000)); // header intact, tensor data short
-    await expectOneLineModelError(dataCut, /truncated/i);
+    await expectOneLineModelError(dataCut, /truncated GGUF model file/i);
   });
 });
 

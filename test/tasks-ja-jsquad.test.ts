@@ -41,7 +41,7 @@ test("JSQuAD metadata", () => {
   assert.equal(jsquadTask.version, "1.1");
   assert.equal(jsquadTask.defaultShots, 2);
   assert.equal(jsquadTask.primaryMetric, "exact_match");
-  assert.deepEqual(jsquadTask.metrics.exact_match, { aggregation: "mean", higherIsBetter: true, scale: 100 });
+  assert.deepEqual(jsquadTask.metrics.exact_match, { aggregation: "mean", higherIsBetter: true, scale: 1 });
   assert.deepEqual(jsquadTask.evalData, { dataset: "jsquad", split: "validation" });
   assert.deepEqual(jsquadTask.fewshotData, { dataset: "jsquad", split: "train" });
 });

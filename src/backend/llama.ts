@@ -142,10 +142,6 @@ class LlamaBackend implements Backend {
     return run;
   }
 
-  private ensureUsable(): void {
-    if (this.disposed) throw new Error("the llama backend has been disposed");
-  }
-
   /** The most tokens one evaluation may hold. */
   private get contextLimit(): number {
     return this.settings.fixedContextSize ?? this.settings.maxLength;
@@ -225,6 +221,7 @@ class LlamaBackend implements Backend {
   }
 
   loglikelihood(requests: LoglikelihoodRequest[], onProgress?: (done: number, total: number) => void): Promise<LoglikelihoodResponse[]> {
+    if (this.disposed) return Promise.reject(new Error("the llama backend has been disposed"));
     return this.serialise(() => this.scoreAll(requests, onProgress));
   }
 
@@ -238,7 +235,6 @@ class LlamaBackend implements Backend {
   }
 
   private async scoreAll(requests: LoglikelihoodRequest[], onProgress?: (done: number, total: number) => void): Promise<LoglikelihoodResponse[]> {
-    this.ensureUsable();
     const prepared = requests.map((request) => this.prepare(request));
     const results: LoglikelihoodResponse[] = new Array(requests.length);
     const longest = prepared.reduce((most, item) => Math.max(most, item.scoring.inputTokens.length), 0);
@@ -304,11 +300,11 @@ class LlamaBackend implements Backend {
   }
 
   generate(requests: ResolvedGenerateRequest[], onProgress?: (done: number, total: number) => void): Promise<GenerateResponse[]> {
+    if (this.disposed) return Promise.reject(new Error("the llama backend has been disposed"));
     return this.serialise(() => this.generateAll(requests, onProgress));
   }
 
   private async generateAll(requests: ResolvedGenerateRequest[], onProgress?: (done: number, total: number) => void): Promise<GenerateResponse[]> {
-    this.ensureUsable();
     const { maxLength, eosId } = this.settings;
     const encode = (text: string): number[] => this.tokenize(text);
     const prompts = requests.map((request) => truncateGenerationContext(encode(request.context), maxLength, request.maxTokens));
@@ -392,8 +388,54 @@ class LlamaBackend implements Backend {
     return this.serialise(async () => {
       await this.disposeContext();
       await this.model.dispose();
-      await this.llama.dispose();
+      await releaseLlama(this.llama);
     });
+  }
+}
+
+// Loading the llama.cpp binding costs about half a second (node-llama-cpp tests the
+// prebuilt binary first), so backends in one process share one instance per GPU
+// setting. It holds no model or KV state; it is disposed when its last backend is.
+const sharedLlamas = new Map<string, { llama: Promise<Llama>; users: number }>();
+
+async function acquireLlama(gpu: false | "auto" | "cuda" | "vulkan" | "metal"): Promise<Llama> {
+  const key = String(gpu);
+  let entry = sharedLlamas.get(key);
+  if (entry === undefined) {
+    const loading = getLlama({
+      gpu,
+      build: "never",
+      skipDownload: true,
+      progressLogs: false,
+      // Without a GPU, node-llama-cpp's default is max(4, math cores): far too many on small
+      // machines. Start at 1; each backend raises it to its own thread count.
+      maxThreads: 1,
+      logLevel: LlamaLogLevel.error,
+    });
+    entry = { llama: loading, users: 0 };
+    sharedLlamas.set(key, entry);
+    loading.catch(() => sharedLlamas.delete(key));
+  }
+  entry.users++;
+  try {
+    return await entry.llama;
+  } catch (error) {
+    throw new UserError(
+      "usage",
+      `Cannot load llama.cpp with gpu=${key} (${errorText(error)}). Install the matching @node-llama-cpp binary package (e.g. @node-llama-cpp/linux-x64-cuda) or run on the CPU.`,
+    );
+  }
+}
+
+async function releaseLlama(llama: Llama): Promise<void> {
+  for (const [key, entry] of sharedLlamas) {
+    if ((await entry.llama) !== llama) continue;
+    entry.users--;
+    if (entry.users <= 0) {
+      sharedLlamas.delete(key);
+      await llama.dispose();
+    }
+    return;
   }
 }
 
@@ -418,25 +460,10 @@ export async function createLlamaBackend(options: LlamaBackendOptions): Promise<
 
   const file = await inspectModelFile(modelPath);
 
-  let llama: Llama;
-  try {
-    llama = await getLlama({
-      gpu,
-      build: "never",
-      skipDownload: true,
-      progressLogs: false,
-      // Without a GPU, node-llama-cpp's default is max(4, math cores): far too many on small machines.
-      maxThreads: options.threads ?? 1,
-      logLevel: LlamaLogLevel.error,
-    });
-  } catch (error) {
-    throw new UserError(
-      "usage",
-      `Cannot load llama.cpp with gpu=${String(gpu)} (${errorText(error)}). Install the matching @node-llama-cpp binary package (e.g. @node-llama-cpp/linux-x64-cuda) or run on the CPU.`,
-    );
-  }
+  const llama = await acquireLlama(gpu);
   const threads = options.threads ?? defaultThreads(llama);
-  llama.maxThreads = threads;
+  // The instance's thread cap bounds every context's threads; backends may share the instance.
+  if (llama.maxThreads < threads) llama.maxThreads = threads;
 
   let model: LlamaModel;
   try {
@@ -446,7 +473,7 @@ export async function createLlamaBackend(options: LlamaBackendOptions): Promise<
       defaultContextFlashAttention: flashAttention,
     });
   } catch (error) {
-    await llama.dispose();
+    await releaseLlama(llama);
     throw new UserError("model", `Cannot load model ${modelPath} (${errorText(error)}). Check that llama.cpp supports this model and that there is enough memory.`);
   }
 
@@ -475,7 +502,7 @@ export async function createLlamaBackend(options: LlamaBackendOptions): Promise<
     return backend;
   } catch (error) {
     await model.dispose();
-    await llama.dispose();
+    await releaseLlama(llama);
     throw error;
   }
 }

@@ -36,6 +36,8 @@ export interface SplitFile {
   records: number;
   /** File size in bytes, where known: lets a status check spot a different version without hashing. */
   bytes?: number;
+  /** Where `datasets pull` fetches this file from (absent: the file can only be supplied by hand). */
+  download?: DownloadSpec;
 }
 
 export interface PartialSplitFile extends SplitFile {
@@ -63,3 +65,38 @@ export interface DatasetManifest {
   source: { name: string; revision: string; url: string; notes?: string };
   splits: Record<string, SplitEntry>;
 }
+
+/**
+ * Where `datasets pull` fetches a split file from (optional: a manifest without it can only be
+ * filled by hand). The bytes fetched become the manifest file either as they are or through
+ * `convert`; either way the result is checked against the split's sha256 / git blob id / record
+ * count before it is moved into place.
+ */
+export interface DownloadSpec {
+  /** `url`: a plain HTTPS URL (any host; redirectable with RAKUTEN_EVAL_SOURCE_MIRROR). `hf`: a Hugging Face dataset repo file (redirectable with HF_ENDPOINT). */
+  kind: "url" | "hf";
+  /** For `url`: the file's address at its pinned revision. */
+  url?: string;
+  /** For `hf`: the dataset repo id, e.g. `allenai/ai2_arc`. */
+  repo?: string;
+  /** For `hf`: a commit id, tag or ref (e.g. `refs/convert/parquet`). */
+  revision?: string;
+  /** For `hf`: the file's path in the repo. */
+  file?: string;
+  /** How the fetched bytes become the manifest file; absent: used as they are. */
+  convert?: ConvertSpec;
+  /** The path or revision could not be confirmed against the source when the pin was written. */
+  unverified?: boolean;
+  /** Why this source was chosen, or what the conversion reproduces. */
+  note?: string;
+}
+
+export type ConvertSpec =
+  /** One member of an uncompressed (ustar/GNU) tar archive, bytes unchanged. */
+  | { kind: "tar-member"; member: string }
+  /** Parquet rows to JSON lines: `rows` names the row mapping (see src/datasets/convert.ts). */
+  | { kind: "parquet-jsonl"; rows: "marc_ja" | "arc" | "plain" }
+  /** yandex-research crosslingual_winograd dataset.tsv to Stability's `{sentence1, sentence2, answer}` lines for one language. */
+  | { kind: "xwinograd-yandex"; language: string }
+  /** google-research url-nlp mgsm/exemplars.py to the HF juletxara/mgsm train lines for one language. */
+  | { kind: "mgsm-exemplars"; language: string };

@@ -10,7 +10,7 @@ function resultsValidator(): ValidateFunction {
   if (validator) return validator;
   const schema = JSON.parse(readFileSync(path.join(packageRoot(), "results", "schema", "results.schema.json"), "utf8")) as object;
   // `date-time` is checked by a small format function rather than pulling in ajv-formats for one format.
-  const ajv = new Ajv({ allErrors: true, strict: true, strictRequired: false });
+  const ajv = new Ajv({ allErrors: true, strict: true, strictRequired: false, allowUnionTypes: true });
   ajv.addFormat("date-time", (s: string) => !Number.isNaN(Date.parse(s)) && /^\d{4}-\d\d-\d\dT/.test(s));
   validator = ajv.compile(schema);
   return validator;

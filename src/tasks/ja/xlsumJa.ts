@@ -11,7 +11,7 @@
 
 import type { DataFileRef, MetricSpec, Task } from "../../api/task.js";
 import { rouge2 } from "../../metrics/rouge.js";
-import { PERCENT_METRIC, RecordReader, generationResponse, sourceName } from "./common.js";
+import { ACC_METRIC, PERCENT_METRIC, RecordReader, generationResponse, sourceName } from "./common.js";
 import { jaAlpacaContext, jaAlpacaText } from "./alpacaFrame.js";
 
 export interface XlsumJaDoc {
@@ -27,7 +27,9 @@ export function xlsumJaText(doc: XlsumJaDoc): string {
   return jaAlpacaText(INSTRUCTION, `ニュース記事:${doc.text}`);
 }
 
-const ROUGE2_BOOTSTRAP: MetricSpec = { aggregation: "rouge2_bootstrap_mid", higherIsBetter: true, scale: 100 };
+// The evaluator bootstraps the per-doc (P, R, F) rows on the 0-1 scale, as rouge-score does,
+// and reports mid F × 100 (`result["rouge2"].mid.fmeasure * 100`), so the aggregate is 0-100.
+const ROUGE2_BOOTSTRAP: MetricSpec = { aggregation: "rouge2_bootstrap_mid", higherIsBetter: true, scale: 1 };
 
 const NAME = "xlsum_ja-1.0-0.3";
 const evalData: DataFileRef = { dataset: "xlsum_ja", split: "test" };
@@ -45,8 +47,9 @@ export const xlsumJaTask: Task<XlsumJaDoc> = {
     rouge2: ROUGE2_BOOTSTRAP,
     // The plain mean of per-doc F, for comparison; not what the reference reports.
     rouge2_mean: PERCENT_METRIC,
-    rouge2_precision: PERCENT_METRIC,
-    rouge2_recall: PERCENT_METRIC,
+    // Per-doc P and R on the 0-1 scale (the bootstrap rows); their plain means, ×100 in tables.
+    rouge2_precision: ACC_METRIC,
+    rouge2_recall: ACC_METRIC,
   },
   defaultShots: 1,
   fewshot: { kind: "random" },
@@ -79,11 +82,13 @@ export const xlsumJaTask: Task<XlsumJaDoc> = {
     }
     // rouge-score `scorer.score(target=ref, prediction=pred)`.
     const prf = rouge2(tools.tokenize(doc.summary), tools.tokenize(prediction));
+    // Per doc on rouge-score's 0-1 scale (the bootstrap resamples these rows); the plain mean
+    // is reported on 0-100 like the headline figure.
     return {
-      rouge2: prf.fmeasure * 100,
+      rouge2: prf.fmeasure,
       rouge2_mean: prf.fmeasure * 100,
-      rouge2_precision: prf.precision * 100,
-      rouge2_recall: prf.recall * 100,
+      rouge2_precision: prf.precision,
+      rouge2_recall: prf.recall,
     };
   },
 

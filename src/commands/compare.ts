@@ -1,0 +1,71 @@
+import { Args, Flags } from "@oclif/core";
+import { BaseCommand } from "./baseCommand.js";
+import { UserError } from "../errors.js";
+import { compareRuns, DEFAULT_COMPARE_OPTIONS } from "../compare/compare.js";
+import { loadScores, runScores } from "../compare/load.js";
+import { renderComparison, type CompareFormat } from "../compare/format.js";
+
+/** A non-negative decimal such as 1 or 0.5. */
+function parsePoints(flag: string, value: string): number {
+  if (!/^\d+(\.\d+)?$/.test(value.trim())) throw new UserError("usage", `${flag} "${value}" is not a non-negative number of points (e.g. ${flag} 1.5).`);
+  return Number(value);
+}
+
+/** `--max-drop-task jnli-1.1-0.3=3` (repeatable, or comma-separated). */
+export function parseMaxDropTask(values: readonly string[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const v of values.flatMap((s) => s.split(","))) {
+    if (v.trim() === "") continue;
+    const m = /^\s*([^=\s]+)\s*=\s*(\S+)\s*$/.exec(v);
+    if (!m) throw new UserError("usage", `--max-drop-task "${v}" is not TASK=POINTS (e.g. --max-drop-task jnli-1.1-0.3=3).`);
+    out[m[1]!] = parsePoints(`--max-drop-task ${m[1]}`, m[2]!);
+  }
+  return out;
+}
+
+export default class Compare extends BaseCommand {
+  static override summary = "Compare a run with a baseline run or the paper's figures, and gate on significant drops.";
+  static override description =
+    "Per paper column and per suite average: both scores, the difference and its confidence interval. Runs that scored the same docs are tested doc by doc (exact McNemar for accuracy and exact match, a seeded paired bootstrap for ROUGE-2, mc2 and MMLU's macro mean); a published baseline is tested unpaired. Exit code 1 when a drop is larger than --max-drop (or its --max-drop-task override) and significant at --alpha, 0 otherwise, 2 on bad input.";
+  static override examples = [
+    "<%= config.bin %> compare results/runs/new --baseline results/runs/accepted",
+    "<%= config.bin %> compare results/runs/new/results.json --baseline published:rakutenai-7b --max-drop 1",
+    "<%= config.bin %> compare new --baseline old --max-drop 1 --max-drop-task jnli-1.1-0.3=3 --format markdown",
+    "<%= config.bin %> compare new --baseline old --json",
+  ];
+  static override args = {
+    results: Args.string({ description: "The new run: its results.json or its --output folder.", required: true }),
+  };
+  static override flags = {
+    baseline: Flags.string({
+      char: "b",
+      description: "The baseline: a results.json (or folder), or published:<model id> from the paper's tables (published:rakutenai-7b).",
+      required: true,
+    }),
+    "max-drop": Flags.string({ description: "Largest allowed drop in points, per task and per average.", default: "0" }),
+    "max-drop-task": Flags.string({ description: "Per-task (or average) override, TASK=POINTS; repeatable.", multiple: true }),
+    alpha: Flags.string({ description: "Significance level (intervals are 1 - alpha).", default: "0.05" }),
+    format: Flags.string({ description: "Output format.", options: ["table", "markdown", "json"], default: "table" }),
+    json: Flags.boolean({ description: "Shorthand for --format json.", default: false }),
+    "bootstrap-iterations": Flags.integer({ description: "Resamples of the paired bootstrap.", default: DEFAULT_COMPARE_OPTIONS.bootstrapIterations }),
+    seed: Flags.integer({ description: "Seed of the paired bootstrap.", default: DEFAULT_COMPARE_OPTIONS.seed }),
+  };
+
+  async run(): Promise<void> {
+    const { args, flags } = await this.parse(Compare);
+    const alpha = Number(flags.alpha);
+    if (!/^\d*\.?\d+$/.test(flags.alpha) || !(alpha > 0 && alpha < 1)) throw new UserError("usage", `--alpha ${flags.alpha} must be a number strictly between 0 and 1 (e.g. 0.05).`);
+    if (flags["bootstrap-iterations"] < 1) throw new UserError("usage", `--bootstrap-iterations ${flags["bootstrap-iterations"]} must be at least 1.`);
+    const options = {
+      alpha,
+      maxDrop: parsePoints("--max-drop", flags["max-drop"]),
+      maxDropTask: parseMaxDropTask(flags["max-drop-task"] ?? []),
+      bootstrapIterations: flags["bootstrap-iterations"],
+      seed: flags.seed,
+    };
+    const format: CompareFormat = flags.json ? "json" : (flags.format as CompareFormat);
+    const comparison = compareRuns(runScores(args.results), loadScores(flags.baseline), options);
+    this.log(renderComparison(comparison, format));
+    if (comparison.failed) process.exitCode = 1;
+  }
+}

@@ -1,0 +1,237 @@
+// Reading what `compare` and `report` work from: a run's results.json (with its
+// samples_<task>.jsonl files beside it) or a published model of the paper's tables.
+
+import { existsSync, readFileSync, statSync } from "node:fs";
+import path from "node:path";
+import { UserError } from "../errors.js";
+import { publishedTables, type PublishedModel } from "../report/published.js";
+import type { ResultsDocument } from "../report/results.js";
+import { validateResults } from "../report/validate.js";
+
+export type AverageId = "ja_avg" | "ja_7avg" | "en_avg";
+export type SuiteId = "ja" | "en";
+
+/** The paper's columns per suite, in table order (Tables 1-4). */
+export const SUITE_COLUMNS: Record<SuiteId, readonly string[]> = {
+  ja: ["jcommonsenseqa", "jnli", "marc_ja", "jsquad", "jaqket_v2", "xlsum_ja", "xwinograd_ja", "mgsm"],
+  en: ["arc_challenge", "hellaswag", "mmlu", "truthfulqa_mc"],
+};
+
+/** The paper's averages (spec §7): Avg over 8, 7-Avg without XLSum, EN Avg over 4. */
+export const AVERAGES: readonly { id: AverageId; suite: SuiteId; label: string; columns: readonly string[] }[] = [
+  { id: "ja_avg", suite: "ja", label: "JA Avg (8 tasks)", columns: SUITE_COLUMNS.ja },
+  { id: "ja_7avg", suite: "ja", label: "JA 7-Avg (no XLSum)", columns: SUITE_COLUMNS.ja.filter((k) => k !== "xlsum_ja") },
+  { id: "en_avg", suite: "en", label: "EN Avg (4 tasks)", columns: SUITE_COLUMNS.en },
+];
+
+/** Display names of the paper's columns. */
+export const COLUMN_LABELS: Record<string, string> = {
+  jcommonsenseqa: "JCommonsenseQA",
+  jnli: "JNLI",
+  marc_ja: "MARC-ja",
+  jsquad: "JSQuAD",
+  jaqket_v2: "JAQKET v2",
+  xlsum_ja: "XLSum-ja",
+  xwinograd_ja: "xWinograd-ja",
+  mgsm: "MGSM",
+  arc_challenge: "ARC-Challenge",
+  hellaswag: "HellaSwag",
+  mmlu: "MMLU",
+  truthfulqa_mc: "TruthfulQA",
+};
+
+/**
+ * Docs the paper's runs scored per column, for an unpaired test against a published figure
+ * (the paper prints no n). JA sizes: spec §3 and §8.3 (every Rakuten cell is an integer count
+ * over these N); ARC/HellaSwag: spec §4.1-4.2; MMLU: the 57 cais/mmlu test splits;
+ * TruthfulQA: the 817 questions of truthful_qa multiple_choice validation.
+ */
+export const PAPER_DOCS: Record<string, number> = {
+  jcommonsenseqa: 1119,
+  jnli: 2434,
+  marc_ja: 5654,
+  jsquad: 4442,
+  jaqket_v2: 1164,
+  xlsum_ja: 766,
+  xwinograd_ja: 959,
+  mgsm: 250,
+  arc_challenge: 1172,
+  hellaswag: 10042,
+  mmlu: 14042,
+  truthfulqa_mc: 817,
+};
+
+/** One paper column (or extra task) of a run, 0-100. */
+export interface ScoreRow {
+  key: string;
+  /** The task that produced it (for MMLU: "mmlu (57 subjects)"); the column key for published rows. */
+  task: string;
+  metric: string;
+  score: number;
+  /** 0-100; null when unknown (published figures, MMLU's macro mean). */
+  stderr: number | null;
+  /** Docs scored; null when unknown. */
+  n: number | null;
+}
+
+export interface AverageScore {
+  id: AverageId;
+  label: string;
+  /** Unrounded for runs, as printed for published figures; null when a column is missing. */
+  value: number | null;
+  columns: readonly string[];
+}
+
+/** What compare and report need of one side: a run or a published model. */
+export interface RunScores {
+  kind: "run" | "published";
+  /** Short name for tables and legends. */
+  label: string;
+  /** The file or `published:<id>` it came from. */
+  source: string;
+  rows: ScoreRow[];
+  averages: AverageScore[];
+  /** The run's folder (samples live there) and document; absent for published models. */
+  dir?: string;
+  doc?: ResultsDocument;
+  notes: string[];
+}
+
+/** `published:rakutenai-7b` names the paper's RakutenAI-7B row (the model's repository name). */
+const PUBLISHED_ALIASES: Record<string, string> = {
+  "rakutenai-7b": "rakuten-ai-7b",
+  "rakutenai-7b-instruct": "rakuten-ai-7b-instruct",
+  "rakutenai-7b-chat": "rakuten-ai-7b-instruct",
+};
+
+export function isPublishedRef(ref: string): boolean {
+  return ref.startsWith("published:");
+}
+
+/** Resolve `published:<id or alias>` to a row of results/published/paper-tables.json. */
+export function publishedModelFor(ref: string): PublishedModel {
+  const raw = ref.slice("published:".length).trim();
+  const tables = publishedTables();
+  const id = PUBLISHED_ALIASES[raw.toLowerCase()] ?? raw;
+  const model = tables.models.find((m) => m.id === id) ?? tables.models.find((m) => m.id.toLowerCase() === id.toLowerCase());
+  if (!model) {
+    throw new UserError(
+      "usage",
+      `"${ref}" is not a model of the paper's tables; use published:<id> with one of: ${tables.models.map((m) => m.id).join(", ")} (or published:rakutenai-7b).`,
+    );
+  }
+  return model;
+}
+
+/** A published model as a RunScores: the paper's figures, with n from PAPER_DOCS. */
+export function publishedScores(ref: string): RunScores {
+  const model = publishedModelFor(ref);
+  const tables = publishedTables();
+  const rows: ScoreRow[] = [];
+  for (const suite of ["ja", "en"] as const) {
+    const part = model[suite];
+    if (!part) continue;
+    for (const key of SUITE_COLUMNS[suite]) {
+      const score = part.tasks[key];
+      if (score === undefined) continue;
+      // "acc (unweighted mean of 57 subjects)" -> "acc"
+      const metric = (tables.metrics[key] ?? "").split(" ")[0] ?? "";
+      rows.push({ key, task: key, metric, score, stderr: null, n: PAPER_DOCS[key] ?? null });
+    }
+  }
+  const averages: AverageScore[] = [];
+  for (const a of AVERAGES) {
+    const value = a.id === "en_avg" ? model.en?.averages.en_avg : a.id === "ja_avg" ? model.ja?.averages.ja_avg : model.ja?.averages.ja_7avg;
+    if (value === undefined) continue;
+    averages.push({ id: a.id, label: a.label, value, columns: a.columns });
+  }
+  return { kind: "published", label: `${model.id} (paper)`, source: `published:${model.id}`, rows, averages, notes: [] };
+}
+
+/** Where a results argument points: a results.json file or a folder holding one. */
+export function resultsPathOf(arg: string): string {
+  if (!existsSync(arg)) throw new UserError("usage", `${arg} does not exist; give a results.json written by \`rakuten-eval run\` or its folder.`);
+  const file = statSync(arg).isDirectory() ? path.join(arg, "results.json") : arg;
+  if (!existsSync(file)) throw new UserError("usage", `${arg} holds no results.json; give the --output folder of \`rakuten-eval run\` or the file itself.`);
+  return file;
+}
+
+/** A short label for a run: the model file's name, else the folder's. */
+function runLabel(doc: ResultsDocument, file: string): string {
+  const modelPath = doc.rakuten_eval.engine?.modelPath;
+  if (typeof modelPath === "string" && modelPath !== "") return path.basename(modelPath).replace(/\.gguf$/i, "");
+  return path.basename(path.dirname(path.resolve(file)));
+}
+
+/** Read and validate a results.json; a bad file is the user's input, so it is a UserError. */
+export function loadResultsDocument(arg: string): { doc: ResultsDocument; file: string } {
+  const file = resultsPathOf(arg);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(file, "utf8"));
+  } catch (err) {
+    throw new UserError("usage", `${file} is not valid JSON (${(err as Error).message}); give a results.json written by \`rakuten-eval run\`.`);
+  }
+  const problems = validateResults(parsed);
+  if (problems.length > 0) {
+    const shown = problems.slice(0, 3).join("; ");
+    throw new UserError("usage", `${file} is not a rakuten-eval results document: ${shown}${problems.length > 3 ? ` (and ${problems.length - 3} more)` : ""}.`);
+  }
+  return { doc: parsed as ResultsDocument, file };
+}
+
+export function runScores(arg: string): RunScores {
+  const { doc, file } = loadResultsDocument(arg);
+  const rows: ScoreRow[] = doc.rakuten_eval.summary.map((r) => ({ key: r.key, task: r.task, metric: r.metric, score: r.score, stderr: r.stderr, n: r.n }));
+  const averages: AverageScore[] = doc.rakuten_eval.averages.map((a) => ({ id: a.id, label: a.label, value: a.value, columns: a.tasks }));
+  const notes: string[] = [];
+  if (doc.config.limit !== null && doc.config.limit !== undefined) notes.push(`run with --limit ${String(doc.config.limit)}`);
+  if (doc.rakuten_eval.summary.some((r) => r.partialData)) notes.push("some scores use partial stand-in data");
+  return { kind: "run", label: runLabel(doc, file), source: file, rows, averages, dir: path.dirname(file), doc, notes };
+}
+
+/** `published:<id>` or a results path. */
+export function loadScores(ref: string): RunScores {
+  return isPublishedRef(ref) ? publishedScores(ref) : runScores(ref);
+}
+
+/** Make labels unique (two runs of the same model file get their folder names added). */
+export function distinctLabels(runs: RunScores[]): void {
+  const seen = new Map<string, number>();
+  for (const r of runs) seen.set(r.label, (seen.get(r.label) ?? 0) + 1);
+  for (const r of runs) {
+    if ((seen.get(r.label) ?? 0) > 1 && r.dir) r.label = `${r.label} (${path.basename(r.dir)})`;
+  }
+  const again = new Map<string, number>();
+  for (const r of runs) {
+    const k = again.get(r.label) ?? 0;
+    again.set(r.label, k + 1);
+    if (k > 0) r.label = `${r.label} #${k + 1}`;
+  }
+}
+
+/** Per-doc values of one metric of one task, by doc_id; null when the run wrote no samples file. */
+export function loadSampleMetric(dir: string, task: string, metric: string): Map<number, number> | null {
+  const file = path.join(dir, `samples_${task}.jsonl`);
+  if (!existsSync(file)) return null;
+  const out = new Map<number, number>();
+  const lines = readFileSync(file, "utf8").split("\n");
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!.trim();
+    if (line === "") continue;
+    let rec: unknown;
+    try {
+      rec = JSON.parse(line);
+    } catch {
+      throw new UserError("usage", `${file} line ${i + 1} is not JSON; the samples file is damaged (rerun \`rakuten-eval run\` or delete it to compare unpaired).`);
+    }
+    const r = rec as { doc_id?: unknown; metrics?: Record<string, unknown> };
+    const value = r.metrics?.[metric];
+    if (typeof r.doc_id !== "number" || typeof value !== "number") {
+      throw new UserError("usage", `${file} line ${i + 1} lacks a numeric doc_id or metrics.${metric}; the samples file does not match its results.json.`);
+    }
+    if (out.has(r.doc_id)) throw new UserError("usage", `${file} has doc_id ${r.doc_id} twice (line ${i + 1}); the samples file is damaged.`);
+    out.set(r.doc_id, value);
+  }
+  return out;
+}

@@ -1,0 +1,138 @@
+// Small results documents and samples files for the compare/report tests. Every score here is
+// written by hand by the test that asks for it; nothing is computed by the code under test.
+
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+
+export interface FixtureTask {
+  /** Paper column key (jnli) or, for an extra task, the task name. */
+  key: string;
+  task: string;
+  metric: string;
+  /** 0-100 as the summary row shows it. */
+  score: number;
+  stderr?: number | null;
+  n: number;
+  /** Per-doc values of `metric` as the run stores them (acc 0/1, exact_match 0/100, rouge2 F 0-100); omit for no samples file. */
+  samples?: number[];
+  /** doc ids of the samples (default 0..n-1). */
+  docIds?: number[];
+}
+
+export interface FixtureAverage {
+  id: "ja_avg" | "ja_7avg" | "en_avg";
+  value: number | null;
+  tasks: string[];
+}
+
+export interface FixtureRun {
+  modelPath?: string;
+  tasks: FixtureTask[];
+  averages?: FixtureAverage[];
+  /** MMLU subjects: task name -> per-doc acc 0/1 (written as samples_<subject>.jsonl). */
+  mmluSubjects?: Record<string, number[]>;
+  limit?: number | null;
+}
+
+const SHA = "0".repeat(64);
+
+export function tempDir(prefix: string): string {
+  return mkdtempSync(path.join(os.tmpdir(), `rakuten-eval-${prefix}-`));
+}
+
+/** Write results.json (schema-valid) and samples_<task>.jsonl into dir; returns dir. */
+export function writeRun(dir: string, run: FixtureRun): string {
+  mkdirSync(dir, { recursive: true });
+  const results: Record<string, Record<string, number | string | null>> = {};
+  const configs: Record<string, Record<string, unknown>> = {};
+  const versions: Record<string, string> = {};
+  const nShot: Record<string, number> = {};
+  const nSamples: Record<string, { original: number; effective: number }> = {};
+  const higher: Record<string, Record<string, boolean>> = {};
+  const writeSamples = (task: string, metric: string, values: number[], ids?: number[]) => {
+    const lines = values.map((v, i) => JSON.stringify({ task, doc_id: ids?.[i] ?? i, shuffled_index: i, request_hashes: ["h"], responses: [], metrics: { [metric]: v } }));
+    writeFileSync(path.join(dir, `samples_${task}.jsonl`), lines.join("\n") + "\n");
+  };
+  const addTask = (task: string, metric: string, value: number, n: number) => {
+    results[task] = { alias: task, [`${metric},none`]: value };
+    configs[task] = { task, version: "1.0", dataset: task, num_fewshot: 0, metric_list: [{ metric }], fewshot_seed: 42 };
+    versions[task] = "1.0";
+    nShot[task] = 0;
+    nSamples[task] = { original: n, effective: n };
+    higher[task] = { [metric]: true };
+  };
+  for (const t of run.tasks) {
+    if (t.key !== "mmlu") addTask(t.task, t.metric, t.score, t.n);
+    if (t.samples) writeSamples(t.task, t.metric, t.samples, t.docIds);
+  }
+  const groupSubtasks: Record<string, string[]> = {};
+  if (run.mmluSubjects) {
+    groupSubtasks.mmlu = Object.keys(run.mmluSubjects);
+    for (const [subject, values] of Object.entries(run.mmluSubjects)) {
+      addTask(subject, "acc", 0, values.length);
+      writeSamples(subject, "acc", values);
+    }
+  }
+  const modelPath = run.modelPath ?? "/models/model.gguf";
+  const doc = {
+    results,
+    groups: {},
+    group_subtasks: groupSubtasks,
+    versions,
+    "n-shot": nShot,
+    configs,
+    higher_is_better: higher,
+    "n-samples": nSamples,
+    config: { model: "llama.cpp", model_args: `model=${modelPath}`, model_sha256: SHA, limit: run.limit ?? null },
+    rakuten_eval: {
+      summary: run.tasks.map((t) => ({
+        key: t.key,
+        task: t.task,
+        metric: t.metric,
+        shots: 0,
+        score: t.score,
+        stderr: t.stderr ?? null,
+        n: t.n,
+        published: { "rakuten-ai-7b": null, "rakuten-ai-7b-instruct": null },
+        partialData: false,
+      })),
+      averages: (run.averages ?? []).map((a) => ({
+        id: a.id,
+        label: a.id,
+        value: a.value,
+        rounded: a.value === null ? null : Math.round(a.value * 100) / 100,
+        tasks: a.tasks,
+        missing: [],
+        partialValue: a.value,
+        published: { "rakuten-ai-7b": null, "rakuten-ai-7b-instruct": null },
+      })),
+      skipped: [],
+      notes: [],
+      complete: true,
+      datasets: {},
+      engine: {
+        engine: "llama.cpp",
+        engineVersion: "test",
+        modelPath,
+        modelSha256: SHA,
+        contextSize: 2048,
+        batchSize: 512,
+        threads: 2,
+        kvCacheType: "f16",
+        flashAttention: false,
+        gpu: false,
+      },
+      harness: { name: "rakuten-eval", version: "0.1.0", git_commit: null },
+    },
+    date: "2024-03-25T00:00:00.000Z",
+    total_evaluation_time_seconds: 1,
+  };
+  writeFileSync(path.join(dir, "results.json"), JSON.stringify(doc, null, 2) + "\n");
+  return dir;
+}
+
+/** n values: `ones` ones first, then zeros. */
+export function bits(n: number, ones: number, one = 1): number[] {
+  return Array.from({ length: n }, (_, i) => (i < ones ? one : 0));
+}
