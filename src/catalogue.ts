@@ -38,7 +38,7 @@ export async function taskCatalogue(dataDir: string, options: { expandMmlu?: boo
         version: t.version,
         metric: `${t.primaryMetric} (mean of 57 subjects)`,
         defaultShots: t.defaultShots,
-        fewshotSource: t.fewshotSource,
+        fewshotSource: t.fewshotSource.replace(t.name.slice("hendrycksTest-".length), "<subject>"),
         data: await dataState(t, dataDir),
         inPaperSuite: true,
       });

@@ -68,6 +68,8 @@ const DEFAULT_BATCH_SIZE = 512;
 const CONTEXT_ALIGNMENT = 256;
 /** Tokens the first "auto" context holds (a 512-cell context); it grows on demand. */
 const INITIAL_AUTO_CAPACITY = 511;
+/** Distinct texts the per-call tokenizer memo holds before it starts over. */
+const ENCODE_MEMO_SIZE = 64;
 /**
  * Characters at the end of a partial decoding that a later token may still change
  * (a detokenizer that cleans up spaces rewrites " '" before a letter). Trailing
@@ -91,10 +93,12 @@ function ggmlTypeName(type: GgmlType): string {
   return (GgmlType[type] ?? String(type)).toLowerCase();
 }
 
-function compareTokenArrays(a: readonly number[], b: readonly number[]): number {
-  const shared = Math.min(a.length, b.length);
-  for (let i = 0; i < shared; i++) if (a[i] !== b[i]) return a[i]! - b[i]!;
-  return a.length - b.length;
+function compareStrings(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function compareRequests(a: LoglikelihoodRequest, b: LoglikelihoodRequest): number {
+  return compareStrings(a.context, b.context) || compareStrings(a.continuation, b.continuation) || compareStrings(a.tokenization, b.tokenization);
 }
 
 function roundUp(value: number, multiple: number): number {
@@ -104,11 +108,6 @@ function roundUp(value: number, multiple: number): number {
 /** The default thread count: physical cores (llama.cpp's math-core count), within what this process may use. */
 function defaultThreads(llama: Llama): number {
   return Math.max(1, Math.min(llama.cpuMathCores || 1, os.availableParallelism()));
-}
-
-interface PreparedScoring {
-  scoring: ScoringInput;
-  key: string;
 }
 
 class LlamaBackend implements Backend {
@@ -162,9 +161,12 @@ class LlamaBackend implements Backend {
       );
     }
     if (this.sequence !== undefined && this.sequence.contextSize - 1 >= tokens) return this.sequence;
+    // "auto" grows at least twofold, so a run of ever longer prompts recreates the context
+    // (and loses its cache) only a few times; never beyond the training context.
+    const current = this.sequence?.contextSize ?? 0;
     const size = this.settings.fixedContextSize !== undefined
       ? this.settings.fixedContextSize + 1
-      : Math.min(roundUp(tokens + 1, CONTEXT_ALIGNMENT), roundUp(this.settings.maxLength + 1, CONTEXT_ALIGNMENT));
+      : Math.min(Math.max(roundUp(tokens + 1, CONTEXT_ALIGNMENT), 2 * current), roundUp(this.settings.maxLength + 1, CONTEXT_ALIGNMENT));
     await this.disposeContext();
     try {
       this.context = await this.model.createContext({
@@ -225,37 +227,49 @@ class LlamaBackend implements Backend {
     return this.serialise(() => this.scoreAll(requests, onProgress));
   }
 
-  private prepare(request: LoglikelihoodRequest): PreparedScoring {
-    const encode = (text: string): number[] => this.tokenize(text);
-    const pair = request.tokenization === "encode_pair"
-      ? encodePair(request.context, request.continuation, encode, this.settings.eosId)
-      : separatePair(request.context, request.continuation, encode, this.settings.eosId);
-    const scoring = truncateLeft(pair.contextTokens, pair.continuationTokens, this.settings.maxLength);
-    return { scoring, key: `${scoring.inputTokens.join(",")}|${scoring.targetTokens.join(",")}` };
+  /**
+   * The tokenizer with a small memo: the requests of one question share their context,
+   * and sorted requests arrive together, so the context is encoded once, not per choice.
+   * Callers must not mutate the returned arrays.
+   */
+  private memoizedEncoder(): (text: string) => number[] {
+    const memo = new Map<string, number[]>();
+    return (text) => {
+      let tokens = memo.get(text);
+      if (tokens === undefined) {
+        if (memo.size >= ENCODE_MEMO_SIZE) memo.clear();
+        tokens = this.tokenize(text);
+        memo.set(text, tokens);
+      }
+      return tokens;
+    };
   }
 
   private async scoreAll(requests: LoglikelihoodRequest[], onProgress?: (done: number, total: number) => void): Promise<LoglikelihoodResponse[]> {
-    const prepared = requests.map((request) => this.prepare(request));
+    const { eosId, maxLength } = this.settings;
+    const encode = this.memoizedEncoder();
     const results: LoglikelihoodResponse[] = new Array(requests.length);
-    const longest = prepared.reduce((most, item) => Math.max(most, item.scoring.inputTokens.length), 0);
-    const sequence = longest > 0 ? await this.ensureCapacity(longest) : undefined;
-
-    // Lexicographic order of the model inputs puts requests that share a prefix
-    // next to each other (the choices of one question, a subject's fixed shots).
-    const order = prepared.map((_, index) => index).sort((a, b) =>
-      compareTokenArrays(prepared[a]!.scoring.inputTokens, prepared[b]!.scoring.inputTokens) ||
-      compareTokenArrays(prepared[a]!.scoring.targetTokens, prepared[b]!.scoring.targetTokens),
-    );
-    const done = new Map<string, LoglikelihoodResponse>();
+    // Sorting by text puts requests that share a prefix next to each other (the choices
+    // of one question, a subject's fixed shots), so each keeps most of the previous KV
+    // cache. Text order rather than token order: nothing is tokenized ahead, so memory
+    // stays small on suites with tens of thousands of long prompts.
+    const order = requests.map((_, index) => index).sort((a, b) => compareRequests(requests[a]!, requests[b]!));
+    let previous: { request: LoglikelihoodRequest; result: LoglikelihoodResponse } | undefined;
     let finished = 0;
     for (const index of order) {
-      const { scoring, key } = prepared[index]!;
-      let result = done.get(key);
-      if (result === undefined) {
-        result = scoring.targetTokens.length === 0 || sequence === undefined
-          ? { logprob: 0, isGreedy: true } // an empty continuation scores nothing: sum of nothing
-          : await this.scoreOne(sequence, scoring);
-        done.set(key, result);
+      const request = requests[index]!;
+      let result: LoglikelihoodResponse;
+      if (previous !== undefined && compareRequests(previous.request, request) === 0) {
+        result = previous.result; // the same request again: the same numbers
+      } else {
+        const pair = request.tokenization === "encode_pair"
+          ? encodePair(request.context, request.continuation, encode, eosId)
+          : separatePair(request.context, request.continuation, encode, eosId);
+        const scoring = truncateLeft(pair.contextTokens, pair.continuationTokens, maxLength);
+        result = scoring.targetTokens.length === 0
+          ? { logprob: 0, isGreedy: true } // an empty continuation scores nothing: the sum of nothing
+          : await this.scoreOne(await this.ensureCapacity(scoring.inputTokens.length), scoring);
+        previous = { request, result };
       }
       results[index] = { ...result };
       finished++;
@@ -306,15 +320,14 @@ class LlamaBackend implements Backend {
 
   private async generateAll(requests: ResolvedGenerateRequest[], onProgress?: (done: number, total: number) => void): Promise<GenerateResponse[]> {
     const { maxLength, eosId } = this.settings;
-    const encode = (text: string): number[] => this.tokenize(text);
-    const prompts = requests.map((request) => truncateGenerationContext(encode(request.context), maxLength, request.maxTokens));
+    const encode = this.memoizedEncoder();
     const results: GenerateResponse[] = new Array(requests.length);
     // Prompts that share a prefix (the same few shots) run one after another.
-    const order = prompts.map((_, index) => index).sort((a, b) => compareTokenArrays(prompts[a]!, prompts[b]!));
+    const order = requests.map((_, index) => index).sort((a, b) => compareStrings(requests[a]!.context, requests[b]!.context));
     let finished = 0;
     for (const index of order) {
       const request = requests[index]!;
-      const prompt = prompts[index]!;
+      const prompt = truncateGenerationContext(encode(request.context), maxLength, request.maxTokens);
       results[index] = await this.generateOne(prompt, request, primaryStopToken(request.until, encode, eosId));
       finished++;
       onProgress?.(finished, requests.length);

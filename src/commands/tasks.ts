@@ -22,6 +22,8 @@ export default class Tasks extends BaseCommand {
     const table = new Table({
       head: ["Task", "Aliases", "Suite", "Version", "Metric", "Shots", "Few-shot source", "Data"],
       style: { head: [], border: [] },
+      colWidths: [24, 18, 7, 9, 14, 7, 48, 18],
+      wordWrap: true,
     });
     for (const r of rows) table.push([r.name, r.aliases.join(", "), r.suite, r.version, r.metric, String(r.defaultShots), r.fewshotSource, r.data]);
     this.log(table.toString());
