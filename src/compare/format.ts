@@ -50,7 +50,7 @@ function cells(r: ComparisonRow): string[] {
 export function gateLine(c: Comparison): string {
   const failed = c.rows.filter((r) => r.failed);
   if (failed.length === 0) return `Gate passed: no drop both larger than allowed and significant at alpha = ${c.alpha}.`;
-  const list = failed.map((r) => `${r.kind === "average" ? r.label : r.tasks.new ?? r.key} ${fmtSigned(r.diff)} (allowed −${r.maxDrop}, p = ${fmtP(r.pValue)})`);
+  const list = failed.map((r) => `${r.kind === "average" ? r.label : r.tasks.new ?? r.key} ${fmtSigned(r.diff)} (max drop ${r.maxDrop}, p = ${fmtP(r.pValue)})`);
   return `Gate FAILED: ${failed.length} drop(s) larger than allowed and significant at alpha = ${c.alpha}: ${list.join("; ")}.`;
 }
 

@@ -90,7 +90,12 @@ export async function downloadToFile(spec: DownloadSpec, dest: string, options: 
         await rm(metaFile, { force: true });
         return;
       } catch (e) {
-        if (e instanceof DatasetError) throw e;
+        if (e instanceof DatasetError) {
+          // Not a transfer fault (no such file, refused): nothing to resume.
+          await rm(part, { force: true });
+          await rm(metaFile, { force: true });
+          throw e;
+        }
         lastError = e;
         offset = await stat(part).then((s) => s.size, () => 0);
         options.log?.(`${options.label}: connection lost after ${offset} bytes (${(e as Error).message}); resuming (attempt ${attempt + 1} of ${attempts}).`);

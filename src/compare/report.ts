@@ -1,0 +1,52 @@
+// `rakuten-eval report`: load the runs and the published rows, build the report model and
+// write report.md and report.html.
+
+import { mkdirSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { UserError } from "../errors.js";
+import { renderReportHtml } from "../report/html.js";
+import { renderReportMarkdown } from "../report/markdown.js";
+import { distinctLabels, publishedScores, runScores } from "./load.js";
+import { buildReportModel, type ReportModel } from "./reportModel.js";
+
+export interface ReportOptions {
+  /** results.json files or run folders. */
+  results: string[];
+  /** Published model ids or aliases (without the `published:` prefix). */
+  published: string[];
+  outputDir: string;
+  title?: string;
+  /** ISO timestamp shown on the page (tests pin it). */
+  generated?: string;
+}
+
+export interface ReportOutcome {
+  model: ReportModel;
+  markdown: string;
+  html: string;
+  markdownPath: string;
+  htmlPath: string;
+}
+
+export function writeReport(options: ReportOptions): ReportOutcome {
+  if (options.results.length === 0) throw new UserError("usage", "Give at least one results.json (or run folder) to report on.");
+  const runs = options.results.map((r) => runScores(r));
+  distinctLabels(runs);
+  const published = options.published.map((id) => publishedScores(id.startsWith("published:") ? id : `published:${id}`));
+  const model = buildReportModel(runs, published, options.generated ?? new Date().toISOString(), options.title);
+  if (model.suites.length === 0 && model.extras.length === 0) {
+    throw new UserError("usage", `${options.results.join(", ")}: no scores to report (the runs have no summary rows).`);
+  }
+  const markdown = renderReportMarkdown(model);
+  const html = renderReportHtml(model);
+  const markdownPath = path.join(options.outputDir, "report.md");
+  const htmlPath = path.join(options.outputDir, "report.html");
+  try {
+    mkdirSync(options.outputDir, { recursive: true });
+    writeFileSync(markdownPath, markdown);
+    writeFileSync(htmlPath, html);
+  } catch (err) {
+    throw new UserError("output", `cannot write the report to ${options.outputDir} (${(err as Error).message}); choose another --output folder.`);
+  }
+  return { model, markdown, html, markdownPath, htmlPath };
+}

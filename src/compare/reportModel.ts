@@ -1,0 +1,135 @@
+// What `rakuten-eval report` shows, independent of the output format: per suite, the paper's
+// columns and averages, and one series of scores per run and per published model.
+
+import { AVERAGES, COLUMN_LABELS, SUITE_COLUMNS, type RunScores, type SuiteId } from "./load.js";
+
+export interface ReportColumn {
+  /** Paper column key or average id. */
+  key: string;
+  label: string;
+  kind: "task" | "average";
+  metric: string;
+}
+
+export interface ReportSeries {
+  label: string;
+  kind: RunScores["kind"];
+  /** One per column, 0-100; null when the series has no score there. */
+  values: (number | null)[];
+  /** One per column, 0-100; null when unknown. */
+  stderr: (number | null)[];
+  /** Task names behind the values (a run may use a variant of the paper's task). */
+  tasks: (string | null)[];
+}
+
+export interface ReportSuite {
+  id: SuiteId;
+  title: string;
+  columns: ReportColumn[];
+  series: ReportSeries[];
+}
+
+export interface ReportRun {
+  label: string;
+  source: string;
+  model: string | null;
+  modelSha256: string | null;
+  date: string | null;
+  engine: string | null;
+  limit: number | null;
+  notes: string[];
+}
+
+/** Extra tasks (not paper columns) of the runs. */
+export interface ReportExtraRow {
+  run: string;
+  task: string;
+  metric: string;
+  score: number;
+  stderr: number | null;
+  n: number | null;
+}
+
+export interface ReportModel {
+  title: string;
+  generated: string;
+  runs: ReportRun[];
+  suites: ReportSuite[];
+  extras: ReportExtraRow[];
+}
+
+const SUITE_TITLES: Record<SuiteId, string> = {
+  ja: "Japanese (Stability-AI lm-evaluation-harness, Tables 1 and 3)",
+  en: "English (Open LLM Leaderboard v1 tasks, Tables 2 and 4)",
+};
+
+const METRIC_OF: Record<string, string> = {
+  jcommonsenseqa: "acc",
+  jnli: "acc",
+  marc_ja: "acc",
+  jsquad: "exact_match",
+  jaqket_v2: "exact_match",
+  xlsum_ja: "rouge2",
+  xwinograd_ja: "acc",
+  mgsm: "acc",
+  arc_challenge: "acc_norm",
+  hellaswag: "acc_norm",
+  mmlu: "acc",
+  truthfulqa_mc: "mc2",
+};
+
+function seriesFor(run: RunScores, columns: ReportColumn[]): ReportSeries {
+  return {
+    label: run.label,
+    kind: run.kind,
+    values: columns.map((c) =>
+      c.kind === "average" ? run.averages.find((a) => a.id === c.key)?.value ?? null : run.rows.find((r) => r.key === c.key)?.score ?? null,
+    ),
+    stderr: columns.map((c) => (c.kind === "average" ? null : run.rows.find((r) => r.key === c.key)?.stderr ?? null)),
+    tasks: columns.map((c) => (c.kind === "average" ? null : run.rows.find((r) => r.key === c.key)?.task ?? null)),
+  };
+}
+
+/**
+ * Suites that any run has a score in, each with every paper column and average (so the
+ * published figures are shown in full beside a partial run).
+ */
+export function buildReportModel(runs: RunScores[], published: RunScores[], generated: string, title = "rakuten-eval report"): ReportModel {
+  const suites: ReportSuite[] = [];
+  for (const id of ["ja", "en"] as const) {
+    const touched = runs.some((r) => r.rows.some((row) => SUITE_COLUMNS[id].includes(row.key)));
+    if (!touched) continue;
+    const columns: ReportColumn[] = [
+      ...SUITE_COLUMNS[id].map((key) => ({ key, label: COLUMN_LABELS[key] ?? key, kind: "task" as const, metric: METRIC_OF[key] ?? "" })),
+      ...AVERAGES.filter((a) => a.suite === id).map((a) => ({ key: a.id, label: a.label, kind: "average" as const, metric: "mean" })),
+    ];
+    suites.push({ id, title: SUITE_TITLES[id], columns, series: [...runs, ...published].map((r) => seriesFor(r, columns)) });
+  }
+  const paperKeys = new Set([...SUITE_COLUMNS.ja, ...SUITE_COLUMNS.en]);
+  const extras: ReportExtraRow[] = [];
+  for (const r of runs) {
+    for (const row of r.rows) {
+      if (!paperKeys.has(row.key)) extras.push({ run: r.label, task: row.task, metric: row.metric, score: row.score, stderr: row.stderr, n: row.n });
+    }
+  }
+  return {
+    title,
+    generated,
+    runs: runs.map((r) => {
+      const engine = r.doc?.rakuten_eval.engine;
+      const limit = r.doc?.config.limit;
+      return {
+        label: r.label,
+        source: r.source,
+        model: engine?.modelPath ?? null,
+        modelSha256: engine?.modelSha256 ?? null,
+        date: r.doc?.date ?? null,
+        engine: engine ? `${engine.engine} ${engine.engineVersion}` : null,
+        limit: typeof limit === "number" ? limit : null,
+        notes: r.notes,
+      };
+    }),
+    suites,
+    extras,
+  };
+}

@@ -1,0 +1,50 @@
+// The Markdown summary of `rakuten-eval report`: one table per suite laid out like the paper's
+// (a row per model, a column per task, then the averages), runs first, published rows after.
+
+import type { ReportModel, ReportSeries, ReportSuite } from "../compare/reportModel.js";
+
+const cell = (s: string): string => s.replace(/\\/g, "\\\\").replace(/\|/g, "\\|").replace(/\n/g, " ");
+export const fmt2 = (v: number | null): string => (v === null ? "–" : v.toFixed(2));
+
+function seriesName(s: ReportSeries): string {
+  return s.kind === "published" ? `${s.label}` : `**${s.label}**`;
+}
+
+export function renderSuiteMarkdown(suite: ReportSuite): string {
+  const head = ["Model", ...suite.columns.map((c) => (c.kind === "average" ? c.label : `${c.label} (${c.metric})`))];
+  const lines = [`| ${head.map(cell).join(" | ")} |`, `|---|${suite.columns.map(() => "---:").join("|")}|`];
+  for (const s of suite.series) {
+    const values = s.values.map((v, i) => {
+      const se = s.stderr[i];
+      return se === null || se === undefined || v === null ? fmt2(v) : `${fmt2(v)} ± ${fmt2(se)}`;
+    });
+    lines.push(`| ${[seriesName(s), ...values].map((x, i) => (i === 0 ? x : cell(x))).join(" | ")} |`);
+  }
+  return lines.join("\n");
+}
+
+export function renderReportMarkdown(model: ReportModel): string {
+  const lines: string[] = [`# ${cell(model.title)}`, "", `Generated ${model.generated}. Scores are 0–100; ± is the standard error of our runs; “(paper)” rows are the RakutenAI-7B report's tables (arXiv:2403.15484).`, ""];
+  lines.push("## Runs", "");
+  for (const r of model.runs) {
+    const bits = [
+      r.model ? `model \`${cell(r.model)}\`` : null,
+      r.modelSha256 ? `sha256 \`${r.modelSha256.slice(0, 12)}…\`` : null,
+      r.engine,
+      r.date ? `run ${r.date}` : null,
+      r.limit !== null ? `**--limit ${r.limit}** (not comparable with the paper)` : null,
+    ].filter((b): b is string => b !== null);
+    lines.push(`- **${cell(r.label)}**: ${bits.join(", ")} — \`${cell(r.source)}\``);
+    for (const n of r.notes) lines.push(`  - note: ${cell(n)}`);
+  }
+  for (const suite of model.suites) {
+    lines.push("", `## ${suite.id === "ja" ? "Japanese" : "English"}`, "", `_${cell(suite.title)}_`, "", renderSuiteMarkdown(suite));
+  }
+  if (model.extras.length > 0) {
+    lines.push("", "## Other tasks", "", "| Run | Task | Metric | Score | n |", "|---|---|---|---:|---:|");
+    for (const e of model.extras) {
+      lines.push(`| ${cell(e.run)} | ${cell(e.task)} | ${e.metric} | ${fmt2(e.score)}${e.stderr === null ? "" : ` ± ${fmt2(e.stderr)}`} | ${e.n ?? "–"} |`);
+    }
+  }
+  return lines.join("\n") + "\n";
+}

@@ -1,0 +1,251 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import path from "node:path";
+import { writeFileSync } from "node:fs";
+import { compareRuns, DEFAULT_COMPARE_OPTIONS, type CompareOptions, type ComparisonRow } from "../src/compare/compare.js";
+import { loadScores, runScores } from "../src/compare/load.js";
+import { renderComparisonMarkdown, renderComparisonTable } from "../src/compare/format.js";
+import { UserError } from "../src/errors.js";
+import { bits, tempDir, writeRun, type FixtureTask } from "./support/compareFixtures.js";
+
+const close = (actual: number | null | undefined, expected: number, tol: number, what = "") => {
+  assert.ok(actual !== null && actual !== undefined && Math.abs(actual - expected) <= tol, `${what}: ${actual} != ${expected}`);
+};
+
+const opts = (over: Partial<CompareOptions> = {}): CompareOptions => ({ ...DEFAULT_COMPARE_OPTIONS, bootstrapIterations: 500, ...over });
+
+const jnli = (n: number, samples: number[], score: number): FixtureTask => ({ key: "jnli", task: "jnli-1.1-0.3", metric: "acc", score, n, samples });
+
+/** Two runs of JNLI whose per-doc outcomes are given; returns their folders. */
+function jnliPair(n: number, base: number[], next: number[], baseScore: number, newScore: number): { newDir: string; baseDir: string } {
+  const root = tempDir("gate");
+  return {
+    baseDir: writeRun(path.join(root, "base"), { modelPath: "/m/base.gguf", tasks: [jnli(n, base, baseScore)] }),
+    newDir: writeRun(path.join(root, "new"), { modelPath: "/m/new.gguf", tasks: [jnli(n, next, newScore)] }),
+  };
+}
+
+const row = (rows: ComparisonRow[], key: string) => {
+  const r = rows.find((x) => x.key === key);
+  assert.ok(r, `no row ${key}`);
+  return r;
+};
+
+test("big significant drop fails the gate (paired exact McNemar)", () => {
+  // Baseline right on docs 0..59, new right on 0..39: 20 docs lost, none gained.
+  const { newDir, baseDir } = jnliPair(100, bits(100, 60), bits(100, 40), 60, 40);
+  const c = compareRuns(runScores(newDir), runScores(baseDir), opts({ maxDrop: 1 }));
+  const r = row(c.rows, "jnli");
+  assert.equal(r.test, "mcnemar-exact");
+  assert.equal(r.paired, true);
+  assert.deepEqual(r.discordant, { newOnly: 0, baselineOnly: 20 });
+  close(r.diff, -20, 1e-9, "diff");
+  close(r.pValue, 2 / 2 ** 20, 1e-15, "p"); // 2 * C(20,0) / 2^20
+  // Wald paired se = sqrt(20 - 20^2/100) / 100 = 0.04 -> 4 points; z(0.975) = 1.959963984540054
+  close(r.se, 4, 1e-9, "se");
+  close(r.ci?.[0], -27.839855938160216, 1e-6, "ci lo");
+  close(r.ci?.[1], -12.160144061839784, 1e-6, "ci hi");
+  assert.equal(r.failed, true);
+  assert.equal(c.failed, true);
+});
+
+test("big but insignificant drop passes", () => {
+  // n = 20: baseline right on 0..9; new right on 0..5 and 10..11 -> 4 lost, 2 gained.
+  const next = bits(20, 6);
+  next[10] = 1;
+  next[11] = 1;
+  const { newDir, baseDir } = jnliPair(20, bits(20, 10), next, 50, 40);
+  const c = compareRuns(runScores(newDir), runScores(baseDir), opts({ maxDrop: 1 }));
+  const r = row(c.rows, "jnli");
+  assert.deepEqual(r.discordant, { newOnly: 2, baselineOnly: 4 });
+  close(r.pValue, 0.6875, 1e-12, "p"); // 2 * (1 + 6 + 15) / 64
+  close(r.diff, -10, 1e-9, "diff");
+  assert.equal(r.significant, false);
+  assert.equal(r.failed, false);
+  assert.equal(c.failed, false);
+});
+
+test("small significant drop passes; the same drop fails under a tighter max drop", () => {
+  // n = 2000: 20 docs lost, none gained -> 1 point, p = 2 / 2^20.
+  const { newDir, baseDir } = jnliPair(2000, bits(2000, 1000), bits(2000, 980), 50, 49);
+  const loose = compareRuns(runScores(newDir), runScores(baseDir), opts({ maxDrop: 1.5 }));
+  const r = row(loose.rows, "jnli");
+  close(r.pValue, 2 / 2 ** 20, 1e-15, "p");
+  assert.equal(r.significant, true);
+  assert.equal(r.failed, false);
+  assert.equal(loose.failed, false);
+  const tight = compareRuns(runScores(newDir), runScores(baseDir), opts({ maxDrop: 0.5 }));
+  assert.equal(tight.failed, true);
+});
+
+test("per-task override by task name raises the allowance of that task only", () => {
+  const { newDir, baseDir } = jnliPair(100, bits(100, 60), bits(100, 40), 60, 40);
+  const c = compareRuns(runScores(newDir), runScores(baseDir), opts({ maxDrop: 1, maxDropTask: { "jnli-1.1-0.3": 25 } }));
+  assert.equal(row(c.rows, "jnli").maxDrop, 25);
+  assert.equal(c.failed, false);
+  // An override that names nothing in the comparison is an input error, not a silent no-op.
+  assert.throws(() => compareRuns(runScores(newDir), runScores(baseDir), opts({ maxDropTask: { "jnli-1.3-0.3": 3 } })), UserError);
+});
+
+test("exact match (0/100 per doc) is tested with McNemar too", () => {
+  const root = tempDir("em");
+  const task = (samples: number[], score: number): FixtureTask => ({ key: "jsquad", task: "jsquad-1.1-0.3", metric: "exact_match", score, n: 10, samples });
+  const base = writeRun(path.join(root, "b"), { tasks: [task(bits(10, 8, 100), 80)] });
+  const next = writeRun(path.join(root, "n"), { tasks: [task(bits(10, 3, 100), 30)] });
+  const r = row(compareRuns(runScores(next), runScores(base), opts()).rows, "jsquad");
+  assert.equal(r.test, "mcnemar-exact");
+  assert.deepEqual(r.discordant, { newOnly: 0, baselineOnly: 5 });
+  close(r.pValue, 0.0625, 1e-12, "p");
+});
+
+test("ROUGE-2 is compared with a seeded paired bootstrap (Python reimplementation values)", () => {
+  const root = tempDir("rouge");
+  const xl = (samples: number[], score: number): FixtureTask => ({ key: "xlsum_ja", task: "xlsum_ja-1.0-0.3", metric: "rouge2", score, n: 5, samples });
+  const base = writeRun(path.join(root, "b"), { tasks: [xl([12, 18, 5, 30, 20], 17)] });
+  const next = writeRun(path.join(root, "n"), { tasks: [xl([10, 20, 0, 30, 15], 15)] });
+  const c = compareRuns(runScores(next), runScores(base), opts({ bootstrapIterations: 500, seed: 1234 }));
+  const r = row(c.rows, "xlsum_ja");
+  assert.equal(r.test, "paired-bootstrap");
+  // diffs [-2, 2, -5, 0, -5]; random.Random(1234), 500 resamples, numpy percentiles.
+  close(r.ci?.[0], -4.4, 1e-9, "lo");
+  close(r.ci?.[1], 0.3049999999999955, 1e-9, "hi");
+  close(r.pValue, 0.1437125748502994, 1e-12, "p");
+  close(r.diff, -2, 1e-12, "diff");
+
+  // The same docs stored as F in 0-1 (not 0-100) give the same interval: the scale is read
+  // off the row's score.
+  const base01 = writeRun(path.join(root, "b01"), { tasks: [xl([0.12, 0.18, 0.05, 0.3, 0.2], 17)] });
+  const next01 = writeRun(path.join(root, "n01"), { tasks: [xl([0.1, 0.2, 0, 0.3, 0.15], 15)] });
+  const r01 = row(compareRuns(runScores(next01), runScores(base01), opts({ bootstrapIterations: 500, seed: 1234 })).rows, "xlsum_ja");
+  close(r01.ci?.[0], -4.4, 1e-6, "lo 0-1");
+  close(r01.ci?.[1], 0.305, 1e-6, "hi 0-1");
+  close(r01.pValue, 0.1437125748502994, 0.005, "p 0-1");
+});
+
+test("MMLU's macro mean gets a bootstrap stratified by subject", () => {
+  const root = tempDir("mmlu");
+  const mmluRow = (score: number): FixtureTask => ({ key: "mmlu", task: "mmlu (2 subjects)", metric: "acc", score, n: 7 });
+  const base = writeRun(path.join(root, "b"), { tasks: [mmluRow(58.333333333333336)], mmluSubjects: { "hendrycksTest-a": [1, 0, 0, 1], "hendrycksTest-b": [1, 1, 0] } });
+  const next = writeRun(path.join(root, "n"), { tasks: [mmluRow(70.83333333333333)], mmluSubjects: { "hendrycksTest-a": [1, 1, 0, 1], "hendrycksTest-b": [0, 1, 1] } });
+  const r = row(compareRuns(runScores(next), runScores(base), opts({ bootstrapIterations: 500, seed: 1234 })).rows, "mmlu");
+  assert.equal(r.test, "paired-bootstrap-stratified");
+  // strata [0,100,0,0] and [-100,0,100]; Python: random.Random(1234), 500 resamples.
+  close(r.ci?.[0], -37.5, 1e-9, "lo");
+  close(r.ci?.[1], 58.333333333333336, 1e-9, "hi");
+  close(r.pValue, 0.7305389221556886, 1e-12, "p");
+});
+
+/** The English suite with hand-set scores: only ARC differs (60 -> 50, 10 docs lost). */
+function englishPair(): { newDir: string; baseDir: string } {
+  const root = tempDir("en");
+  const make = (arcCorrect: number): FixtureTask[] => [
+    { key: "arc_challenge", task: "arc_challenge", metric: "acc_norm", score: arcCorrect, n: 100, samples: bits(100, arcCorrect) },
+    { key: "hellaswag", task: "hellaswag", metric: "acc_norm", score: 70, n: 100, samples: bits(100, 70) },
+    { key: "mmlu", task: "mmlu (2 subjects)", metric: "acc", score: 62.5, n: 6 },
+    { key: "truthfulqa_mc", task: "truthfulqa_mc", metric: "mc2", score: 50, n: 3, samples: [0.4, 0.6, 0.5] },
+  ];
+  const subjects = { "hendrycksTest-a": [1, 0, 1, 1], "hendrycksTest-b": [0, 1] };
+  const cols = ["arc_challenge", "hellaswag", "mmlu", "truthfulqa_mc"];
+  return {
+    // en_avg: (60 + 70 + 62.5 + 50) / 4 = 60.625 and (50 + 70 + 62.5 + 50) / 4 = 58.125
+    baseDir: writeRun(path.join(root, "b"), { tasks: make(60), mmluSubjects: subjects, averages: [{ id: "en_avg", value: 60.625, tasks: cols }] }),
+    newDir: writeRun(path.join(root, "n"), { tasks: make(50), mmluSubjects: subjects, averages: [{ id: "en_avg", value: 58.125, tasks: cols }] }),
+  };
+}
+
+test("suite averages are compared: difference, combined se and gate", () => {
+  const { newDir, baseDir } = englishPair();
+  const c = compareRuns(runScores(newDir), runScores(baseDir), opts({ maxDrop: 5 }));
+  const avg = row(c.rows, "en_avg");
+  assert.equal(avg.kind, "average");
+  close(avg.newScore, 58.125, 1e-12, "new");
+  close(avg.baselineScore, 60.625, 1e-12, "base");
+  close(avg.diff, -2.5, 1e-12, "diff");
+  // ARC's paired se is 3 points (sqrt(10 - 1) / 100); the other columns did not move (se 0):
+  // se = sqrt(3^2) / 4 = 0.75, z = -3.333, p = 2 * norm.sf(3.333) (scipy).
+  close(avg.se, 0.75, 1e-9, "se");
+  close(avg.pValue, 0.0008581206663936744, 1e-6, "p");
+  close(avg.ci?.[0], -3.9699729884050408, 1e-6, "lo");
+  close(avg.ci?.[1], -1.0300270115949595, 1e-6, "hi");
+  assert.equal(avg.paired, true);
+  // max drop 5: ARC (-10, p = 2/1024) fails, the average (-2.5) does not.
+  assert.equal(row(c.rows, "arc_challenge").failed, true);
+  close(row(c.rows, "arc_challenge").pValue, 2 / 1024, 1e-12, "arc p");
+  assert.equal(avg.failed, false);
+
+  // max drop 1 with ARC allowed 20: now only the average fails the gate.
+  const c2 = compareRuns(runScores(newDir), runScores(baseDir), opts({ maxDrop: 1, maxDropTask: { arc_challenge: 20 } }));
+  assert.equal(row(c2.rows, "arc_challenge").failed, false);
+  assert.equal(row(c2.rows, "en_avg").failed, true);
+  assert.equal(c2.failed, true);
+  // ... and the average has its own override by id.
+  const c3 = compareRuns(runScores(newDir), runScores(baseDir), opts({ maxDrop: 1, maxDropTask: { arc_challenge: 20, en_avg: 3 } }));
+  assert.equal(c3.failed, false);
+});
+
+test("published baseline: the paper's figures, unpaired tests", () => {
+  const root = tempDir("pub");
+  const dir = writeRun(path.join(root, "n"), {
+    tasks: [
+      { key: "jnli", task: "jnli-1.1-0.3", metric: "acc", score: 50, n: 2434, samples: bits(2434, 1217) },
+      { key: "xlsum_ja", task: "xlsum_ja-1.0-0.3", metric: "rouge2", score: 13.08, stderr: 0.5, n: 766 },
+    ],
+  });
+  const c = compareRuns(runScores(dir), loadScores("published:rakutenai-7b"), opts());
+  assert.equal(c.baseline.source, "published:rakuten-ai-7b");
+  const j = row(c.rows, "jnli");
+  assert.equal(j.baselineScore, 48.69); // Table 1, RakutenAI-7B JNLI
+  assert.equal(j.n.baseline, 2434); // spec §8.3: 1185/2434
+  assert.equal(j.test, "two-proportion-z");
+  assert.equal(j.paired, false);
+  close(j.diff, 1.31, 1e-9, "diff");
+  close(j.pValue, 0.3606752071742507, 1e-6, "p"); // scipy, pooled two-proportion z
+  close(j.ci?.[0], -1.498654146860309, 1e-5, "lo");
+  close(j.ci?.[1], 4.118654146860309, 1e-5, "hi");
+  const x = row(c.rows, "xlsum_ja");
+  assert.equal(x.baselineScore, 14.08);
+  assert.equal(x.test, "normal-unpaired");
+  // se = sqrt(0.5^2 + 0.5^2) (the paper's se taken as ours); p = 2 * norm.sf(1 / 0.7071)
+  close(x.pValue, 0.15729920705028516, 1e-6, "p");
+  close(x.ci?.[0], -2.385903824349678, 1e-6, "lo");
+  // Japanese columns only: the new run has no English task.
+  assert.equal(c.rows.some((r) => r.key === "arc_challenge"), false);
+  const ja = row(c.rows, "ja_avg");
+  assert.equal(ja.baselineScore, 62.83);
+  assert.equal(ja.newScore, null);
+
+  const instruct = compareRuns(runScores(dir), loadScores("published:rakuten-ai-7b-instruct"), opts());
+  assert.equal(row(instruct.rows, "jnli").baselineScore, 90.39); // Table 3
+  assert.throws(() => loadScores("published:no-such-model"), UserError);
+});
+
+test("runs over different docs fall back to an unpaired test and say so", () => {
+  const root = tempDir("diffdocs");
+  const base = writeRun(path.join(root, "b"), { tasks: [{ ...jnli(100, bits(100, 60), 60), stderr: 4.92 }] });
+  const next = writeRun(path.join(root, "n"), {
+    tasks: [{ ...jnli(100, bits(100, 40), 40), stderr: 4.92, docIds: Array.from({ length: 100 }, (_, i) => i + 50) }],
+  });
+  const r = row(compareRuns(runScores(next), runScores(base), opts()).rows, "jnli");
+  assert.equal(r.paired, false);
+  assert.equal(r.test, "two-proportion-z");
+  assert.ok(r.notes.some((n) => n.includes("different docs") && n.includes("50 shared")), r.notes.join("; "));
+});
+
+test("table and Markdown show both scores, the difference, the interval and the verdict", () => {
+  const { newDir, baseDir } = jnliPair(100, bits(100, 60), bits(100, 40), 60, 40);
+  const c = compareRuns(runScores(newDir), runScores(baseDir), opts({ maxDrop: 1 }));
+  const md = renderComparisonMarkdown(c);
+  assert.match(md, /^\| Task \| Metric \| base \| new \| Δ \| 95% CI \| p \| Test \| Max drop \| Gate \|$/m);
+  assert.match(md, /^\| jnli-1\.1-0\.3 \| acc \| 60\.00 \| 40\.00 \| −20\.00 \| \[−27\.84, −12\.16\] \| 1\.9e-6 \| McNemar exact \(paired\) \| 1 \| \*\*FAIL\*\* \|$/m);
+  assert.match(md, /Gate FAILED/);
+  const table = renderComparisonTable(c);
+  assert.match(table, /jnli-1\.1-0\.3/);
+  assert.match(table, /−20\.00/);
+  assert.match(table, /FAIL/);
+});
+
+test("a damaged samples file is an input error", () => {
+  const { newDir, baseDir } = jnliPair(10, bits(10, 6), bits(10, 4), 60, 40);
+  writeFileSync(path.join(newDir, "samples_jnli-1.1-0.3.jsonl"), "{not json\n");
+  assert.throws(() => compareRuns(runScores(newDir), runScores(baseDir), opts()), UserError);
+});

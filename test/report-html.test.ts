@@ -1,0 +1,121 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { writeReport } from "../src/compare/report.js";
+import { tempDir, writeRun, type FixtureTask } from "./support/compareFixtures.js";
+import { countColor, readPng } from "./support/png.js";
+
+/** Two runs with hand-set, easy-to-spot scores on both suites. */
+function twoRuns(): { a: string; b: string } {
+  const root = tempDir("report");
+  const ja = (jnli: number, xlsum: number): FixtureTask[] => [
+    { key: "jnli", task: "jnli-1.1-0.3", metric: "acc", score: jnli, stderr: 1.01, n: 2434 },
+    { key: "xlsum_ja", task: "xlsum_ja-1.0-0.3", metric: "rouge2", score: xlsum, stderr: 0.42, n: 766 },
+  ];
+  const en = (arc: number): FixtureTask[] => [{ key: "arc_challenge", task: "arc_challenge", metric: "acc_norm", score: arc, stderr: 1.43, n: 1172 }];
+  return {
+    a: writeRun(path.join(root, "a"), { modelPath: "/models/RakutenAI-7B-Q8_0.gguf", tasks: [...ja(51.23, 13.57), ...en(58.76)] }),
+    b: writeRun(path.join(root, "b"), {
+      modelPath: "/models/RakutenAI-7B-Q4_K_M.gguf",
+      tasks: [...ja(47.89, 12.34), ...en(57.01), { key: "jnli-1.3-0.3", task: "jnli-1.3-0.3", metric: "acc", score: 61.11, stderr: null, n: 2434 }],
+    }),
+  };
+}
+
+function report(outDir: string) {
+  const { a, b } = twoRuns();
+  return writeReport({ results: [a, b], published: ["rakutenai-7b"], outputDir: outDir, generated: "2024-03-25T12:00:00Z" });
+}
+
+test("Markdown summary: a table per suite with the runs and the paper's row", () => {
+  const out = report(tempDir("md"));
+  const md = readFileSync(out.markdownPath, "utf8");
+  assert.match(md, /^## Japanese$/m);
+  assert.match(md, /^## English$/m);
+  assert.match(md, /^\| Model \| JCommonsenseQA \(acc\) \| JNLI \(acc\) \| MARC-ja \(acc\) \|/m);
+  assert.match(md, /^\| \*\*RakutenAI-7B-Q8_0\*\* \| – \| 51\.23 ± 1\.01 \| – \| – \| – \| 13\.57 ± 0\.42 \| – \| – \| – \| – \|$/m);
+  // Table 1, RakutenAI-7B: 84.27 48.69 96.29 79.09 80.67 14.08 77.16 22.40, Avg 62.83, 7-Avg 69.80
+  assert.match(md, /^\| rakuten-ai-7b \(paper\) \| 84\.27 \| 48\.69 \| 96\.29 \| 79\.09 \| 80\.67 \| 14\.08 \| 77\.16 \| 22\.40 \| 62\.83 \| 69\.80 \|$/m);
+  // Table 2: 60.24 82.20 61.31 38.25, Avg 60.50
+  assert.match(md, /^\| rakuten-ai-7b \(paper\) \| 60\.24 \| 82\.20 \| 61\.31 \| 38\.25 \| 60\.50 \|$/m);
+  assert.match(md, /^\| RakutenAI-7B-Q4_K_M \| jnli-1\.3-0\.3 \| acc \| 61\.11 \| 2434 \|$/m);
+});
+
+test("HTML page: self-contained, one inline SVG chart per suite, the numbers on it", () => {
+  const out = report(tempDir("html"));
+  const html = readFileSync(out.htmlPath, "utf8");
+  const svgs = html.match(/<svg [^>]*>/g) ?? [];
+  assert.equal(svgs.length, 2);
+  assert.match(svgs[0]!, /id="chart-ja"/);
+  assert.match(svgs[1]!, /id="chart-en"/);
+  // Bars carry the values: the runs' and the paper's.
+  for (const v of ["51.23", "47.89", "13.57", "12.34", "58.76", "57.01", "48.69", "14.08", "62.83", "60.24"]) {
+    assert.match(html, new RegExp(`<rect class="bar"[^>]*data-value="${v.replace(".", "\\.")}"`), `bar ${v}`);
+    assert.match(html, new RegExp(`<text class="value"[^>]*>${v.replace(".", "\\.")}</text>`), `label ${v}`);
+  }
+  // Nothing to fetch: no scripts, stylesheets, images or other URLs (the SVG namespace is a name, not a fetch).
+  assert.doesNotMatch(html, /<script|<link|<img|<iframe|@import|src=/i);
+  assert.doesNotMatch(html.replaceAll('xmlns="http://www.w3.org/2000/svg"', ""), /https?:\/\//);
+  assert.match(html, /<style>[\s\S]*svg\.chart[\s\S]*<\/style>/);
+});
+
+function findChromium(): string | null {
+  for (const p of ["/usr/bin/chromium", "/usr/bin/chromium-browser"]) if (existsSync(p)) return p;
+  const which = spawnSync("sh", ["-c", "command -v chromium || command -v chromium-browser"], { encoding: "utf8" });
+  return which.status === 0 && which.stdout.trim() !== "" ? which.stdout.trim() : null;
+}
+
+const chromium = findChromium();
+const CHROMIUM_FLAGS = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+  "--hide-scrollbars",
+];
+
+function runChromium(args: string[]): { stdout: string; stderr: string; status: number | null } {
+  const profile = mkdtempSync(path.join(os.tmpdir(), "rakuten-eval-chromium-"));
+  try {
+    const r = spawnSync(chromium!, [...CHROMIUM_FLAGS, `--user-data-dir=${profile}`, ...args], { encoding: "utf8", timeout: 90_000, maxBuffer: 64 * 1024 * 1024 });
+    return { stdout: r.stdout ?? "", stderr: r.stderr ?? "", status: r.status };
+  } finally {
+    rmSync(profile, { recursive: true, force: true });
+  }
+}
+
+test("Chromium renders the page: the DOM has both charts and the numbers", { skip: chromium === null && "chromium not installed (apt-get install chromium)" }, () => {
+  const out = report(tempDir("dom"));
+  const r = runChromium(["--dump-dom", `file://${path.resolve(out.htmlPath)}`]);
+  assert.equal(r.status, 0, r.stderr.slice(-2000));
+  const dom = r.stdout;
+  assert.match(dom, /<svg[^>]*id="chart-ja"/);
+  assert.match(dom, /<svg[^>]*id="chart-en"/);
+  for (const v of ["51.23", "47.89", "48.69", "58.76", "60.24", "60.50"]) assert.ok(dom.includes(`>${v}<`), `${v} not on the rendered page`);
+  assert.match(dom, /<td[^>]*>51\.23<span class="se"> ± 1\.01<\/span><\/td>/);
+});
+
+test("Chromium screenshot: the bars are drawn in the runs' and the paper's colours", { skip: chromium === null && "chromium not installed (apt-get install chromium)" }, () => {
+  const dir = tempDir("shot");
+  const out = report(dir);
+  const png = path.join(dir, "report.png");
+  const r = runChromium(["--window-size=1280,1600", `--screenshot=${png}`, `file://${path.resolve(out.htmlPath)}`]);
+  assert.equal(r.status, 0, r.stderr.slice(-2000));
+  const img = readPng(readFileSync(png));
+  assert.equal(img.width, 1280);
+  // Solid bars (JNLI, XLSum, ARC; 16 px wide, up to 260 px tall) in the first two run colours.
+  // A 16×40 px bar alone is 560 pixels of its fill inside the outline.
+  const blue = countColor(img, "#1f77b4");
+  const red = countColor(img, "#d62728");
+  assert.ok(blue > 1500, `run 1 colour: ${blue} pixels`);
+  assert.ok(red > 1500, `run 2 colour: ${red} pixels`);
+  // The published bars' outline colour (#6b7280) is on the page too.
+  assert.ok(countColor(img, "#6b7280") > 200, "paper bars");
+});
