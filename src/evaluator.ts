@@ -14,7 +14,7 @@ import type {
   TaskRequest,
   TaskResponse,
 } from "./api/types.js";
-import { DatasetError, UserError } from "./errors.js";
+import { DatasetError, UserError, UserErrors } from "./errors.js";
 import { fewshotSampler } from "./fewshot.js";
 import { loadSplit, type LoadedSplit } from "./datasets/loadSplit.js";
 import { PyRandom } from "./random/pyRandom.js";
@@ -136,22 +136,45 @@ export async function planTask(selection: TaskSelection, options: PlanOptions): 
   };
 }
 
-/** Plan every selected task; a task whose data is missing is skipped with its one-line reason. */
+/**
+ * Plan every selected task; a task whose data is missing is skipped with its one-line reason.
+ * Every other input problem (a checksum, record count or parse error, in any task's eval or
+ * few-shot file) is collected, and all of them are thrown together as `UserErrors`, so that a
+ * bad file in the last task is reported before any model call, beside every other one.
+ */
 export async function planTasks(
   selections: TaskSelection[],
   options: PlanOptions,
 ): Promise<{ planned: PlannedTask[]; skipped: SkippedTask[] }> {
   const planned: PlannedTask[] = [];
   const skipped: SkippedTask[] = [];
+  const problems = new Map<string, UserError>();
+  const note = (e: UserError) => {
+    for (const p of e instanceof UserErrors ? e.problems : [e]) if (!problems.has(p.message)) problems.set(p.message, p);
+  };
   for (const sel of selections) {
     try {
       planned.push(await planTask(sel, options));
     } catch (e) {
       if (e instanceof DatasetError && e.reason === "missing") {
         skipped.push({ task: sel.task, ...(sel.group ? { group: sel.group } : {}), shots: sel.shots, reason: e.message });
+      } else if (e instanceof UserError) {
+        note(e);
+        // planTask stops at its first bad file: check the few-shot file too, so that both are
+        // listed (when the first error was the few-shot file's, the same message is dropped).
+        if (sel.shots > 0 && sel.task.fewshotData) {
+          try {
+            await loadSplit(options.dataDir, sel.task.fewshotData, { allowMismatch: options.allowDatasetMismatch });
+          } catch (f) {
+            if (f instanceof UserError && !(f instanceof DatasetError && f.reason === "missing")) note(f);
+            else if (!(f instanceof UserError)) throw f;
+          }
+        }
       } else throw e;
     }
   }
+  if (problems.size === 1) throw [...problems.values()][0]!;
+  if (problems.size > 1) throw new UserErrors([...problems.values()]);
   return { planned, skipped };
 }
 

@@ -1,17 +1,20 @@
 // `rakuten-eval run` as a library function: validate, plan, evaluate, write.
 
 import { spawnSync } from "node:child_process";
-import { mkdirSync, readFileSync, renameSync, writeFileSync, accessSync, constants as fsConstants } from "node:fs";
+import { mkdirSync, readFileSync, renameSync, writeFileSync, accessSync, rmSync, statSync, constants as fsConstants } from "node:fs";
 import path from "node:path";
 import type { Suite } from "./api/task.js";
-import type { Backend } from "./api/types.js";
+import type { Backend, LoglikelihoodRequest, ResolvedGenerateRequest } from "./api/types.js";
 import { UserError, UserErrors } from "./errors.js";
-import { evaluate, planTasks, type TaskResult } from "./evaluator.js";
+import { evaluate, planTasks, resolveGenerate, type PlannedTask, type SkippedTask, type TaskResult } from "./evaluator.js";
 import { createLlamaBackend } from "./backend/llama.js";
 import { inspectModelFile } from "./backend/modelFile.js";
+import { CachingBackend, InterruptedError, type PhaseCounts } from "./backend/cachingBackend.js";
+import { cacheDirProblem, defaultCacheDir, RequestCache } from "./cache/store.js";
 import { buildResultsDocument, type ResultsDocument } from "./report/results.js";
 import { assertValidResults } from "./report/validate.js";
-import { selectTasks } from "./tasks/registry.js";
+import { selectTasks, type TaskSelection } from "./tasks/registry.js";
+import { checkTaskNames, contextPlan } from "./validate.js";
 import { packageRoot } from "./paths.js";
 
 export interface RunOptions {
@@ -29,8 +32,20 @@ export interface RunOptions {
   flashAttention?: boolean;
   gpu?: false | "auto" | "cuda" | "vulkan" | "metal";
   allowDatasetMismatch?: boolean;
+  /** Request cache folder (default `$XDG_CACHE_HOME/rakuten-eval` or `~/.cache/rakuten-eval`). */
+  cacheDir?: string;
+  /** Keep answers in memory only: nothing is read from or written to the cache. */
+  noCache?: boolean;
+  /** Target seconds of model work between two cache writes (default 3). */
+  cacheChunkSeconds?: number;
+  /** Stops the run: finished answers are kept, partial results written, `InterruptedError` thrown. */
+  signal?: AbortSignal;
+  /** Problems the command layer found in flags, listed with every other problem. */
+  flagProblems?: UserError[];
   /** Progress lines (stderr); silent when absent. */
   log?: (line: string) => void;
+  /** Warnings (a corrupt cache moved aside); `log` when absent. */
+  warn?: (line: string) => void;
   /** Injected backend (tests); otherwise the llama.cpp backend is created. */
   backend?: Backend;
 }
@@ -40,6 +55,8 @@ export interface RunOutcome {
   resultsPath: string;
   samplesPaths: string[];
   taskResults: TaskResult[];
+  /** How each phase was answered: from the cache or computed. */
+  cache: PhaseCounts[];
 }
 
 export function harnessInfo(): { name: string; version: string; git_commit: string | null } {
@@ -58,8 +75,13 @@ export function defaultOutputDir(model: string): string {
 /** Write to a temporary name and rename, so that a crash never leaves a half-written file. */
 export function writeFileAtomic(file: string, content: string): void {
   const tmp = `${file}.tmp-${process.pid}`;
-  writeFileSync(tmp, content);
-  renameSync(tmp, file);
+  try {
+    writeFileSync(tmp, content);
+    renameSync(tmp, file);
+  } catch (error) {
+    rmSync(tmp, { force: true });
+    throw error;
+  }
 }
 
 function checkOutputDir(dir: string): UserError | null {
@@ -72,83 +94,207 @@ function checkOutputDir(dir: string): UserError | null {
   }
 }
 
+/** Everything wrong with the input, found without a model call; throws them all together. */
+async function validateInput(options: RunOptions, outputDir: string): Promise<{ planned: PlannedTask[]; skipped: SkippedTask[] }> {
+  const problems: UserError[] = [...(options.flagProblems ?? [])];
+  const add = (e: unknown) => {
+    if (e instanceof UserErrors) problems.push(...e.problems);
+    else if (e instanceof UserError) problems.push(e);
+    else throw e;
+  };
+
+  let selections: TaskSelection[] | undefined;
+  const unknownTasks = options.tasks ? checkTaskNames(options.tasks) : [];
+  problems.push(...unknownTasks);
+  if (unknownTasks.length === 0) {
+    try {
+      selections = selectTasks({ suite: options.suite, tasks: options.tasks, shots: options.shots });
+    } catch (e) {
+      add(e);
+    }
+  }
+  if (options.shots?.some((n) => !Number.isInteger(n) || n < 0)) {
+    problems.push(new UserError("usage", `--shots ${options.shots.join(",")}: every value must be a whole number of at least 0.`));
+  }
+  if (options.limit !== undefined && (!Number.isInteger(options.limit) || options.limit < 1)) {
+    problems.push(new UserError("usage", `--limit ${options.limit} must be a whole number of at least 1 (the first N docs of each task's shuffled order).`));
+  }
+
+  if (!options.backend) {
+    try {
+      await inspectModelFile(options.model);
+    } catch (e) {
+      add(e);
+    }
+  }
+  const outErr = checkOutputDir(outputDir);
+  if (outErr) problems.push(outErr);
+  if (!options.noCache) {
+    const cacheDir = options.cacheDir ?? defaultCacheDir();
+    const why = cacheDirProblem(cacheDir);
+    if (why) problems.push(new UserError("usage", `Cache directory ${cacheDir} is not writable (${why}); pass --cache-dir with a writable folder, or --no-cache.`));
+  }
+
+  let dataDirOk = true;
+  try {
+    dataDirOk = statSync(options.dataDir).isDirectory();
+  } catch {
+    dataDirOk = false;
+  }
+  if (!dataDirOk) {
+    problems.push(
+      new UserError("dataset", `Data directory ${options.dataDir} (--data-dir) does not exist or is not a folder; pass the folder that holds the datasets (e.g. ../shared/datasets) or fill it with \`rakuten-eval datasets pull\`.`),
+    );
+  }
+
+  let plan: { planned: PlannedTask[]; skipped: SkippedTask[] } = { planned: [], skipped: [] };
+  if (selections && dataDirOk) {
+    try {
+      plan = await planTasks(selections, {
+        dataDir: options.dataDir,
+        ...(options.limit !== undefined && options.limit >= 1 ? { limit: options.limit } : {}),
+        ...(options.allowDatasetMismatch ? { allowDatasetMismatch: true } : {}),
+      });
+      if (plan.planned.length === 0) {
+        problems.push(
+          new UserError("dataset", `No selected task has its data in ${options.dataDir}; pass --data-dir pointing at a folder laid out like the dataset manifests, or run \`rakuten-eval datasets pull\`.`),
+        );
+      }
+    } catch (e) {
+      add(e);
+    }
+  }
+  if (problems.length > 0) throw problems.length === 1 ? problems[0]! : new UserErrors(problems);
+  return plan;
+}
+
+/** The requests of the planned docs that the cache cannot answer (generate requests resolved). */
+function unansweredRequests(planned: PlannedTask[], backend: CachingBackend): { loglikelihood: LoglikelihoodRequest[]; generate: ResolvedGenerateRequest[] } {
+  const loglikelihood: LoglikelihoodRequest[] = [];
+  const generate: ResolvedGenerateRequest[] = [];
+  for (const p of planned) {
+    for (const d of p.docs) {
+      for (const r of d.requests) {
+        if (r.type === "loglikelihood") {
+          if (!backend.isAnswered(r)) loglikelihood.push(r);
+        } else {
+          const resolved = resolveGenerate(r, backend);
+          if (!backend.isAnswered(resolved)) generate.push(resolved);
+        }
+      }
+    }
+  }
+  return { loglikelihood, generate };
+}
+
+/** The planned docs whose every request has an answer (after an interrupt). */
+function answeredDocs(planned: PlannedTask[], backend: CachingBackend): { done: PlannedTask[]; none: PlannedTask[] } {
+  const done: PlannedTask[] = [];
+  const none: PlannedTask[] = [];
+  for (const p of planned) {
+    const docs = p.docs.filter((d) => d.requests.every((r) => backend.isAnswered(r.type === "loglikelihood" ? r : resolveGenerate(r, backend))));
+    if (docs.length > 0) done.push({ ...p, docs });
+    else none.push(p);
+  }
+  return { done, none };
+}
+
 export async function runEvaluation(options: RunOptions): Promise<RunOutcome> {
   const started = Date.now();
   const log = options.log ?? (() => {});
-  const problems: UserError[] = [];
-  const collect = <T>(f: () => T): T | undefined => {
-    try {
-      return f();
-    } catch (e) {
-      if (e instanceof UserErrors) problems.push(...e.problems);
-      else if (e instanceof UserError) problems.push(e);
-      else throw e;
-      return undefined;
-    }
-  };
-  const selections = collect(() => selectTasks({ suite: options.suite, tasks: options.tasks, shots: options.shots })) ?? [];
-  let modelInfo: Awaited<ReturnType<typeof inspectModelFile>> | undefined;
-  if (!options.backend) {
-    try {
-      modelInfo = await inspectModelFile(options.model);
-    } catch (e) {
-      if (e instanceof UserError) problems.push(e);
-      else throw e;
-    }
-  }
+  const warn = options.warn ?? log;
   const outputDir = options.outputDir ?? defaultOutputDir(options.model);
-  const outErr = checkOutputDir(outputDir);
-  if (outErr) problems.push(outErr);
-  if (problems.length > 0) throw problems.length === 1 ? problems[0]! : new UserErrors(problems);
-
-  const { planned, skipped } = await planTasks(selections, {
-    dataDir: options.dataDir,
-    ...(options.limit !== undefined ? { limit: options.limit } : {}),
-    ...(options.allowDatasetMismatch ? { allowDatasetMismatch: true } : {}),
-  });
+  const { planned, skipped } = await validateInput(options, outputDir);
   for (const s of skipped) log(`skip ${s.task.name}: ${s.reason}`);
   for (const p of planned) if (p.shotsNote) log(`note: ${p.shotsNote}`);
-  if (planned.length === 0) {
-    throw new UserError("dataset", `No selected task has its data in ${options.dataDir}; pass --data-dir pointing at a folder laid out like the dataset manifests.`);
-  }
+  if (options.signal?.aborted) throw new InterruptedError("interrupted before any request was scored; nothing was written.");
 
-  const backend =
-    options.backend ??
-    (await createLlamaBackend({
-      modelPath: options.model,
-      ...(options.threads !== undefined ? { threads: options.threads } : {}),
-      ...(options.contextSize !== undefined ? { contextSize: options.contextSize } : {}),
-      ...(options.batchSize !== undefined ? { batchSize: options.batchSize } : {}),
-      ...(options.kvCacheType !== undefined ? { kvCacheType: options.kvCacheType } : {}),
-      ...(options.flashAttention !== undefined ? { flashAttention: options.flashAttention } : {}),
-      ...(options.gpu !== undefined ? { gpu: options.gpu } : {}),
-    }));
-  void modelInfo;
+  const cache = options.noCache ? null : RequestCache.open(options.cacheDir ?? defaultCacheDir(), { warn });
+  let inner: Backend | undefined;
+  let interrupted = false;
   try {
+    const modelSha256 = cache && !options.backend ? await cache.modelSha256(options.model) : undefined;
+    inner =
+      options.backend ??
+      (await createLlamaBackend({
+        modelPath: options.model,
+        ...(modelSha256 !== undefined ? { modelSha256 } : {}),
+        ...(options.threads !== undefined ? { threads: options.threads } : {}),
+        ...(options.contextSize !== undefined ? { contextSize: options.contextSize } : {}),
+        ...(options.batchSize !== undefined ? { batchSize: options.batchSize } : {}),
+        ...(options.kvCacheType !== undefined ? { kvCacheType: options.kvCacheType } : {}),
+        ...(options.flashAttention !== undefined ? { flashAttention: options.flashAttention } : {}),
+        ...(options.gpu !== undefined ? { gpu: options.gpu } : {}),
+      }));
+    const backend = new CachingBackend(inner, {
+      store: cache,
+      log,
+      ...(options.signal ? { signal: options.signal } : {}),
+      ...(options.cacheChunkSeconds !== undefined ? { chunkSeconds: options.cacheChunkSeconds } : {}),
+    });
+
+    // Context check, before any model call: only requests the cache cannot answer will run.
+    const description = backend.describe();
+    const maxLength = typeof description["maxLength"] === "number" ? description["maxLength"] : undefined;
+    if (maxLength !== undefined) {
+      const todo = unansweredRequests(planned, backend);
+      const plan = contextPlan(backend, todo.loglikelihood, todo.generate, {
+        maxLength,
+        ...(options.contextSize !== undefined ? { fixedContext: options.contextSize } : {}),
+      });
+      if (plan.tooLong > 0) {
+        throw new UserError(
+          "model",
+          options.contextSize !== undefined && options.contextSize < maxLength
+            ? `--context-size ${options.contextSize} is too small: ${plan.tooLong} request(s) need up to ${plan.longest} tokens even after the reference's truncation to the model's ${maxLength}; raise --context-size to at least ${plan.longest}, or leave it out.`
+            : `${plan.tooLong} generation request(s) ask for more tokens than ${path.basename(options.model)}'s ${maxLength}-token context holds; use a model with a longer context.`,
+        );
+      }
+      if (plan.truncated > 0) {
+        log(`note: ${plan.truncated} request(s) are longer than ${path.basename(options.model)}'s ${maxLength}-token context; their contexts are cut from the left, as the reference harness does.`);
+      }
+    }
+
     const nDocs = planned.reduce((a, p) => a + p.docs.length, 0);
     log(`evaluating ${planned.length} task(s), ${nDocs} docs`);
     let lastPct = -1;
-    const taskResults = await evaluate(planned, backend, {
-      onPhase: (phase, total) => {
+    const hooks = {
+      onPhase: () => {
         lastPct = -1;
-        if (total > 0) log(`${phase}: ${total} requests`);
       },
-      onProgress: (done, total) => {
+      onProgress: (done: number, total: number) => {
         const pct = Math.floor((done / total) * 10) * 10;
         if (pct !== lastPct) {
           lastPct = pct;
           log(`  ${pct}% (${done}/${total})`);
         }
       },
-    });
-    const doc = buildResultsDocument(taskResults, skipped, {
+    };
+    let taskResults: TaskResult[];
+    let allSkipped = skipped;
+    const notes: string[] = [];
+    try {
+      taskResults = await evaluate(planned, backend, hooks);
+    } catch (e) {
+      if (!(e instanceof InterruptedError)) throw e;
+      interrupted = true;
+      // Score what finished: the docs whose every request has an answer, from the cache only.
+      backend.answerOnlyFromCache();
+      const { done, none } = answeredDocs(planned, backend);
+      taskResults = done.length > 0 ? await evaluate(done, backend) : [];
+      allSkipped = [...skipped, ...none.map((p) => ({ task: p.task, ...(p.group ? { group: p.group } : {}), shots: p.shots, reason: "interrupted before any of its docs was scored" }))];
+      const finished = done.reduce((a, p) => a + p.docs.length, 0);
+      notes.push(`interrupted: partial results, ${finished} of ${nDocs} docs scored; rerun the same command to finish`);
+    }
+    const doc = buildResultsDocument(taskResults, allSkipped, {
       engine: backend.describe(),
       harness: harnessInfo(),
       limit: options.limit ?? null,
       dataDir: options.dataDir,
       date: new Date(started).toISOString(),
       durationSeconds: (Date.now() - started) / 1000,
-      complete: true,
+      complete: !interrupted,
+      ...(notes.length > 0 ? { notes } : {}),
     });
     assertValidResults(doc);
     const resultsPath = path.join(outputDir, "results.json");
@@ -159,8 +305,23 @@ export async function runEvaluation(options: RunOptions): Promise<RunOutcome> {
       samplesPaths.push(file);
     }
     writeFileAtomic(resultsPath, JSON.stringify(doc, null, 2) + "\n");
-    return { doc, resultsPath, samplesPaths, taskResults };
+    const counts = backend.phaseCounts().filter((c) => c.requests > 0);
+    if (interrupted) {
+      const finished = taskResults.reduce((a, r) => a + r.nEffective, 0);
+      throw new InterruptedError(
+        `partial results (${finished} of ${nDocs} docs) written to ${resultsPath} with rakuten_eval.complete false; ` +
+          (cache ? `rerun the same command to resume: finished answers are in ${cache.file}.` : "nothing was kept for a resume (--no-cache)."),
+      );
+    }
+    if (cache) {
+      const reused = counts.reduce((a, c) => a + c.fromCache, 0);
+      const computed = counts.reduce((a, c) => a + c.computed, 0);
+      log(`cache: ${reused} answers reused, ${computed} computed and stored in ${cache.file}`);
+    }
+    return { doc, resultsPath, samplesPaths, taskResults, cache: counts };
   } finally {
-    if (!options.backend) await backend.dispose();
+    // After an interrupt the engine may still be busy with the abandoned chunk: the caller exits.
+    if (inner && !options.backend && !interrupted) await inner.dispose();
+    cache?.close();
   }
 }

@@ -244,6 +244,15 @@ test("table and Markdown show both scores, the difference, the interval and the 
   assert.match(table, /FAIL/);
 });
 
+test("a results file that is not a results document is an input error", () => {
+  const dir = tempDir("invalid");
+  writeFileSync(path.join(dir, "results.json"), JSON.stringify({ results: {} }));
+  assert.throws(() => runScores(dir), (e: unknown) => e instanceof UserError && /not a rakuten-eval results document/.test(e.message));
+  writeFileSync(path.join(dir, "results.json"), "{ not json");
+  assert.throws(() => runScores(dir), (e: unknown) => e instanceof UserError && /not valid JSON/.test(e.message));
+  assert.throws(() => runScores(path.join(dir, "missing")), UserError);
+});
+
 test("a damaged samples file is an input error", () => {
   const { newDir, baseDir } = jnliPair(10, bits(10, 6), bits(10, 4), 60, 40);
   writeFileSync(path.join(newDir, "samples_jnli-1.1-0.3.jsonl"), "{not json\n");

@@ -77,6 +77,28 @@ export interface Backend {
   /** Settings that can change a number, for the results record and cache keys. */
   describe(): BackendDescription;
   dispose(): Promise<void>;
+  /** Work counters since the backend was created, for benchmarks and progress reports (optional). */
+  stats?(): BackendStats;
+}
+
+/** What a backend has done so far; every count is cumulative over its calls. */
+export interface BackendStats {
+  /** Tokens the requests hold when each is evaluated alone (scoring inputs and generation prompts). */
+  requestTokens: number;
+  /** Tokens actually run through the model (cache reuse skips the rest), generated tokens included. */
+  tokensEvaluated: number;
+  /** The fewest tokens that evaluating every request needs: the nodes of a prefix trie over the requests' tokens. */
+  prefixTrieTokens: number;
+  /** Positions whose next-token distribution was read (several candidate tokens at one position count once). */
+  scoredPositions: number;
+  /** Time spent reading scores out of the engine after its forward passes. */
+  scoreExtractionMs: number;
+  /** Wall time inside the engine's evaluation calls (forward passes and score extraction). */
+  evaluationMs: number;
+  /** Tokens produced by generation. */
+  generatedTokens: number;
+  /** Sequences evaluated side by side in one engine context. */
+  sequences: number;
 }
 
 export interface BackendDescription {

@@ -17,9 +17,9 @@ export interface TokenPair {
  * the continuation are encoded on their own, so a SentencePiece tokenizer puts
  * its dummy prefix in front of both. An empty context becomes [EOS].
  */
-export function separatePair(context: string, continuation: string, encode: Encode, eosId: number): TokenPair {
+export function separatePair(context: string, continuation: string, encode: Encode, eosId: number, encodeContext: Encode = encode): TokenPair {
   return {
-    contextTokens: context === "" ? [eosId] : encode(context),
+    contextTokens: context === "" ? [eosId] : encodeContext(context),
     continuationTokens: encode(continuation),
   };
 }
@@ -49,12 +49,13 @@ export function pythonRstrip(text: string): string {
  *   and the continuation tokens are `whole[len(ctx_enc):]`. The split is by
  *   token count, so a token that merges across the boundary counts as continuation.
  */
-export function encodePair(context: string, continuation: string, encode: Encode, eosId: number): TokenPair {
+export function encodePair(context: string, continuation: string, encode: Encode, eosId: number, encodeContext: Encode = encode): TokenPair {
   if (context === "") return { contextTokens: [eosId], continuationTokens: encode(continuation) };
   const stripped = pythonRstrip(context);
   const movedWhitespace = context.slice(stripped.length);
   const whole = encode(stripped + movedWhitespace + continuation);
-  const contextTokens = encode(stripped);
+  // `encodeContext` may be a memo: the choices of one question share this encoding.
+  const contextTokens = encodeContext(stripped);
   return { contextTokens, continuationTokens: whole.slice(contextTokens.length) };
 }
 
@@ -74,21 +75,31 @@ export interface ScoringInput {
  * `len(continuation_enc)` positions are scored. Only the context is ever cut.
  */
 export function truncateLeft(contextTokens: number[], continuationTokens: number[], maxLength: number): ScoringInput {
+  const { start, length, firstScoredPosition } = scoringWindow(contextTokens.length, continuationTokens.length, maxLength);
+  const inputTokens = contextTokens.concat(continuationTokens).slice(start, start + length);
+  return { inputTokens, targetTokens: continuationTokens.slice(), firstScoredPosition };
+}
+
+/**
+ * `truncateLeft` without copying tokens: the input is `(context + continuation)[start, start + length)`
+ * and its positions from `firstScoredPosition` on are scored.
+ */
+export function scoringWindow(contextLength: number, continuationLength: number, maxLength: number): { start: number; length: number; firstScoredPosition: number } {
   if (!Number.isInteger(maxLength) || maxLength < 1) throw new RangeError(`maxLength must be a positive integer, got ${maxLength}`);
-  const all = contextTokens.concat(continuationTokens);
-  const kept = all.length > maxLength + 1 ? all.slice(all.length - (maxLength + 1)) : all;
-  const inputTokens = kept.slice(0, kept.length - 1);
-  const firstScoredPosition = inputTokens.length - continuationTokens.length;
+  const total = contextLength + continuationLength;
+  const start = total > maxLength + 1 ? total - (maxLength + 1) : 0;
+  const length = Math.max(0, total - start - 1);
+  const firstScoredPosition = length - continuationLength;
   if (firstScoredPosition < 0) {
     // The reference would slice logits with a negative start here and score garbage;
     // this happens only with no context tokens at all (a whitespace-only context under
     // encode_pair) or a continuation longer than the model's context.
     throw new RangeError(
-      `cannot score a continuation of ${continuationTokens.length} tokens after ${contextTokens.length} context tokens ` +
+      `cannot score a continuation of ${continuationLength} tokens after ${contextLength} context tokens ` +
         `with max length ${maxLength}: the first continuation token has no position to be predicted from`,
     );
   }
-  return { inputTokens, targetTokens: continuationTokens.slice(), firstScoredPosition };
+  return { start, length, firstScoredPosition };
 }
 
 /**

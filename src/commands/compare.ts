@@ -43,7 +43,7 @@ export default class Compare extends BaseCommand {
       required: true,
     }),
     "max-drop": Flags.string({ description: "Largest allowed drop in points, per task and per average.", default: "0" }),
-    "max-drop-task": Flags.string({ description: "Per-task (or average) override, TASK=POINTS; repeatable.", multiple: true }),
+    "max-drop-task": Flags.string({ description: "Per-task (or average) override, TASK=POINTS; repeatable.", multiple: true, multipleNonGreedy: true }),
     alpha: Flags.string({ description: "Significance level (intervals are 1 - alpha).", default: "0.05" }),
     format: Flags.string({ description: "Output format.", options: ["table", "markdown", "json"], default: "table" }),
     json: Flags.boolean({ description: "Shorthand for --format json.", default: false }),

@@ -1,13 +1,18 @@
 import { Flags } from "@oclif/core";
-import { BaseCommand, parseLimit, parseShots } from "./baseCommand.js";
-import { runEvaluation } from "../run.js";
+import { BaseCommand } from "./baseCommand.js";
+import { runEvaluation, type RunOptions } from "../run.js";
 import { renderResultsTable } from "../report/table.js";
 import { UserError } from "../errors.js";
+import { isSuite, checkSuite, parseCountFlag, parseShotsFlag } from "../validate.js";
+
+/** Exit code of a run stopped by Ctrl-C (128 + SIGINT), as shells report it. */
+export const EXIT_INTERRUPTED = 130;
 
 export default class Run extends BaseCommand {
   static override summary = "Evaluate a GGUF model on the Japanese and/or English suite of the RakutenAI-7B paper.";
   static override description =
-    "Builds the reference harnesses' prompts and few-shot picks, scores them through llama.cpp in-process, prints a table beside the paper's RakutenAI-7B figures and writes results.json plus one samples_<task>.jsonl per task to --output.";
+    "Builds the reference harnesses' prompts and few-shot picks, scores them through llama.cpp in-process, prints a table beside the paper's RakutenAI-7B figures and writes results.json plus one samples_<task>.jsonl per task to --output.\n\n" +
+    "Every answer is stored in a request cache as it arrives (keyed by the model file's sha256, the engine settings that can change a number and the request), so rerunning a command after a crash or Ctrl-C recomputes nothing that finished. Ctrl-C writes partial results (rakuten_eval.complete: false) and exits with code 130; bad input exits with code 2 after listing every problem.";
   static override examples = [
     "<%= config.bin %> run --suite ja --model model.gguf",
     "<%= config.bin %> run --suite ja --shots 3 --model model.gguf --data-dir ../shared/datasets --limit 20",
@@ -15,44 +20,93 @@ export default class Run extends BaseCommand {
   ];
   static override flags = {
     model: Flags.string({ char: "m", description: "GGUF model file.", required: true }),
-    suite: Flags.string({ description: "Suite to run.", options: ["ja", "en", "all"], exclusive: ["tasks"] }),
+    // Validated by the command (not oclif `options`) so that a bad suite is listed with every other problem.
+    suite: Flags.string({ description: "Suite to run: ja, en or all.", exclusive: ["tasks"] }),
     tasks: Flags.string({ description: "Comma-separated task names or aliases (see `rakuten-eval tasks`); `mmlu` runs the 57 subjects." }),
     shots: Flags.string({ description: "Shots: one number for every task, or a comma list in task order (default: the paper's, 3,3,3,2,1,1,0,5 for ja)." }),
-    limit: Flags.integer({ description: "Evaluate only the first N docs of each task's shuffled order (as the reference --limit)." }),
+    limit: Flags.string({ description: "Evaluate only the first N docs of each task's shuffled order (as the reference --limit)." }),
     "data-dir": Flags.string({ description: "Folder laid out like the dataset manifests (e.g. ../shared/datasets).", default: "data" }),
     output: Flags.string({ char: "o", description: "Output folder for results.json and samples (default: results/runs/<model name>)." }),
-    threads: Flags.integer({ description: "CPU threads for llama.cpp (default: physical cores)." }),
-    "context-size": Flags.integer({ description: "llama.cpp context size per sequence (default: sized to the longest request)." }),
-    "batch-size": Flags.integer({ description: "llama.cpp batch size." }),
+    threads: Flags.string({ description: "CPU threads for llama.cpp (default: physical cores). Scores do not depend on it." }),
+    "context-size": Flags.string({ description: "llama.cpp context size per sequence (default: sized to the longest request)." }),
+    "batch-size": Flags.string({ description: "llama.cpp batch size." }),
     "kv-cache-type": Flags.string({ description: "KV cache type (pinned and recorded; f32 gives the most exact scores).", options: ["f16", "f32"] }),
     "flash-attention": Flags.boolean({ description: "Use flash attention (changes scores by ~1e-2 nats; recorded).", default: false }),
     gpu: Flags.string({ description: "GPU backend to use (needs the matching @node-llama-cpp binary package).", options: ["auto", "cuda", "vulkan", "metal"] }),
     "allow-dataset-mismatch": Flags.boolean({ description: "Use dataset files whose checksum or record count differs from the manifest (recorded in the results).", default: false }),
+    cache: Flags.boolean({ description: "Read and write the request cache (--no-cache: compute everything, store nothing).", default: true, allowNo: true }),
+    "cache-dir": Flags.string({ description: "Request cache folder (default: $XDG_CACHE_HOME/rakuten-eval or ~/.cache/rakuten-eval)." }),
     json: Flags.boolean({ description: "Print the results JSON to stdout instead of the table.", default: false }),
     quiet: Flags.boolean({ char: "q", description: "No progress lines on stderr.", default: false }),
   };
 
   async run(): Promise<void> {
     const { flags } = await this.parse(Run);
+    const problems: UserError[] = [];
     const tasks = flags.tasks?.split(",").map((s) => s.trim()).filter(Boolean);
-    if (!flags.suite && !tasks) throw new UserError("usage", "Choose what to run: --suite ja|en|all or --tasks a,b,c.");
-    const outcome = await runEvaluation({
+    if (!flags.suite && !tasks) problems.push(new UserError("usage", "Choose what to run: --suite ja|en|all or --tasks a,b,c."));
+    const suiteProblem = checkSuite(flags.suite);
+    if (suiteProblem) problems.push(suiteProblem);
+    const options: RunOptions = {
       model: flags.model,
-      ...(flags.suite ? { suite: flags.suite as "ja" | "en" | "all" } : {}),
-      ...(tasks ? { tasks } : {}),
-      ...(flags.shots !== undefined ? { shots: parseShots(flags.shots)! } : {}),
-      ...(flags.limit !== undefined ? { limit: parseLimit(flags.limit)! } : {}),
       dataDir: flags["data-dir"],
-      ...(flags.output ? { outputDir: flags.output } : {}),
-      ...(flags.threads !== undefined ? { threads: flags.threads } : {}),
-      ...(flags["context-size"] !== undefined ? { contextSize: flags["context-size"] } : {}),
-      ...(flags["batch-size"] !== undefined ? { batchSize: flags["batch-size"] } : {}),
-      ...(flags["kv-cache-type"] ? { kvCacheType: flags["kv-cache-type"] as "f16" | "f32" } : {}),
       flashAttention: flags["flash-attention"],
-      ...(flags.gpu ? { gpu: flags.gpu as "auto" | "cuda" | "vulkan" | "metal" } : {}),
       allowDatasetMismatch: flags["allow-dataset-mismatch"],
-      ...(flags.quiet ? {} : { log: (line: string) => process.stderr.write(line + "\n") }),
-    });
+      noCache: !flags.cache,
+    };
+    if (flags.suite && isSuite(flags.suite)) options.suite = flags.suite;
+    if (tasks) options.tasks = tasks;
+    if (flags.shots !== undefined) {
+      const parsed = parseShotsFlag(flags.shots);
+      if (parsed.problem) problems.push(parsed.problem);
+      else options.shots = parsed.shots!;
+    }
+    const counts: [keyof typeof flags, "limit" | "threads" | "contextSize" | "batchSize", number, string][] = [
+      ["limit", "limit", 1, "the first N docs of each task's shuffled order"],
+      ["threads", "threads", 1, "CPU threads"],
+      ["context-size", "contextSize", 2, "tokens of context"],
+      ["batch-size", "batchSize", 1, "tokens per llama.cpp batch"],
+    ];
+    for (const [flag, key, min, what] of counts) {
+      const raw = flags[flag];
+      if (typeof raw !== "string") continue;
+      const parsed = parseCountFlag(flag, raw, min, what);
+      if (parsed.problem) problems.push(parsed.problem);
+      else options[key] = parsed.value!;
+    }
+    if (flags.output) options.outputDir = flags.output;
+    if (flags["cache-dir"]) options.cacheDir = flags["cache-dir"];
+    if (flags["kv-cache-type"]) options.kvCacheType = flags["kv-cache-type"] as "f16" | "f32";
+    if (flags.gpu) options.gpu = flags.gpu as "auto" | "cuda" | "vulkan" | "metal";
+    options.flagProblems = problems;
+    options.warn = (line: string) => process.stderr.write(line + "\n");
+    if (!flags.quiet) options.log = (line: string) => process.stderr.write(line + "\n");
+
+    // Ctrl-C: stop sending work, keep every finished answer, write partial results, exit 130.
+    // A second Ctrl-C quits at once (the cache holds everything stored so far).
+    const controller = new AbortController();
+    let interrupts = 0;
+    const onInterrupt = () => {
+      interrupts++;
+      if (interrupts > 1) process.exit(EXIT_INTERRUPTED);
+      process.stderr.write("interrupt: stopping; finished answers are kept (Ctrl-C again to quit at once)\n");
+      controller.abort();
+    };
+    process.on("SIGINT", onInterrupt);
+    options.signal = controller.signal;
+    let outcome;
+    try {
+      outcome = await runEvaluation(options);
+    } catch (error) {
+      if (error instanceof UserError && error.kind === "interrupted") {
+        process.stderr.write(`interrupted: ${error.message}\n`);
+        // The engine may still be computing the abandoned chunk; nothing of it is needed.
+        process.exit(EXIT_INTERRUPTED);
+      }
+      throw error;
+    } finally {
+      process.off("SIGINT", onInterrupt);
+    }
     if (flags.json) {
       this.log(JSON.stringify(outcome.doc, null, 2));
       return;

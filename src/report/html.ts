@@ -158,6 +158,7 @@ svg.chart { display: block; max-width: 100%; height: auto; font-family: inherit;
 .swatch { display: inline-block; width: 14px; height: 14px; border: 1px solid; border-radius: 2px; }
 table.scores { border-collapse: collapse; font-size: .85rem; margin-top: .75rem; font-variant-numeric: tabular-nums; }
 table.scores th, table.scores td { border: 1px solid #e5e7eb; padding: .3rem .5rem; text-align: right; vertical-align: top; }
+table.scores td { white-space: nowrap; }
 table.scores th[scope=row] { text-align: left; white-space: nowrap; }
 table.scores thead th { background: #f9fafb; }
 table.scores thead th:first-child { text-align: left; }

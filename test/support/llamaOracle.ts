@@ -11,6 +11,9 @@ export const STORIES_PATH = path.resolve(process.cwd(), "../shared/models/storie
 export const storiesSkip: string | false = existsSync(STORIES_PATH) ? false : "../shared/models/stories260K.gguf absent";
 /** Published in ../shared/models/README.md. */
 export const STORIES_SHA256 = "270cba1bd5109f42d03350f60406024560464db173c0e387d91f0426d3bd256d";
+export const TINY_LLAMA2_PATH = path.resolve(process.cwd(), "../shared/models/llama-2-tiny-random.gguf");
+/** Published in ../shared/models/README.md. */
+export const TINY_LLAMA2_SHA256 = "81f226c62d28ed4a1a9b9fa080fcd9f0cc40e0f9d5680036583ff98fbcd035cb";
 
 export interface OracleScore {
   logprob: number;
@@ -72,6 +75,34 @@ export class LlamaOracle {
       // The map is sorted by probability, highest first.
       const top = probabilities.keys().next().value;
       if (top !== target) isGreedy = false;
+    });
+    return { logprob: perToken.reduce((sum, value) => sum + value, 0), isGreedy, perToken };
+  }
+
+  /**
+   * The same score from the single-pass logits path (filter + totalLogitWeight), the whole
+   * input evaluated alone in one call on a fresh sequence: "each request evaluated alone".
+   */
+  async scoreAloneWithLogits(input: number[], firstScored: number, targets: number[]): Promise<OracleScore> {
+    if (input.length >= this.sequence.contextSize) throw new Error("oracle context too small");
+    await this.sequence.clearHistory();
+    const outputs = await this.sequence.controlledEvaluate(
+      input.map((token, position) =>
+        position >= firstScored
+          ? [token as Token, { generateNext: { token: true, logits: { filter: { tokens: [targets[position - firstScored]! as Token], includeSelected: true } }, totalLogitWeight: true } }]
+          : (token as Token),
+      ),
+    );
+    const perToken: number[] = [];
+    let isGreedy = true;
+    targets.forEach((target, j) => {
+      const next = outputs[firstScored + j]?.next;
+      const argmax = next?.token;
+      const targetLogit = next?.logits?.get(target as Token);
+      const maxLogit = argmax == null ? undefined : next?.logits?.get(argmax);
+      if (argmax == null || targetLogit === undefined || maxLogit === undefined || next?.totalLogitWeight === undefined) throw new Error("no logits");
+      perToken.push(targetLogit - maxLogit - Math.log(next.totalLogitWeight));
+      if (argmax !== target) isGreedy = false;
     });
     return { logprob: perToken.reduce((sum, value) => sum + value, 0), isGreedy, perToken };
   }

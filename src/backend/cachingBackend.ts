@@ -1,0 +1,279 @@
+// A Backend decorator that answers from the request cache and sends only the
+// misses to the inner backend. The Backend contract returns answers only when a
+// whole call ends, so the misses go in chunks and each chunk is stored in one
+// transaction as soon as it returns: a killed run loses at most one chunk.
+// Chunks are sized by time (about `chunkSeconds` of work each), so the loss is
+// bounded the same way on a 7B model on a CPU and on a tiny model on a GPU.
+
+import type {
+  Backend,
+  BackendDescription,
+  GenerateResponse,
+  LoglikelihoodRequest,
+  LoglikelihoodResponse,
+  ResolvedGenerateRequest,
+} from "../api/types.js";
+import { UserError } from "../errors.js";
+import {
+  decodeGenerate,
+  decodeLoglikelihood,
+  encodeGenerate,
+  encodeLoglikelihood,
+  generateKey,
+  loglikelihoodKey,
+  type RequestKind,
+} from "../cache/keys.js";
+import type { RequestCache } from "../cache/store.js";
+
+/** How one phase was answered (distinct requests: a repeated request is looked up and computed once). */
+export interface PhaseCounts {
+  kind: RequestKind;
+  /** Requests in the call, repeats included. */
+  requests: number;
+  /** Distinct requests. */
+  distinct: number;
+  /** Distinct requests answered by the persistent cache or by an earlier call of this run. */
+  fromCache: number;
+  /** Distinct requests sent to the inner backend and answered. */
+  computed: number;
+}
+
+export interface CachingBackendOptions {
+  /** The persistent store; null keeps answers in memory only (`--no-cache`). */
+  store: RequestCache | null;
+  /** Stops sending chunks; the pending call rejects with `InterruptedError`. */
+  signal?: AbortSignal;
+  /** One line per phase ("loglikelihood: 812 of 1000 requests from cache") and warnings. */
+  log?: (line: string) => void;
+  /** Target seconds of work per chunk (default 3). */
+  chunkSeconds?: number;
+  /** Smallest and largest chunk (defaults 4 and 256). */
+  minChunk?: number;
+  maxChunk?: number;
+}
+
+/** Thrown by a call that was stopped through the abort signal. */
+export class InterruptedError extends UserError {
+  constructor(message = "interrupted") {
+    super("interrupted", message);
+    this.name = "InterruptedError";
+  }
+}
+
+interface KindCodec<Request, Answer> {
+  kind: RequestKind;
+  key(request: Request): string;
+  encode(answer: Answer): string;
+  decode(text: string): Answer;
+  /** Order of misses: shared prefixes adjacent, so the inner backend keeps its KV cache. */
+  compare(a: Request, b: Request): number;
+  compute(inner: Backend, requests: Request[], onProgress: (done: number, total: number) => void): Promise<Answer[]>;
+}
+
+function compareStrings(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+const LOGLIKELIHOOD: KindCodec<LoglikelihoodRequest, LoglikelihoodResponse> = {
+  kind: "loglikelihood",
+  key: loglikelihoodKey,
+  encode: encodeLoglikelihood,
+  decode: decodeLoglikelihood,
+  compare: (a, b) => compareStrings(a.context, b.context) || compareStrings(a.continuation, b.continuation) || compareStrings(a.tokenization, b.tokenization),
+  compute: (inner, requests, onProgress) => inner.loglikelihood(requests, onProgress),
+};
+
+const GENERATE: KindCodec<ResolvedGenerateRequest, GenerateResponse> = {
+  kind: "generate",
+  key: generateKey,
+  encode: encodeGenerate,
+  decode: decodeGenerate,
+  compare: (a, b) => compareStrings(a.context, b.context) || a.maxTokens - b.maxTokens || compareStrings(JSON.stringify(a.until), JSON.stringify(b.until)),
+  compute: (inner, requests, onProgress) => inner.generate(requests, onProgress),
+};
+
+export class CachingBackend implements Backend {
+  private readonly store: RequestCache | null;
+  private storeBroken = false;
+  private settings: string | undefined;
+  /** Answers of this run (hits and computed), encoded; also serves `--no-cache` and partial results. */
+  private readonly memory = new Map<string, string>();
+  private readonly counts: PhaseCounts[] = [];
+  private offline = false;
+
+  constructor(
+    private readonly inner: Backend,
+    private readonly options: CachingBackendOptions,
+  ) {
+    this.store = options.store;
+  }
+
+  /** Per-phase counts of the calls so far. */
+  phaseCounts(): PhaseCounts[] {
+    return this.counts.map((c) => ({ ...c }));
+  }
+
+  /** Whether the request has an answer (this run's or the store's). */
+  isAnswered(request: LoglikelihoodRequest | ResolvedGenerateRequest): boolean {
+    if ("continuation" in request) return this.lookup(LOGLIKELIHOOD, LOGLIKELIHOOD.key(request)) !== undefined;
+    return this.lookup(GENERATE, GENERATE.key(request)) !== undefined;
+  }
+
+  /**
+   * From now on answer only from what is stored; a miss is an error. Used after an
+   * interrupt to score the docs that were fully answered.
+   */
+  answerOnlyFromCache(): void {
+    this.offline = true;
+  }
+
+  loglikelihood(requests: LoglikelihoodRequest[], onProgress?: (done: number, total: number) => void): Promise<LoglikelihoodResponse[]> {
+    return this.answer(LOGLIKELIHOOD, requests, onProgress);
+  }
+
+  generate(requests: ResolvedGenerateRequest[], onProgress?: (done: number, total: number) => void): Promise<GenerateResponse[]> {
+    return this.answer(GENERATE, requests, onProgress);
+  }
+
+  tokenize(text: string): number[] {
+    return this.inner.tokenize(text);
+  }
+
+  eosText(): string {
+    return this.inner.eosText();
+  }
+
+  describe(): BackendDescription {
+    return this.inner.describe();
+  }
+
+  dispose(): Promise<void> {
+    return this.inner.dispose();
+  }
+
+  private settingsId(): string {
+    // Registered on first use: the description is final once the inner backend is created.
+    if (this.settings === undefined) {
+      const description = this.inner.describe();
+      this.settings = this.store && !this.storeBroken ? this.guard(() => this.store!.registerSettings(description)) : undefined;
+      this.settings ??= `memory:${JSON.stringify(description)}`;
+    }
+    return this.settings;
+  }
+
+  private memoryKey(kind: RequestKind, key: string): string {
+    return `${kind}:${key}`;
+  }
+
+  private lookup<R, A>(codec: KindCodec<R, A>, key: string): string | undefined {
+    const remembered = this.memory.get(this.memoryKey(codec.kind, key));
+    if (remembered !== undefined) return remembered;
+    if (!this.store || this.storeBroken || this.store.isClosed) return undefined;
+    const settings = this.settingsId();
+    const stored = this.guard(() => this.store!.get(settings, codec.kind, key));
+    if (stored !== undefined) this.memory.set(this.memoryKey(codec.kind, key), stored);
+    return stored;
+  }
+
+  /** Runs a store operation; a failing store (disk full, damaged mid-run) is dropped with one warning. */
+  private guard<T>(operation: () => T): T | undefined {
+    try {
+      return operation();
+    } catch (error) {
+      this.storeBroken = true;
+      const message = (error instanceof Error ? error.message : String(error)).replace(/\s+/g, " ").trim();
+      this.options.log?.(`warning: the request cache ${this.store?.file ?? ""} failed (${message}); the run goes on without storing answers.`);
+      return undefined;
+    }
+  }
+
+  private async answer<R, A>(codec: KindCodec<R, A>, requests: R[], onProgress?: (done: number, total: number) => void): Promise<A[]> {
+    const keys = requests.map((r) => codec.key(r));
+    const firstOfKey = new Map<string, number>();
+    keys.forEach((k, i) => {
+      if (!firstOfKey.has(k)) firstOfKey.set(k, i);
+    });
+    const misses: { key: string; request: R }[] = [];
+    let fromCache = 0;
+    for (const [key, index] of firstOfKey) {
+      if (this.lookup(codec, key) !== undefined) fromCache++;
+      else misses.push({ key, request: requests[index]! });
+    }
+    const counts: PhaseCounts = { kind: codec.kind, requests: requests.length, distinct: firstOfKey.size, fromCache, computed: 0 };
+    this.counts.push(counts);
+    if (requests.length > 0 && !this.offline) {
+      this.options.log?.(
+        `${codec.kind}: ${fromCache} of ${firstOfKey.size} requests from cache, ${misses.length} to compute${requests.length > firstOfKey.size ? ` (${requests.length - firstOfKey.size} repeats)` : ""}`,
+      );
+    }
+    if (misses.length > 0 && this.offline) throw new Error(`internal error: ${misses.length} ${codec.kind} requests have no stored answer`);
+
+    misses.sort((a, b) => codec.compare(a.request, b.request));
+    const minChunk = this.options.minChunk ?? 4;
+    const maxChunk = this.options.maxChunk ?? 256;
+    const chunkSeconds = this.options.chunkSeconds ?? 3;
+    let chunk = minChunk;
+    let done = 0;
+    for (let start = 0; start < misses.length; ) {
+      this.throwIfAborted();
+      const slice = misses.slice(start, start + chunk);
+      const began = performance.now();
+      // Answers are stored when the inner call returns, even if an abort has already
+      // released the caller: a finished chunk is never thrown away.
+      const computation = codec
+        .compute(
+          this.inner,
+          slice.map((m) => m.request),
+          (d) => onProgress?.(fromCache + done + d, firstOfKey.size),
+        )
+        .then((answers) => {
+          if (answers.length !== slice.length) throw new Error(`internal error: the backend returned ${answers.length} answers for ${slice.length} requests`);
+          this.remember(codec, slice.map((m, i) => [m.key, codec.encode(answers[i]!)] as const));
+        });
+      await this.abortable(computation);
+      done += slice.length;
+      counts.computed = done;
+      start += slice.length;
+      // Next chunk: about `chunkSeconds` of work at the pace just measured, at most twice the
+      // last one (requests differ in length, so one fast chunk is weak evidence).
+      const perRequest = (performance.now() - began) / 1000 / slice.length;
+      const byTime = perRequest > 0 ? Math.floor(chunkSeconds / perRequest) : maxChunk;
+      chunk = Math.max(minChunk, Math.min(maxChunk, 2 * chunk, byTime));
+    }
+    if (misses.length === 0 && firstOfKey.size > 0) onProgress?.(firstOfKey.size, firstOfKey.size);
+    return keys.map((key) => codec.decode(this.memory.get(this.memoryKey(codec.kind, key))!));
+  }
+
+  private remember<R, A>(codec: KindCodec<R, A>, entries: (readonly [string, string])[]): void {
+    for (const [key, text] of entries) this.memory.set(this.memoryKey(codec.kind, key), text);
+    if (this.store && !this.storeBroken && !this.store.isClosed) {
+      const settings = this.settingsId();
+      this.guard(() => this.store!.putAll(settings, codec.kind, entries));
+    }
+  }
+
+  private throwIfAborted(): void {
+    if (this.options.signal?.aborted) throw new InterruptedError();
+  }
+
+  /** Rejects as soon as the signal fires; the inner call's late answers are then dropped. */
+  private abortable<T>(work: Promise<T>): Promise<T> {
+    const signal = this.options.signal;
+    if (!signal) return work;
+    return new Promise<T>((resolve, reject) => {
+      const onAbort = () => reject(new InterruptedError());
+      if (signal.aborted) return onAbort();
+      signal.addEventListener("abort", onAbort, { once: true });
+      work.then(
+        (value) => {
+          signal.removeEventListener("abort", onAbort);
+          resolve(value);
+        },
+        (error: unknown) => {
+          signal.removeEventListener("abort", onAbort);
+          reject(error);
+        },
+      );
+    });
+  }
+}
