@@ -36,8 +36,6 @@ export interface RunOptions {
   cacheDir?: string;
   /** Keep answers in memory only: nothing is read from or written to the cache. */
   noCache?: boolean;
-  /** Target seconds of model work between two cache writes (default 3). */
-  cacheChunkSeconds?: number;
   /** Stops the run: finished answers are kept, partial results written, `InterruptedError` thrown. */
   signal?: AbortSignal;
   /** Problems the command layer found in flags, listed with every other problem. */
@@ -230,7 +228,6 @@ export async function runEvaluation(options: RunOptions): Promise<RunOutcome> {
       store: cache,
       log,
       ...(options.signal ? { signal: options.signal } : {}),
-      ...(options.cacheChunkSeconds !== undefined ? { chunkSeconds: options.cacheChunkSeconds } : {}),
     });
 
     // Context check, before any model call: only requests the cache cannot answer will run.

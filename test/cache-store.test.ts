@@ -131,16 +131,40 @@ test("another model or setting never gets a cached answer", async () => {
 test("answers are stored chunk by chunk: a crash keeps every finished chunk", async () => {
   const dir = freshDir();
   const cache = RequestCache.open(dir);
-  // Chunks of 4 (a tiny time target keeps them at the minimum); the third call dies.
+  // Chunks of 4 then 8 (contexts differ, so no question's choices stretch them); the third call dies.
+  const distinctContexts = Array.from({ length: 30 }, (_, i) => ll(`question ${String(i).padStart(2, "0")}`, " yes"));
   const crashing = new CountingBackend(DESCRIPTION, 3);
-  const caching = new CachingBackend(crashing, { store: cache, chunkSeconds: 0, minChunk: 4 });
-  await assert.rejects(caching.loglikelihood(requests), /engine crashed/);
-  assert.deepEqual(crashing.calls, [4, 4, 4]);
+  const caching = new CachingBackend(crashing, { store: cache, minChunk: 4 });
+  await assert.rejects(caching.loglikelihood(distinctContexts), /engine crashed/);
+  assert.deepEqual(crashing.calls, [4, 8, 16]);
   cache.close();
   // Read back with a separate connection, as a rerun would.
   const db = new Database(path.join(dir, CACHE_FILE_NAME), { readonly: true });
-  assert.equal((db.prepare("SELECT COUNT(*) AS n FROM answers").get() as { n: number }).n, 8);
+  assert.equal((db.prepare("SELECT COUNT(*) AS n FROM answers").get() as { n: number }).n, 12);
   db.close();
+});
+
+test("chunks never split the choices of one question (same context); an empty context is no group", async () => {
+  const cache = RequestCache.open(freshDir());
+  const inner = new CountingBackend();
+  const seen: LoglikelihoodRequest[][] = [];
+  const original = inner.loglikelihood.bind(inner);
+  inner.loglikelihood = async (rs) => {
+    seen.push(rs);
+    return original(rs);
+  };
+  // 6 questions of 3 choices, then 6 requests with an empty context.
+  const questions = Array.from({ length: 18 }, (_, i) => ll(`q${Math.floor(i / 3)}`, ` choice ${i % 3}`));
+  const empty = Array.from({ length: 6 }, (_, i) => ll("", `sentence ${i}`));
+  await new CachingBackend(inner, { store: cache, minChunk: 4, maxChunk: 4 }).loglikelihood([...empty, ...questions]);
+  // Sorted: the empty contexts first (cut freely at 4), then questions, each chunk stretched to a whole question.
+  assert.deepEqual(seen.map((c) => c.length), [4, 2 + 3, 3 + 3, 3 + 3, 3]);
+  for (const call of seen) {
+    for (const q of new Set(call.filter((r) => r.context !== "").map((r) => r.context))) {
+      assert.equal(call.filter((r) => r.context === q).length, 3, `${q} whole in one call`);
+    }
+  }
+  cache.close();
 });
 
 test("WAL mode: the database header says so (bytes 18 and 19 are 2)", () => {
@@ -188,13 +212,14 @@ test("an abort stops between chunks, keeps what finished, and rejects with Inter
     if (inner.calls.length === 2) controller.abort();
     return out;
   };
-  const caching = new CachingBackend(inner, { store: cache, signal: controller.signal, chunkSeconds: 0, minChunk: 5 });
-  await assert.rejects(caching.loglikelihood(requests), (e: unknown) => e instanceof InterruptedError && e.kind === "interrupted");
+  const caching = new CachingBackend(inner, { store: cache, signal: controller.signal, minChunk: 5, maxChunk: 5 });
+  const distinctContexts = requests.map((r, i) => ll(`${r.context} #${String(i).padStart(2, "0")}`, r.continuation));
+  await assert.rejects(caching.loglikelihood(distinctContexts), (e: unknown) => e instanceof InterruptedError && e.kind === "interrupted");
   await new Promise((resolve) => setImmediate(resolve));
   // The chunk in flight when the abort came finished: it is kept; no third chunk was sent.
   assert.deepEqual(inner.calls, [5, 5]);
   assert.equal(cache.count(), 10);
-  assert.equal(requests.filter((r) => caching.isAnswered(r)).length, 10);
+  assert.equal(distinctContexts.filter((r) => caching.isAnswered(r)).length, 10);
   cache.close();
 });
 

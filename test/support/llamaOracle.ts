@@ -30,15 +30,15 @@ export class LlamaOracle {
   ) {}
 
   /** Same engine settings as the backend's defaults: F16 KV cache, no flash attention, one thread. */
-  static async open(modelPath: string = STORIES_PATH, contextSize = 2049): Promise<LlamaOracle> {
+  static async open(modelPath: string = STORIES_PATH, contextSize = 2049, kvCacheType: "F16" | "F32" = "F16"): Promise<LlamaOracle> {
     const llama = await getLlama({ gpu: false, build: "never", maxThreads: 1, logLevel: LlamaLogLevel.error });
     const model = await llama.loadModel({ modelPath, gpuLayers: 0 });
     const context = await model.createContext({
       contextSize,
       threads: 1,
       flashAttention: false,
-      experimentalKvCacheKeyType: "F16",
-      experimentalKvCacheValueType: "F16",
+      experimentalKvCacheKeyType: kvCacheType,
+      experimentalKvCacheValueType: kvCacheType,
     });
     return new LlamaOracle(llama, model, context, context.getSequence());
   }

@@ -1,0 +1,283 @@
+// `npm run bench`: how fast the llama backend scores real workloads, against what the
+// engine alone needs for the same work.
+//
+// Workloads (requests built by the project's own evaluator from ../shared/datasets):
+// JCommonsenseQA 3-shot on 200 docs and MMLU 5-shot on 3 subjects × 100 docs. The model is
+// a deterministic synthetic GGUF (about 130M parameters, Q8_0, llama architecture, the 48.6K
+// llm-jp vocabulary), written to bench/out/ on first use and reused afterwards.
+//
+// For each workload it prints and writes to bench/out/ (JSON, for comparing runs):
+// - wall time of backend.loglikelihood();
+// - naive tokens: the requests' tokens when each is evaluated alone;
+// - tokens the backend evaluated, and the prefix-trie minimum (computed here, independently);
+// - evaluated tokens per second, and the ceiling: the same engine (node-llama-cpp, same
+//   settings, same process) evaluating the prefix trie of the same requests with no scores
+//   read, i.e. the forward passes the work needs and nothing else;
+// - time spent extracting scores (from the backend's counters); peak RSS.
+//
+// Options: --threads N (default 2), --docs N (JCommonsenseQA docs, default 200),
+// --mmlu-docs N (per subject, default 100), --sequences N (default: the backend's choice),
+// --model PATH (another GGUF instead of the synthetic one), --no-ceiling, --count-only
+// (token counts without evaluating anything).
+
+import { mkdirSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import { getLlama, LlamaLogLevel, type Token } from "node-llama-cpp";
+import type { Backend, BackendStats, LoglikelihoodRequest } from "../src/api/types.js";
+import { createLlamaBackend } from "../src/backend/llama.js";
+import { inspectModelFile } from "../src/backend/modelFile.js";
+import { encodePair, separatePair, truncateLeft } from "../src/backend/tokenization.js";
+import { planTask } from "../src/evaluator.js";
+import { findTask } from "../src/tasks/registry.js";
+import { writeSyntheticGguf } from "./syntheticGguf.js";
+
+const ROOT = process.cwd();
+const OUT_DIR = path.resolve(ROOT, "bench/out");
+const DATA_DIR = path.resolve(ROOT, "../shared/datasets");
+const VOCAB_PATH = path.resolve(ROOT, "../shared/models/vocab/llm-jp-v2.2-vocab.gguf");
+const SYNTHETIC_PATH = path.join(OUT_DIR, "synthetic-130m-q8_0.gguf");
+const MMLU_SUBJECTS = ["abstract_algebra", "anatomy", "astronomy"];
+
+interface Workload {
+  name: string;
+  requests: LoglikelihoodRequest[];
+  docs: number;
+}
+
+interface WorkloadResult {
+  name: string;
+  docs: number;
+  requests: number;
+  wallMs: number;
+  naiveTokens: number;
+  tokensEvaluated: number;
+  prefixTrieTokens: number;
+  backendPrefixTrieTokens: number;
+  evaluatedPerTrie: number;
+  naivePerEvaluated: number;
+  tokensPerSecond: number;
+  ceiling?: { tokens: number; ms: number; tokensPerSecond: number; engineMsForEvaluated: number; wallPerEngine: number };
+  scoredPositions: number;
+  scoreExtractionMs: number;
+  scoreExtractionShare: number;
+  peakRssBytes: number;
+}
+
+function peakRssBytes(): number {
+  return process.resourceUsage().maxRSS * 1024;
+}
+
+/** Each request's input tokens as the reference harnesses build them (tokenization.ts is the spec's rules). */
+function requestInputs(backend: Backend, requests: LoglikelihoodRequest[], eosId: number, maxLength: number): number[][] {
+  const encode = (text: string) => backend.tokenize(text);
+  return requests.map((request) => {
+    const pair = request.tokenization === "encode_pair"
+      ? encodePair(request.context, request.continuation, encode, eosId)
+      : separatePair(request.context, request.continuation, encode, eosId);
+    return truncateLeft(pair.contextTokens, pair.continuationTokens, maxLength).inputTokens;
+  });
+}
+
+function lexicographic(a: number[], b: number[]): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return a[i]! - b[i]!;
+  return a.length - b.length;
+}
+
+function commonPrefix(a: number[], b: number[]): number {
+  const n = Math.min(a.length, b.length);
+  let i = 0;
+  while (i < n && a[i] === b[i]) i++;
+  return i;
+}
+
+/** The inputs in trie (depth-first) order with each one's common prefix with the previous: Σ(len − shared) = trie nodes. */
+function triePlan(inputs: number[][]): { sorted: number[][]; shared: number[]; nodes: number } {
+  const sorted = [...inputs].sort(lexicographic);
+  const shared = sorted.map((input, k) => (k === 0 ? 0 : commonPrefix(sorted[k - 1]!, input)));
+  const nodes = sorted.reduce((sum, input, k) => sum + input.length - shared[k]!, 0);
+  return { sorted, shared, nodes };
+}
+
+async function buildWorkloads(jcqaDocs: number, mmluDocs: number): Promise<Workload[]> {
+  const jcqa = await planTask({ task: findTask("jcommonsenseqa-1.1-0.3"), shots: 3 }, { dataDir: DATA_DIR, limit: jcqaDocs });
+  const mmluRequests: LoglikelihoodRequest[] = [];
+  let mmluDocCount = 0;
+  for (const subject of MMLU_SUBJECTS) {
+    const plan = await planTask({ task: findTask(`hendrycksTest-${subject}`), shots: 5 }, { dataDir: DATA_DIR, limit: mmluDocs });
+    mmluDocCount += plan.docs.length;
+    for (const doc of plan.docs) for (const request of doc.requests) if (request.type === "loglikelihood") mmluRequests.push(request);
+  }
+  const jcqaRequests = jcqa.docs.flatMap((doc) => doc.requests.filter((r): r is LoglikelihoodRequest => r.type === "loglikelihood"));
+  return [
+    { name: `jcommonsenseqa-1.1-0.3 3-shot`, requests: jcqaRequests, docs: jcqa.docs.length },
+    { name: `mmlu 5-shot (${MMLU_SUBJECTS.join(", ")})`, requests: mmluRequests, docs: mmluDocCount },
+  ];
+}
+
+/** The engine alone on the trie plan: erase back to the shared prefix, evaluate the rest, read nothing. */
+async function measureCeiling(modelPath: string, threads: number, plan: { sorted: number[][]; shared: number[] }): Promise<{ tokens: number; ms: number }> {
+  const llama = await getLlama({ gpu: false, build: "never", maxThreads: threads, logLevel: LlamaLogLevel.error });
+  const model = await llama.loadModel({ modelPath, gpuLayers: 0 });
+  const longest = plan.sorted.reduce((max, input) => Math.max(max, input.length), 0);
+  const context = await model.createContext({
+    contextSize: Math.ceil((longest + 2) / 256) * 256,
+    batchSize: 512,
+    threads,
+    sequences: 1,
+    flashAttention: false,
+    experimentalKvCacheKeyType: "F16",
+    experimentalKvCacheValueType: "F16",
+  });
+  const sequence = context.getSequence();
+  let tokens = 0;
+  const started = performance.now();
+  for (let k = 0; k < plan.sorted.length; k++) {
+    const input = plan.sorted[k]!;
+    const keep = plan.shared[k]!;
+    if (keep === input.length) continue;
+    if (keep === 0) await sequence.clearHistory();
+    else if (keep < sequence.nextTokenIndex) await sequence.eraseContextTokenRanges([{ start: keep, end: sequence.nextTokenIndex }]);
+    await sequence.controlledEvaluate(input.slice(keep) as Token[]);
+    tokens += input.length - keep;
+  }
+  const ms = performance.now() - started;
+  await context.dispose();
+  await model.dispose();
+  await llama.dispose();
+  return { tokens, ms };
+}
+
+function difference(after: BackendStats, before: BackendStats): BackendStats {
+  const out = { ...after };
+  for (const key of Object.keys(after) as (keyof BackendStats)[]) if (key !== "sequences") out[key] = after[key] - before[key];
+  return out;
+}
+
+function format(value: number, digits = 0): string {
+  return value.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits });
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      threads: { type: "string", default: "2" },
+      docs: { type: "string", default: "200" },
+      "mmlu-docs": { type: "string", default: "100" },
+      sequences: { type: "string" },
+      model: { type: "string" },
+      "no-ceiling": { type: "boolean", default: false },
+      "count-only": { type: "boolean", default: false },
+    },
+  });
+  const threads = Number(values.threads);
+  const sequences = values.sequences === undefined ? undefined : Number(values.sequences);
+  mkdirSync(OUT_DIR, { recursive: true });
+
+  let modelPath = values.model === undefined ? SYNTHETIC_PATH : path.resolve(values.model);
+  let modelNote = "given";
+  if (values.model === undefined) {
+    const started = performance.now();
+    const written = writeSyntheticGguf(SYNTHETIC_PATH, VOCAB_PATH);
+    modelNote = `synthetic, ${format(written.parameters / 1e6, 1)}M parameters, Q8_0, llm-jp 48.6K vocabulary, ${written.reused ? "reused" : `written in ${format((performance.now() - started) / 1000, 1)} s`}`;
+    modelPath = written.path;
+  }
+  const { size: modelBytes } = await import("node:fs").then((fs) => fs.statSync(modelPath));
+  console.log(`model: ${path.relative(ROOT, modelPath)} (${modelNote}; ${format(modelBytes / 2 ** 20, 1)} MiB)`);
+  console.log(`threads ${threads}, machine: ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? "?"}), load average ${os.loadavg().map((x) => x.toFixed(2)).join(" ")}`);
+
+  const workloads = await buildWorkloads(Number(values.docs), Number(values["mmlu-docs"]));
+  const backend = await createLlamaBackend({ modelPath, threads, modelSha256: "not computed (benchmark)", ...(sequences !== undefined ? { sequences } : {}) });
+  const description = backend.describe();
+  const eosId = (await inspectModelFile(modelPath)).eosId ?? 2;
+  const maxLength = Number(description.maxLength);
+
+  const plans = workloads.map((workload) => triePlan(requestInputs(backend, workload.requests, eosId, maxLength)));
+  if (values["count-only"]) {
+    workloads.forEach((workload, index) => {
+      const plan = plans[index]!;
+      console.log(`${workload.name}: ${workload.requests.length} requests, naive ${plan.sorted.reduce((sum, input) => sum + input.length, 0)} tokens, trie ${plan.nodes}`);
+    });
+    await backend.dispose();
+    return;
+  }
+  const results: WorkloadResult[] = [];
+  for (const [index, workload] of workloads.entries()) {
+    const plan = plans[index]!;
+    const before = backend.stats!();
+    const started = performance.now();
+    await backend.loglikelihood(workload.requests);
+    const wallMs = performance.now() - started;
+    const work = difference(backend.stats!(), before);
+    const naiveTokens = plan.sorted.reduce((sum, input) => sum + input.length, 0);
+    results.push({
+      name: workload.name,
+      docs: workload.docs,
+      requests: workload.requests.length,
+      wallMs,
+      naiveTokens,
+      tokensEvaluated: work.tokensEvaluated,
+      prefixTrieTokens: plan.nodes,
+      backendPrefixTrieTokens: work.prefixTrieTokens,
+      evaluatedPerTrie: work.tokensEvaluated / plan.nodes,
+      naivePerEvaluated: naiveTokens / work.tokensEvaluated,
+      tokensPerSecond: work.tokensEvaluated / (wallMs / 1000),
+      scoredPositions: work.scoredPositions,
+      scoreExtractionMs: work.scoreExtractionMs,
+      scoreExtractionShare: work.scoreExtractionMs / wallMs,
+      peakRssBytes: peakRssBytes(),
+    });
+    console.log(`${workload.name}: ${format(wallMs / 1000, 1)} s`);
+  }
+  const harnessPeakRss = peakRssBytes();
+  await backend.dispose();
+
+  if (!values["no-ceiling"]) {
+    for (const [index, result] of results.entries()) {
+      const ceiling = await measureCeiling(modelPath, threads, plans[index]!);
+      const tokensPerSecond = ceiling.tokens / (ceiling.ms / 1000);
+      const engineMsForEvaluated = (result.tokensEvaluated / tokensPerSecond) * 1000;
+      result.ceiling = { ...ceiling, tokensPerSecond, engineMsForEvaluated, wallPerEngine: result.wallMs / engineMsForEvaluated };
+    }
+  }
+
+  const rows: [string, (r: WorkloadResult) => string][] = [
+    ["docs / requests", (r) => `${r.docs} / ${r.requests}`],
+    ["wall time", (r) => `${format(r.wallMs / 1000, 1)} s`],
+    ["naive tokens (each request alone)", (r) => format(r.naiveTokens)],
+    ["tokens evaluated", (r) => `${format(r.tokensEvaluated)} (${format(r.naivePerEvaluated, 1)}× under naive)`],
+    ["prefix-trie minimum", (r) => `${format(r.prefixTrieTokens)} (evaluated/min ${format(r.evaluatedPerTrie, 3)})`],
+    ["evaluated tokens/s", (r) => format(r.tokensPerSecond, 1)],
+    ["engine-only rate on the same trie (ceiling)", (r) => (r.ceiling ? `${format(r.ceiling.tokensPerSecond, 1)} tokens/s` : "not measured")],
+    ["wall / (evaluated ÷ ceiling rate)", (r) => (r.ceiling ? format(r.ceiling.wallPerEngine, 3) : "–")],
+    ["score extraction", (r) => `${format(r.scoreExtractionMs, 0)} ms (${format(100 * r.scoreExtractionShare, 2)}% of wall, ${format(r.scoredPositions)} positions)`],
+    ["peak RSS (process, so far)", (r) => `${format(r.peakRssBytes / 2 ** 20, 0)} MiB`],
+  ];
+  for (const result of results) {
+    console.log(`\n${result.name}`);
+    for (const [label, render] of rows) console.log(`  ${label.padEnd(44)} ${render(result)}`);
+  }
+  const budget = modelBytes + 2 ** 30;
+  console.log(`\npeak RSS ${format(harnessPeakRss / 2 ** 20, 0)} MiB; budget (model file + 1 GiB) ${format(budget / 2 ** 20, 0)} MiB`);
+
+  const record = {
+    date: new Date().toISOString(),
+    machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, loadAverageAtStart: os.loadavg(), node: process.version },
+    options: { threads, sequences: description.sequences, jcqaDocs: Number(values.docs), mmluDocsPerSubject: Number(values["mmlu-docs"]) },
+    model: { path: path.relative(ROOT, modelPath), bytes: modelBytes, note: modelNote },
+    backend: description,
+    peakRssBytes: harnessPeakRss,
+    results,
+  };
+  const stamp = record.date.replace(/[:.]/g, "-");
+  writeFileSync(path.join(OUT_DIR, `bench-${stamp}.json`), JSON.stringify(record, null, 2) + "\n");
+  writeFileSync(path.join(OUT_DIR, "latest.json"), JSON.stringify(record, null, 2) + "\n");
+  console.log(`\nwritten: ${path.relative(ROOT, path.join(OUT_DIR, `bench-${stamp}.json`))}`);
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : String(error));
+  process.exitCode = 1;
+});

@@ -1,0 +1,54 @@
+// The cache key leaves the thread count out. That is sound only if scores do not depend on
+// it: stories260K's scores with 1 and 2 threads must be bit-identical, and an answer cached
+// with 1 thread is then served to a run with 2.
+import { test, after } from "node:test";
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+
+const root = process.cwd();
+const model = path.resolve(root, "../shared/models/stories260K.gguf");
+const dataDir = path.resolve(root, "../shared/datasets");
+const skip = (!existsSync(model) || !existsSync(dataDir)) && "../shared/models/stories260K.gguf or ../shared/datasets absent";
+const scratch = mkdtempSync(path.join(tmpdir(), "rakuten-eval-threads-"));
+after(() => rmSync(scratch, { recursive: true, force: true }));
+
+function run(output: string, extra: string[]): string {
+  const args = ["bin/run.js", "run", "--tasks", "jcs,xwinograd_ja", "--shots", "0", "--limit", "2", "--model", model, "--data-dir", dataDir, "--output", output, ...extra];
+  const r = spawnSync(process.execPath, args, { cwd: root, encoding: "utf8" });
+  assert.equal(r.status, 0, r.stderr);
+  return r.stderr;
+}
+
+/** Every response of every sample, as written (JSON keeps doubles exact). */
+function responses(dir: string): string[] {
+  const out: string[] = [];
+  for (const f of readdirSync(dir).filter((n) => n.startsWith("samples_")).sort()) {
+    for (const line of readFileSync(path.join(dir, f), "utf8").split("\n").filter(Boolean)) {
+      out.push(JSON.stringify((JSON.parse(line) as { responses: unknown }).responses));
+    }
+  }
+  return out;
+}
+
+test("scores with 1 and 2 threads are bit-identical, so a 1-thread answer serves a 2-thread run", { skip, timeout: 60_000 }, () => {
+  const cacheDir = path.join(scratch, "cache");
+  const one = path.join(scratch, "t1");
+  const two = path.join(scratch, "t2");
+  run(one, ["--threads", "1", "--cache-dir", cacheDir]);
+  run(two, ["--threads", "2", "--no-cache"]);
+  const r1 = responses(one);
+  assert.equal(r1.length, 4);
+  assert.deepEqual(responses(two), r1);
+  const threadsOf = (dir: string) => (JSON.parse(readFileSync(path.join(dir, "results.json"), "utf8")) as { rakuten_eval: { engine: { threads: number } } }).rakuten_eval.engine.threads;
+  assert.equal(threadsOf(one), 1);
+  assert.equal(threadsOf(two), 2);
+
+  const again = path.join(scratch, "t2-cached");
+  const stderr = run(again, ["--threads", "2", "--cache-dir", cacheDir]);
+  // jcs 0-shot: 2 questions × 5 choices; xWinograd: 2 × 2 options.
+  assert.match(stderr, /^loglikelihood: 14 of 14 requests from cache, 0 to compute$/m);
+  assert.deepEqual(responses(again), r1);
+});
