@@ -15,6 +15,7 @@ import { buildResultsDocument, type ResultsDocument } from "./report/results.js"
 import { assertValidResults } from "./report/validate.js";
 import { selectTasks, type TaskSelection } from "./tasks/registry.js";
 import { checkTaskNames, contextPlan } from "./validate.js";
+import { ensureDatasets, offlineFromEnv } from "./datasets/pull.js";
 import { packageRoot } from "./paths.js";
 
 export interface RunOptions {
@@ -32,6 +33,12 @@ export interface RunOptions {
   flashAttention?: boolean;
   gpu?: false | "auto" | "cuda" | "vulkan" | "metal";
   allowDatasetMismatch?: boolean;
+  /**
+   * Fetch the selected tasks' missing dataset files from their pinned official sources into
+   * `dataDir` first (the default data folder). Off when the user names a --data-dir: a mirror
+   * folder is used as it is and nothing touches the network.
+   */
+  pullMissingData?: boolean;
   /** Request cache folder (default `$XDG_CACHE_HOME/rakuten-eval` or `~/.cache/rakuten-eval`). */
   cacheDir?: string;
   /** Keep answers in memory only: nothing is read from or written to the cache. */
@@ -131,6 +138,13 @@ async function validateInput(options: RunOptions, outputDir: string): Promise<{ 
     const cacheDir = options.cacheDir ?? defaultCacheDir();
     const why = cacheDirProblem(cacheDir);
     if (why) problems.push(new UserError("usage", `Cache directory ${cacheDir} is not writable (${why}); pass --cache-dir with a writable folder, or --no-cache.`));
+  }
+
+  if (options.pullMissingData && selections) {
+    mkdirSync(options.dataDir, { recursive: true });
+    const refs = selections.flatMap(({ task, shots }) => [task.evalData, ...(task.fewshotData && shots > 0 && task.fewshot.kind !== "none" ? [task.fewshotData] : [])]);
+    const report = await ensureDatasets(refs, { dataDir: options.dataDir, offline: offlineFromEnv(), progress: true, ...(options.log ? { log: options.log } : {}) });
+    for (const f of report.files) if (f.state === "pulled" || f.state === "partial") options.log?.(`data: ${f.path} ${f.state} (${f.detail})`);
   }
 
   let dataDirOk = true;

@@ -203,7 +203,9 @@ async function startServer(): Promise<Server> {
     res.writeHead(200, { "Content-Length": body.length, ETag: etag, "Accept-Ranges": "bytes" });
     if (state.dropOnce.has(route)) {
       state.dropOnce.delete(route);
-      res.write(body.subarray(0, Math.floor(body.length / 2)), () => res.socket?.destroy());
+      // Give the client time to read the half before the reset, or a loaded machine may see the
+      // reset first and lose the bytes (the resume would then start at 0, which tests nothing).
+      res.write(body.subarray(0, Math.floor(body.length / 2)), () => setTimeout(() => res.socket?.destroy(), 150));
       return;
     }
     res.end(body);

@@ -1,4 +1,5 @@
 import { Flags } from "@oclif/core";
+import { defaultDataDir } from "../datasets/sources.js";
 import { BaseCommand, parseLimit, parseShots } from "./baseCommand.js";
 import { promptRecords } from "../prompts.js";
 
@@ -14,7 +15,7 @@ export default class Prompts extends BaseCommand {
     task: Flags.string({ char: "t", description: "Task name or alias.", required: true }),
     shots: Flags.string({ description: "Shots (default: the paper's for this task)." }),
     limit: Flags.integer({ description: "First N docs of the shuffled order." }),
-    "data-dir": Flags.string({ description: "Folder laid out like the dataset manifests.", default: "data" }),
+    "data-dir": Flags.string({ description: "Folder laid out like the dataset manifests (default: the pull cache)." }),
     model: Flags.string({ description: "GGUF model whose tokenizer resolves generation caps and EOS." }),
     "allow-dataset-mismatch": Flags.boolean({ description: "Accept files whose checksum or count differs from the manifest.", default: false }),
   };
@@ -28,7 +29,7 @@ export default class Prompts extends BaseCommand {
       task: flags.task,
       ...(shots ? { shots: shots[0]! } : {}),
       ...(limit !== undefined ? { limit } : {}),
-      dataDir: flags["data-dir"],
+      dataDir: (flags["data-dir"] ?? defaultDataDir()),
       ...(flags.model ? { model: flags.model } : {}),
       allowDatasetMismatch: flags["allow-dataset-mismatch"],
     })) {

@@ -1,4 +1,5 @@
 import { Flags } from "@oclif/core";
+import { defaultDataDir } from "../datasets/sources.js";
 import { BaseCommand } from "./baseCommand.js";
 import { runEvaluation, type RunOptions } from "../run.js";
 import { renderResultsTable } from "../report/table.js";
@@ -25,7 +26,10 @@ export default class Run extends BaseCommand {
     tasks: Flags.string({ description: "Comma-separated task names or aliases (see `rakuten-eval tasks`); `mmlu` runs the 57 subjects." }),
     shots: Flags.string({ description: "Shots: one number for every task, or a comma list in task order (default: the paper's, 3,3,3,2,1,1,0,5 for ja)." }),
     limit: Flags.string({ description: "Evaluate only the first N docs of each task's shuffled order (as the reference --limit)." }),
-    "data-dir": Flags.string({ description: "Folder laid out like the dataset manifests (e.g. ../shared/datasets).", default: "data" }),
+    "data-dir": Flags.string({
+      description:
+        "Folder laid out like the dataset manifests (e.g. ../shared/datasets); used as is, offline. Without it, the pull cache ($XDG_CACHE_HOME/rakuten-eval/datasets) is used and missing files are fetched from their pinned sources.",
+    }),
     output: Flags.string({ char: "o", description: "Output folder for results.json and samples (default: results/runs/<model name>)." }),
     threads: Flags.string({ description: "CPU threads for llama.cpp (default: physical cores). Scores do not depend on it." }),
     "context-size": Flags.string({ description: "llama.cpp context size per sequence (default: sized to the longest request)." }),
@@ -49,7 +53,8 @@ export default class Run extends BaseCommand {
     if (suiteProblem) problems.push(suiteProblem);
     const options: RunOptions = {
       model: flags.model,
-      dataDir: flags["data-dir"],
+      dataDir: flags["data-dir"] ?? defaultDataDir(),
+      pullMissingData: flags["data-dir"] === undefined,
       flashAttention: flags["flash-attention"],
       allowDatasetMismatch: flags["allow-dataset-mismatch"],
       noCache: !flags.cache,

@@ -98,7 +98,9 @@ export async function downloadToFile(spec: DownloadSpec, dest: string, options: 
         }
         lastError = e;
         offset = await stat(part).then((s) => s.size, () => 0);
-        options.log?.(`${options.label}: connection lost after ${offset} bytes (${(e as Error).message}); resuming (attempt ${attempt + 1} of ${attempts}).`);
+        if (attempt < attempts) {
+          options.log?.(`${options.label}: connection lost after ${offset} bytes (${(e as Error).message}); resuming (attempt ${attempt + 1} of ${attempts}).`);
+        }
       }
     }
   } finally {
