@@ -2,11 +2,7 @@
 // BootstrapAggregator for the XLSum-ja ROUGE-2 "mid" value (spec §3.6, §6). The evaluator calls
 // `np.random.seed(1234)` once at start-up and nothing else in the Japanese suite draws from it.
 
-const N = 624;
-const M = 397;
-const MATRIX_A = 0x9908b0df;
-const UPPER_MASK = 0x80000000;
-const LOWER_MASK = 0x7fffffff;
+import { Mt19937 } from "./mt19937.js";
 
 /** Smallest 2^m - 1 >= max (numpy `gen_mask`), for 0 <= max < 2^32. */
 function maskCovering(max: number): number {
@@ -20,8 +16,7 @@ function maskCovering(max: number): number {
 }
 
 export class NumpyLegacyRandom {
-  private readonly mt = new Uint32Array(N);
-  private index = N;
+  private readonly generator = new Mt19937();
 
   /**
    * `np.random.seed(seed)` for an integer 0 <= seed < 2^32. Unlike CPython's `random`, numpy's
@@ -33,37 +28,11 @@ export class NumpyLegacyRandom {
       // numpy: ValueError("Seed must be between 0 and 2**32 - 1")
       throw new RangeError(`Seed must be between 0 and 2**32 - 1, got ${seed}`);
     }
-    const mt = this.mt;
-    mt[0] = seed >>> 0;
-    for (let i = 1; i < N; i++) {
-      const prev = mt[i - 1]!;
-      mt[i] = (Math.imul(1812433253, (prev ^ (prev >>> 30)) >>> 0) + i) >>> 0;
-    }
-    this.index = N;
+    this.generator.initGenrand(seed);
   }
 
   private nextUint32(): number {
-    const mt = this.mt;
-    if (this.index >= N) {
-      let kk = 0;
-      for (; kk < N - M; kk++) {
-        const y = (mt[kk]! & UPPER_MASK) | (mt[kk + 1]! & LOWER_MASK);
-        mt[kk] = mt[kk + M]! ^ (y >>> 1) ^ (y & 1 ? MATRIX_A : 0);
-      }
-      for (; kk < N - 1; kk++) {
-        const y = (mt[kk]! & UPPER_MASK) | (mt[kk + 1]! & LOWER_MASK);
-        mt[kk] = mt[kk + (M - N)]! ^ (y >>> 1) ^ (y & 1 ? MATRIX_A : 0);
-      }
-      const y = (mt[N - 1]! & UPPER_MASK) | (mt[0]! & LOWER_MASK);
-      mt[N - 1] = mt[M - 1]! ^ (y >>> 1) ^ (y & 1 ? MATRIX_A : 0);
-      this.index = 0;
-    }
-    let y = mt[this.index++]!;
-    y ^= y >>> 11;
-    y ^= (y << 7) & 0x9d2c5680;
-    y ^= (y << 15) & 0xefc60000;
-    y ^= y >>> 18;
-    return y >>> 0;
+    return this.generator.nextUint32();
   }
 
   /**

@@ -4,11 +4,7 @@
 // `rnd.sample(trainDocs, k)` per document, so few-shot picks only match the paper's runs if every
 // draw here is bit-identical to CPython's. Spec §5 has the algorithm and test vectors.
 
-const N = 624;
-const M = 397;
-const MATRIX_A = 0x9908b0df;
-const UPPER_MASK = 0x80000000;
-const LOWER_MASK = 0x7fffffff;
+import { Mt19937 } from "./mt19937.js";
 
 /** Number of bits needed to write n in binary (Python `int.bit_length`), for 0 <= n < 2^53. */
 function bitLength(n: number): number {
@@ -23,8 +19,7 @@ function bitLength(n: number): number {
 }
 
 export class PyRandom {
-  private readonly mt = new Uint32Array(N);
-  private index = N;
+  private readonly generator = new Mt19937();
 
   /**
    * Same as `random.Random(seed)` for an integer seed. CPython hashes nothing for ints: it takes
@@ -42,72 +37,12 @@ export class PyRandom {
       rest = Math.floor(rest / 0x100000000);
     }
     if (key.length === 0) key.push(0);
-    this.initByArray(key);
-  }
-
-  private initGenrand(seed: number): void {
-    const mt = this.mt;
-    mt[0] = seed >>> 0;
-    for (let i = 1; i < N; i++) {
-      const prev = mt[i - 1]!;
-      mt[i] = (Math.imul(1812433253, (prev ^ (prev >>> 30)) >>> 0) + i) >>> 0;
-    }
-    this.index = N;
-  }
-
-  private initByArray(key: readonly number[]): void {
-    const mt = this.mt;
-    this.initGenrand(19650218);
-    let i = 1;
-    let j = 0;
-    for (let k = Math.max(N, key.length); k > 0; k--) {
-      const prev = mt[i - 1]!;
-      const mixed = (mt[i]! ^ Math.imul((prev ^ (prev >>> 30)) >>> 0, 1664525)) >>> 0;
-      mt[i] = (mixed + key[j]! + j) >>> 0;
-      i++;
-      j++;
-      if (i >= N) {
-        mt[0] = mt[N - 1]!;
-        i = 1;
-      }
-      if (j >= key.length) j = 0;
-    }
-    for (let k = N - 1; k > 0; k--) {
-      const prev = mt[i - 1]!;
-      const mixed = (mt[i]! ^ Math.imul((prev ^ (prev >>> 30)) >>> 0, 1566083941)) >>> 0;
-      mt[i] = (mixed - i) >>> 0;
-      i++;
-      if (i >= N) {
-        mt[0] = mt[N - 1]!;
-        i = 1;
-      }
-    }
-    mt[0] = 0x80000000;
+    this.generator.initByArray(key);
   }
 
   /** MT19937 genrand_uint32: the next tempered 32-bit output. */
   private nextUint32(): number {
-    const mt = this.mt;
-    if (this.index >= N) {
-      let kk = 0;
-      for (; kk < N - M; kk++) {
-        const y = (mt[kk]! & UPPER_MASK) | (mt[kk + 1]! & LOWER_MASK);
-        mt[kk] = mt[kk + M]! ^ (y >>> 1) ^ (y & 1 ? MATRIX_A : 0);
-      }
-      for (; kk < N - 1; kk++) {
-        const y = (mt[kk]! & UPPER_MASK) | (mt[kk + 1]! & LOWER_MASK);
-        mt[kk] = mt[kk + (M - N)]! ^ (y >>> 1) ^ (y & 1 ? MATRIX_A : 0);
-      }
-      const y = (mt[N - 1]! & UPPER_MASK) | (mt[0]! & LOWER_MASK);
-      mt[N - 1] = mt[M - 1]! ^ (y >>> 1) ^ (y & 1 ? MATRIX_A : 0);
-      this.index = 0;
-    }
-    let y = mt[this.index++]!;
-    y ^= y >>> 11;
-    y ^= (y << 7) & 0x9d2c5680;
-    y ^= (y << 15) & 0xefc60000;
-    y ^= y >>> 18;
-    return y >>> 0;
+    return this.generator.nextUint32();
   }
 
   /**
