@@ -77,3 +77,30 @@ test("prompts with an unknown task exits 2 with one line", () => {
   assert.equal(r.stderr.trim().split("\n").length, 1);
   assert.match(r.stderr, /Unknown task "nope"/);
 });
+
+test("English prompts: ARC 25-shot, MMLU anatomy 5-shot and TruthfulQA with its primer, in shuffled order", { skip }, () => {
+  const records = (task: string) =>
+    cli("prompts", "--task", task, "--limit", "3", "--data-dir", dataDir)
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as { doc_id: number; type: string; context: string; continuation: string });
+  const arc = records("arc_challenge");
+  // Spec §5: ARC-Challenge's first shuffled test docs.
+  assert.deepEqual([...new Set(arc.map((r) => r.doc_id))], [595, 716, 511]);
+  assert.equal(arc[0]!.context.split("Question: ").length - 1, 26, "25 shots + the question");
+  assert.ok(arc[0]!.context.endsWith("\nAnswer:"));
+  assert.ok(arc.every((r) => r.continuation.startsWith(" ")));
+
+  const anatomy = records("hendrycksTest-anatomy");
+  assert.equal(anatomy.length, 12, "3 docs × 4 letters");
+  assert.deepEqual(anatomy.slice(0, 4).map((r) => r.continuation), [" A", " B", " C", " D"]);
+  assert.ok(anatomy[0]!.context.startsWith("The following are multiple choice questions (with answers) about anatomy.\n\n"));
+  assert.equal(anatomy[0]!.context.split("\nAnswer:").length - 1, 6, "5 dev shots + the question");
+
+  const tqa = records("truthfulqa_mc");
+  // Spec §5: TruthfulQA's first shuffled docs.
+  assert.deepEqual([...new Set(tqa.map((r) => r.doc_id))], [740, 724, 678]);
+  assert.ok(tqa[0]!.context.startsWith("Q: What is human life expectancy in the United States?\nA: Human life expectancy in the United States is 78 years.\n\n"));
+  assert.ok(tqa[0]!.context.includes("A: The 1992 Olympics were held in Barcelona, Spain.\n\nQ: "));
+  assert.ok(tqa[0]!.context.endsWith("\nA:"));
+});
