@@ -108,13 +108,19 @@ export function paperRows(taskResults: TaskResult[]): PaperRow[] {
       // The leaderboard's MMLU: the unweighted mean of the subject accuracies.
       let sum = 0;
       for (const v of subjectAccs) sum += v;
+      // Subjects are independent samples, so the stderr of their unweighted mean is
+      // sqrt(Σ se_i²) / k; null when a subject has no stderr (a single doc).
+      const subjectStderrs = mmlu.map((m) => m.metrics.acc?.stderr ?? null);
+      const pooled = subjectStderrs.every((v): v is number => v !== null)
+        ? (Math.sqrt(subjectStderrs.reduce((a, v) => a + v * v, 0)) / subjectStderrs.length) * 100
+        : null;
       rows.push({
         key: MMLU_GROUP,
         task: `mmlu (${subjectAccs.length} subjects)`,
         metric: "acc",
         shots: r.shots,
         score: (sum / subjectAccs.length) * 100,
-        stderr: null,
+        stderr: pooled,
         n: mmlu.reduce((a, m) => a + m.nEffective, 0),
         published: published(MMLU_GROUP),
         partialData: mmlu.some((m) => m.data.eval.partial !== null || (m.data.fewshot?.partial ?? null) !== null),
