@@ -27,6 +27,8 @@ export interface RunOptions {
   dataDir: string;
   outputDir?: string;
   threads?: number;
+  /** llama.cpp sequences evaluated side by side (default "auto": 4 on a GPU, 2 on >4 CPU threads, else 1). */
+  parallel?: number;
   contextSize?: number;
   batchSize?: number;
   kvCacheType?: "f16" | "f32";
@@ -232,6 +234,7 @@ export async function runEvaluation(options: RunOptions): Promise<RunOutcome> {
         modelPath: options.model,
         ...(modelSha256 !== undefined ? { modelSha256 } : {}),
         ...(options.threads !== undefined ? { threads: options.threads } : {}),
+        ...(options.parallel !== undefined ? { sequences: options.parallel } : {}),
         ...(options.contextSize !== undefined ? { contextSize: options.contextSize } : {}),
         ...(options.batchSize !== undefined ? { batchSize: options.batchSize } : {}),
         ...(options.kvCacheType !== undefined ? { kvCacheType: options.kvCacheType } : {}),

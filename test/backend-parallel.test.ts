@@ -121,7 +121,8 @@ for (const [model, kvCacheType] of MODELS.flatMap((m) => [[m, "f32"], [m, "f16"]
     }
     const trie = trieCounts(split);
     try {
-      for (const sequences of [1, 2, 3]) {
+      // The F16 variant only checks the tolerance for the default cache: fewer runs keep the test short.
+      for (const sequences of kvCacheType === "f32" ? [1, 2, 3] : [1, 3]) {
         const backend: Backend = await createLlamaBackend({ modelPath: model.path, threads: 1, modelSha256: model.sha256, sequences, kvCacheType });
         try {
           assert.equal(backend.describe().sequences, sequences);

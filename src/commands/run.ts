@@ -31,6 +31,9 @@ export default class Run extends BaseCommand {
         "Folder laid out like the dataset manifests (e.g. ../shared/datasets); used as is, offline. Without it, the pull cache ($XDG_CACHE_HOME/rakuten-eval/datasets) is used and missing files are fetched from their pinned sources.",
     }),
     output: Flags.string({ char: "o", description: "Output folder for results.json and samples (default: results/runs/<model name>)." }),
+    parallel: Flags.string({
+      description: "llama.cpp sequences evaluated side by side so that decodes merge (default: 4 on a GPU, 2 on more than 4 CPU threads, else 1). Recorded; may change scores by ~1e-6 nats.",
+    }),
     threads: Flags.string({ description: "CPU threads for llama.cpp (default: physical cores). Scores do not depend on it." }),
     "context-size": Flags.string({ description: "llama.cpp context size per sequence (default: sized to the longest request)." }),
     "batch-size": Flags.string({ description: "llama.cpp batch size." }),
@@ -66,9 +69,10 @@ export default class Run extends BaseCommand {
       if (parsed.problem) problems.push(parsed.problem);
       else options.shots = parsed.shots!;
     }
-    const counts: [keyof typeof flags, "limit" | "threads" | "contextSize" | "batchSize", number, string][] = [
+    const counts: [keyof typeof flags, "limit" | "threads" | "parallel" | "contextSize" | "batchSize", number, string][] = [
       ["limit", "limit", 1, "the first N docs of each task's shuffled order"],
       ["threads", "threads", 1, "CPU threads"],
+      ["parallel", "parallel", 1, "sequences evaluated side by side"],
       ["context-size", "contextSize", 2, "tokens of context"],
       ["batch-size", "batchSize", 1, "tokens per llama.cpp batch"],
     ];
