@@ -405,6 +405,20 @@ test("CLI: datasets pull / list / verify through the loopback sources; token in 
     assert.equal(listed.datasets.find((d) => d.dataset === "hellaswag")!.state, "missing");
     const ok = await cli(["datasets", "verify", "--data-dir", dataDir]);
     assert.equal(ok.status, 0, ok.out);
+    // `run` on the pulled cache gives the same numbers as on ../shared/datasets.
+    const model = path.resolve("../shared/models/stories260K.gguf");
+    if (existsSync(model)) {
+      const scores: unknown[] = [];
+      for (const dir of [dataDir, shared]) {
+        const out = path.join(tempDir(), "out");
+        const run = await cli(["run", "--tasks", "truthfulqa_mc,arc_challenge", "--shots", "0,2", "--limit", "3", "--model", model, "--data-dir", dir, "--output", out, "--no-cache", "-q", "--threads", "1"]);
+        assert.equal(run.status, 0, run.out);
+        const doc = JSON.parse(readFileSync(path.join(out, "results.json"), "utf8")) as { results: unknown };
+        scores.push(doc.results);
+        rmSync(path.dirname(out), { recursive: true, force: true });
+      }
+      assert.deepEqual(scores[0], scores[1]);
+    }
     // Alter one byte (same size, so only a full hash sees it).
     const victim = path.join(dataDir, "truthfulqa/mc_task.json");
     const bytes = readFileSync(victim);
