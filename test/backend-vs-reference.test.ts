@@ -54,3 +54,18 @@ test("loglikelihood on stories260K equals a float64 forward pass (F32 KV cache) 
     await model.dispose();
   }
 });
+
+test("special-token text encodes to the special token, as HF encode does (MGSM's primary stop token is EOS)", { skip }, async () => {
+  const { readGguf } = await import("./support/ggufReader.js");
+  const eosId = Number(readGguf(modelPath).metadata.get("tokenizer.ggml.eos_token_id"));
+  const backend = await createLlamaBackend({ modelPath, threads: 1 });
+  try {
+    assert.deepEqual(backend.tokenize("</s>"), [eosId]);
+    assert.equal(backend.eosText(), "</s>");
+    // Plain text is unaffected: no BOS, and the SentencePiece dummy prefix stays.
+    const hello = backend.tokenize("Hello");
+    assert.notEqual(hello[0], Number(readGguf(modelPath).metadata.get("tokenizer.ggml.bos_token_id")));
+  } finally {
+    await backend.dispose();
+  }
+});

@@ -347,7 +347,10 @@ class LlamaBackend implements Backend {
 
   tokenize(text: string): number[] {
     // No BOS; SentencePiece's dummy prefix stays, as HF `encode(s, add_special_tokens=False)`.
-    return this.model.tokenize(text, false);
+    // HF also parses special-token text ("</s>") into the special token, even without
+    // add_special_tokens: MGSM's stop list starts with `tokenizer.eos_token`, whose
+    // `encode(...)[-1]` must be EOS (the primary stop token), not the ">" piece of the text.
+    return this.model.tokenize(text, true);
   }
 
   eosText(): string {
