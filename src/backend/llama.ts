@@ -694,7 +694,7 @@ class LlamaBackend implements Backend {
       gpu: this.llama.gpu,
       maxLength: this.settings.maxLength,
       logprobMethod: "controlledEvaluate logits filter + totalLogitWeight",
-      tokenizer: { vocabulary: this.model.vocabularyType, bos: false },
+      tokenizer: { vocabulary: this.model.vocabularyType, bos: false, specialTokensInText: "parsed" },
     };
   }
 
