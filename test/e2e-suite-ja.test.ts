@@ -1,0 +1,62 @@
+// Issue 2's end-to-end check: `run --suite ja --limit 5` on stories260K with ../shared/datasets.
+// The results JSON validates against results/schema, names the tasks that have no data in one line
+// each, and a second run gives the same file apart from the date and the duration.
+import { test, after } from "node:test";
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { validateResults } from "../src/report/validate.js";
+
+const root = process.cwd();
+const model = path.resolve(root, "../shared/models/stories260K.gguf");
+const dataDir = path.resolve(root, "../shared/datasets");
+const skip = (!existsSync(model) || !existsSync(dataDir)) && "../shared/models/stories260K.gguf or ../shared/datasets absent";
+const scratch = mkdtempSync(path.join(tmpdir(), "rakuten-eval-e2e-"));
+after(() => rmSync(scratch, { recursive: true, force: true }));
+
+function run(output: string): { stdout: string; stderr: string } {
+  const args = ["bin/run.js", "run", "--suite", "ja", "--limit", "5", "--model", model, "--data-dir", dataDir, "--output", output, "--no-cache", "--threads", "1"];
+  const r = spawnSync(process.execPath, args, { cwd: root, encoding: "utf8", maxBuffer: 32 << 20 });
+  assert.equal(r.status, 0, r.stderr);
+  return { stdout: r.stdout, stderr: r.stderr };
+}
+
+test("run --suite ja --limit 5: table beside the paper, one line per task without data, valid and repeatable JSON", { skip, timeout: 240_000 }, () => {
+  const a = path.join(scratch, "a");
+  const b = path.join(scratch, "b");
+  const first = run(a);
+  run(b);
+
+  // The table shows the paper's RakutenAI-7B figures and averages.
+  assert.match(first.stdout, /RakutenAI-7B/);
+  assert.match(first.stdout, /JA Avg \(8 tasks\)[^\n]*62\.83/);
+  assert.match(first.stdout, /JA 7-Avg \(no XLSum\)[^\n]*69\.80/);
+  // ../shared has no MARC-ja and no JAQKET v2: one line each, naming the file that is missing.
+  const skipped = first.stdout.split("\n").filter((l) => l.startsWith("skipped "));
+  assert.ok(skipped.some((l) => l.startsWith("skipped marc_ja-1.1-0.3: ") && l.includes("marc_ja/valid-v1.1.json")));
+  assert.ok(skipped.some((l) => l.startsWith("skipped jaqket_v2-0.1-0.3: ") && l.includes("jaqket_v2/dev_jaqket_59.350.json")));
+
+  const load = (dir: string) => JSON.parse(readFileSync(path.join(dir, "results.json"), "utf8")) as Record<string, unknown> & {
+    results: Record<string, Record<string, unknown>>;
+    "n-shot": Record<string, number>;
+    rakuten_eval: { skipped: { task: string }[] };
+  };
+  const docA = load(a);
+  assert.deepEqual(validateResults(docA), []);
+  // The tasks with data ran with the paper's shots; the rest are listed as skipped.
+  assert.deepEqual(docA["n-shot"], { "jcommonsenseqa-1.1-0.3": 3, "jsquad-1.1-0.3": 2, xwinograd_ja: 0, "mgsm-1.0-0.3": 5 });
+  assert.deepEqual(docA.rakuten_eval.skipped.map((s) => s.task).sort(), ["jaqket_v2-0.1-0.3", "jnli-1.1-0.3", "marc_ja-1.1-0.3", "xlsum_ja-1.0-0.3"]);
+  assert.equal(typeof docA.results["jcommonsenseqa-1.1-0.3"]!["acc,none"], "number");
+
+  const docB = load(b);
+  for (const doc of [docA, docB]) {
+    delete doc["date"];
+    delete doc["total_evaluation_time_seconds"];
+  }
+  assert.deepEqual(docA, docB);
+  const files = readdirSync(a).filter((f) => f.startsWith("samples_")).sort();
+  assert.equal(files.length, 4);
+  for (const f of files) assert.equal(readFileSync(path.join(a, f), "utf8"), readFileSync(path.join(b, f), "utf8"), f);
+});
