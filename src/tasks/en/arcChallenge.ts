@@ -4,24 +4,11 @@
 // HF `ai2_arc` flattens it to `{id, question: stem, choices: {text: [...], label: [...]}, answerKey}`
 // with the choices in file order, which is what `_process_doc` reads.
 
-import type { Task } from "../../api/task.js";
-import { eleutherFewshotContext } from "../fewshotContext.js";
-import {
-  asObject,
-  badRecord,
-  describeMultipleChoice,
-  multipleChoiceMetrics,
-  multipleChoiceRequests,
-  multipleChoiceResults,
-  multipleChoiceTarget,
-  type MultipleChoiceDoc,
-} from "./multipleChoice.js";
+import { asObject, multipleChoiceTask, type MultipleChoiceDoc, type RecordFailure } from "./multipleChoice.js";
 
 export interface ArcDoc extends MultipleChoiceDoc {
   id: string;
 }
-
-const ARC_TASK_NAME = "arc_challenge";
 
 // `_process_doc`: "Some `doc["answerKey"]`s are in numeric string format being one of {'1'..'5'}. We map them back to letters."
 const NUMBER_TO_LETTER: Readonly<Record<string, string>> = { "1": "A", "2": "B", "3": "C", "4": "D", "5": "E" };
@@ -35,24 +22,24 @@ export function arcGold(answerKey: string): number {
   return (ANSWER_LETTERS as readonly string[]).indexOf(letter);
 }
 
-function parseArcRecord(record: unknown, index: number, split: string): ArcDoc {
+function parseArcRecord(record: unknown, fail: RecordFailure): ArcDoc {
   const raw = asObject(record);
   const question = asObject(raw?.["question"]);
   const stem = question?.["stem"];
   const choices = question?.["choices"];
   const answerKey = raw?.["answerKey"];
   if (!raw || typeof stem !== "string" || !Array.isArray(choices) || typeof answerKey !== "string") {
-    throw badRecord(ARC_TASK_NAME, split, index, "lacks id/question.stem/question.choices/answerKey (ARC jsonl format)");
+    throw fail("lacks id/question.stem/question.choices/answerKey (ARC jsonl format)");
   }
   const texts = choices.map((c) => asObject(c)?.["text"]);
   if (!texts.every((t): t is string => typeof t === "string")) {
-    throw badRecord(ARC_TASK_NAME, split, index, "has a choice without text");
+    throw fail("has a choice without text");
   }
   const gold = arcGold(answerKey);
   // Python's list.index raises ValueError for a key outside A-E; an index past the choices would
   // raise IndexError in doc_to_target. Either way the reference run fails, so refuse the record.
   if (gold < 0 || gold >= texts.length) {
-    throw badRecord(ARC_TASK_NAME, split, index, `has answerKey "${answerKey}" that names no choice`);
+    throw fail(`has answerKey "${answerKey}" that names no choice`);
   }
   return {
     id: String(raw["id"]),
@@ -62,38 +49,17 @@ function parseArcRecord(record: unknown, index: number, split: string): ArcDoc {
   };
 }
 
-export const arcChallengeTask: Task<ArcDoc> = {
-  name: ARC_TASK_NAME,
+export const arcChallengeTask = multipleChoiceTask<ArcDoc>({
+  name: "arc_challenge",
   aliases: ["arc", "arc-challenge"],
-  suite: "en",
   version: "0",
   primaryMetric: "acc_norm",
-  metrics: multipleChoiceMetrics,
   defaultShots: 25,
   fewshot: { kind: "random" },
   // has_test_docs() is true, so the evaluator scores test; shots are rnd.sample(train, k).
   evalData: { dataset: "arc_challenge", split: "test" },
   fewshotData: { dataset: "arc_challenge", split: "train" },
   fewshotSource: "rnd.sample of the ARC-Challenge train split (1119 questions)",
-
-  parseDocs(split, records) {
-    const splitName = split === "eval" ? "test" : "train";
-    return records.map((r, i) => parseArcRecord(r, i, splitName));
-  },
-
-  fewshotContext(doc, shots) {
-    return eleutherFewshotContext({ description: "", docToText: (d: ArcDoc) => d.query, docToTarget: multipleChoiceTarget }, doc, shots);
-  },
-
-  constructRequests(doc, context) {
-    return multipleChoiceRequests(doc, context);
-  },
-
-  processResults(doc, responses) {
-    return multipleChoiceResults(ARC_TASK_NAME, doc, responses);
-  },
-
-  describeDoc(doc) {
-    return { id: doc.id, ...describeMultipleChoice(doc) };
-  },
-};
+  parseRecord: parseArcRecord,
+  describeExtra: (doc) => ({ id: doc.id }),
+});

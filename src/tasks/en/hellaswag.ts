@@ -3,23 +3,10 @@
 // Record: the official jsonl `{ind, activity_label, ctx_a, ctx_b, ctx, split, split_type, label, endings,
 // source_id}` (HF `hellaswag` keeps the fields and stores `label` as a string; `int(label)` covers both).
 
-import type { Task } from "../../api/task.js";
 import { pythonCapitalize, pythonStrip } from "../../metrics/pythonString.js";
-import { eleutherFewshotContext } from "../fewshotContext.js";
-import {
-  asObject,
-  badRecord,
-  describeMultipleChoice,
-  multipleChoiceMetrics,
-  multipleChoiceRequests,
-  multipleChoiceResults,
-  multipleChoiceTarget,
-  type MultipleChoiceDoc,
-} from "./multipleChoice.js";
+import { asObject, multipleChoiceTask, type MultipleChoiceDoc, type RecordFailure } from "./multipleChoice.js";
 
 export type HellaSwagDoc = MultipleChoiceDoc;
-
-const HELLASWAG_TASK_NAME = "hellaswag";
 
 /**
  * `HellaSwag.preprocess`, step for step:
@@ -44,21 +31,21 @@ function pythonIntLabel(value: unknown): number | undefined {
   return m ? Number.parseInt(m[1]!, 10) : undefined;
 }
 
-function parseHellaSwagRecord(record: unknown, index: number, split: string): HellaSwagDoc {
+function parseHellaSwagRecord(record: unknown, fail: RecordFailure): HellaSwagDoc {
   const raw = asObject(record);
   const activityLabel = raw?.["activity_label"];
   const ctxA = raw?.["ctx_a"];
   const ctxB = raw?.["ctx_b"];
   const endings = raw?.["endings"];
   if (!raw || typeof activityLabel !== "string" || typeof ctxA !== "string" || typeof ctxB !== "string" || !Array.isArray(endings)) {
-    throw badRecord(HELLASWAG_TASK_NAME, split, index, "lacks activity_label/ctx_a/ctx_b/endings (HellaSwag jsonl format)");
+    throw fail("lacks activity_label/ctx_a/ctx_b/endings (HellaSwag jsonl format)");
   }
   if (!endings.every((e): e is string => typeof e === "string")) {
-    throw badRecord(HELLASWAG_TASK_NAME, split, index, "has a non-string ending");
+    throw fail("has a non-string ending");
   }
   const gold = pythonIntLabel(raw["label"]);
   if (gold === undefined || gold < 0 || gold >= endings.length) {
-    throw badRecord(HELLASWAG_TASK_NAME, split, index, `has label ${JSON.stringify(raw["label"])}, expected 0-${endings.length - 1} (the test split has no labels)`);
+    throw fail(`has label ${JSON.stringify(raw["label"])}, expected 0-${endings.length - 1} (the test split has no labels)`);
   }
   const ctx = ctxA + " " + pythonCapitalize(ctxB);
   return {
@@ -68,38 +55,16 @@ function parseHellaSwagRecord(record: unknown, index: number, split: string): He
   };
 }
 
-export const hellaswagTask: Task<HellaSwagDoc> = {
-  name: HELLASWAG_TASK_NAME,
+export const hellaswagTask = multipleChoiceTask<HellaSwagDoc>({
+  name: "hellaswag",
   aliases: [],
-  suite: "en",
   version: "0",
   primaryMetric: "acc_norm",
-  metrics: multipleChoiceMetrics,
   defaultShots: 10,
   fewshot: { kind: "random" },
   // has_test_docs() is false, so the evaluator scores validation; shots are rnd.sample(train, k).
   evalData: { dataset: "hellaswag", split: "validation" },
   fewshotData: { dataset: "hellaswag", split: "train" },
   fewshotSource: "rnd.sample of the HellaSwag train split (39905 contexts)",
-
-  parseDocs(split, records) {
-    const splitName = split === "eval" ? "validation" : "train";
-    return records.map((r, i) => parseHellaSwagRecord(r, i, splitName));
-  },
-
-  fewshotContext(doc, shots) {
-    return eleutherFewshotContext({ description: "", docToText: (d: HellaSwagDoc) => d.query, docToTarget: multipleChoiceTarget }, doc, shots);
-  },
-
-  constructRequests(doc, context) {
-    return multipleChoiceRequests(doc, context);
-  },
-
-  processResults(doc, responses) {
-    return multipleChoiceResults(HELLASWAG_TASK_NAME, doc, responses);
-  },
-
-  describeDoc(doc) {
-    return describeMultipleChoice(doc);
-  },
-};
+  parseRecord: parseHellaSwagRecord,
+});

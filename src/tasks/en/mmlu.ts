@@ -12,17 +12,7 @@
 import type { Task } from "../../api/task.js";
 import type { MmluRecord } from "../../datasets/formats.js";
 import { pythonStrip } from "../../metrics/pythonString.js";
-import { eleutherFewshotContext } from "../fewshotContext.js";
-import {
-  asObject,
-  badRecord,
-  describeMultipleChoice,
-  multipleChoiceMetrics,
-  multipleChoiceRequests,
-  multipleChoiceResults,
-  multipleChoiceTarget,
-  type MultipleChoiceDoc,
-} from "./multipleChoice.js";
+import { asObject, multipleChoiceTask, type MultipleChoiceDoc, type RecordFailure } from "./multipleChoice.js";
 
 /** `hendrycks_test.py::SUBJECTS`, in the reference order. */
 export const mmluSubjects: readonly string[] = [
@@ -114,15 +104,15 @@ export function mmluQuery(question: string, choices: readonly string[]): string 
   return `${pythonStrip(question)}\n${lines}Answer:`;
 }
 
-function parseMmluRecord(taskName: string, subject: string, record: unknown, index: number, split: string): MmluDoc {
+function parseMmluRecord(subject: string, record: unknown, fail: RecordFailure): MmluDoc {
   const raw = asObject(record) as Partial<MmluRecord> | undefined;
   const choices = raw?.choices;
   if (!raw || typeof raw.question !== "string" || !Array.isArray(choices) || choices.length !== 4 || typeof raw.answer !== "string") {
-    throw badRecord(taskName, split, index, "lacks question/4 choices/answer (hendrycks MMLU CSV format)");
+    throw fail("lacks question/4 choices/answer (hendrycks MMLU CSV format)");
   }
   // HF cais/mmlu stores the answer letter as ClassLabel(names=["A","B","C","D"]); `gold` is that int.
   const gold = (MMLU_KEYS as readonly string[]).indexOf(raw.answer);
-  if (gold < 0) throw badRecord(taskName, split, index, `has answer "${raw.answer}", expected one of A, B, C, D`);
+  if (gold < 0) throw fail(`has answer "${raw.answer}", expected one of A, B, C, D`);
   return {
     subject,
     query: mmluQuery(raw.question, choices),
@@ -132,42 +122,19 @@ function parseMmluRecord(taskName: string, subject: string, record: unknown, ind
 }
 
 export function createMmluTask(subject: string): Task<MmluDoc> {
-  const name = mmluTaskName(subject);
-  const description = mmluDescription(subject);
-  return {
-    name,
+  return multipleChoiceTask<MmluDoc>({
+    name: mmluTaskName(subject),
     aliases: [`mmlu_${subject}`],
-    suite: "en",
     version: "1",
     primaryMetric: "acc",
-    metrics: multipleChoiceMetrics,
     defaultShots: 5,
     fewshot: { kind: "first" },
     evalData: { dataset: "mmlu", split: `${subject}/test` },
     fewshotData: { dataset: "mmlu", split: `${subject}/dev` },
     fewshotSource: `the first k questions of the ${subject} dev split (5), in file order, no RNG`,
-
-    parseDocs(split, records) {
-      const splitName = split === "eval" ? `${subject}/test` : `${subject}/dev`;
-      return records.map((r, i) => parseMmluRecord(name, subject, r, i, splitName));
-    },
-
-    fewshotContext(doc, shots) {
-      return eleutherFewshotContext({ description, docToText: (d: MmluDoc) => d.query, docToTarget: multipleChoiceTarget }, doc, shots);
-    },
-
-    constructRequests(doc, context) {
-      return multipleChoiceRequests(doc, context);
-    },
-
-    processResults(doc, responses) {
-      return multipleChoiceResults(name, doc, responses);
-    },
-
-    describeDoc(doc) {
-      return describeMultipleChoice(doc);
-    },
-  };
+    description: mmluDescription(subject),
+    parseRecord: (record, fail) => parseMmluRecord(subject, record, fail),
+  });
 }
 
 export const mmluTasks: readonly Task<MmluDoc>[] = mmluSubjects.map(createMmluTask);

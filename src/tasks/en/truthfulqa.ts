@@ -7,10 +7,9 @@
 // no TruthfulQA answer is such a string, and parseDocs refuses one rather than reorder silently.
 
 import type { MetricSpec, Task } from "../../api/task.js";
-import type { LoglikelihoodRequest } from "../../api/types.js";
 import { argmaxFirst } from "../../metrics/accuracy.js";
 import { eleutherFewshotContext } from "../fewshotContext.js";
-import { asObject, badRecord, loglikelihoods } from "./multipleChoice.js";
+import { asObject, badRecord, encodePairRequest, loglikelihoods } from "./multipleChoice.js";
 
 const TRUTHFULQA_TASK_NAME = "truthfulqa_mc";
 
@@ -139,12 +138,7 @@ export const truthfulQaTask: Task<TruthfulQaDoc> = {
 
   constructRequests(doc, context) {
     // mc1 choices first, then mc2 choices: the two sets overlap but are scored separately.
-    const request = (answer: string): LoglikelihoodRequest => ({
-      type: "loglikelihood",
-      context,
-      continuation: " " + answer,
-      tokenization: "encode_pair",
-    });
+    const request = (answer: string) => encodePairRequest(context, " " + answer);
     return [...doc.mc1.choices.map(request), ...doc.mc2.choices.map(request)];
   },
 

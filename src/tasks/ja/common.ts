@@ -1,19 +1,10 @@
 // Small pieces every Japanese task needs: reading records defensively, building the
 // requests of the Stability harness, and checking the responses a backend returns.
 
-import type { DataFileRef, MetricSpec, Task } from "../../api/task.js";
+import type { DataFileRef, MetricSpec } from "../../api/task.js";
 import type { GenerateResponse, LoglikelihoodRequest, LoglikelihoodResponse, TaskResponse } from "../../api/types.js";
 import { DatasetError } from "../../errors.js";
 import { argmaxFirst } from "../../metrics/accuracy.js";
-
-/**
- * A task typed by its own Doc seen as `Task<unknown>`, for lists of mixed tasks.
- * Safe as long as the caller hands each task only docs that its own `parseDocs` produced,
- * which is what the evaluator does.
- */
-export function eraseDocType<Doc>(task: Task<Doc>): Task<unknown> {
-  return task as unknown as Task<unknown>;
-}
 
 /** acc/acc_norm: stored 0–1 as the reference does, so ×100 for the paper's figure (`scale: 100`). */
 export const ACC_METRIC: MetricSpec = { aggregation: "mean", higherIsBetter: true, scale: 100 };
@@ -54,6 +45,12 @@ export class RecordReader {
     if (v === undefined || v === null) return undefined;
     if (typeof v !== "string") throw this.fail(`field "${field}" should be a string, found ${describe(v)}`);
     return v;
+  }
+
+  /** An id kept for the samples file: any value as a string, or null when absent. */
+  optionalId(field: string): string | null {
+    const v = this.rec[field];
+    return v === undefined || v === null ? null : String(v);
   }
 
   integer(field: string): number {

@@ -6,7 +6,7 @@
 // here they are shorthands for the 0.3 tasks the paper ran.
 
 import type { Task } from "../../api/task.js";
-import { eraseDocType } from "./common.js";
+import { eraseDocType } from "../eraseDocType.js";
 import { jaqketV2HeadTask, jaqketV2Task } from "./jaqketV2.js";
 import { jcommonsenseqaTask } from "./jcommonsenseqa.js";
 import { jnliHeadTask, jnliTask } from "./jnli.js";

@@ -7,11 +7,10 @@
 //   triggers with a 32k context (1 shot of ~5 passages), so it is not reproduced.
 // Only exact_match is reported (the reference's F1 needs MeCab; see jsquad.ts).
 
-import type { DataFileRef, Task } from "../../api/task.js";
-import { exactMatchAny } from "../../metrics/exactMatch.js";
-import { PERCENT_METRIC, RecordReader, generationResponse, sourceName } from "./common.js";
-import { jaAlpacaContext, jaAlpacaText } from "./alpacaFrame.js";
-import { readAnswerTexts } from "./jsquad.js";
+import type { Task } from "../../api/task.js";
+import type { RecordReader } from "./common.js";
+import { jaAlpacaGenerationTask } from "./alpacaTask.js";
+import { answerSpanGeneration, readAnswerTexts } from "./jsquad.js";
 
 export interface JaqketV2Doc {
   qid: string;
@@ -22,10 +21,6 @@ export interface JaqketV2Doc {
 }
 
 const INSTRUCTION = "与えられた文脈から、質問に対する答えを抜き出してください。";
-
-export function jaqketV2Text(doc: JaqketV2Doc, topK: number): string {
-  return jaAlpacaText(INSTRUCTION, `文脈：${doc.contexts.slice(0, topK).join("\n")}\n質問：${doc.question}`);
-}
 
 /** `ctxs` as HF stores a Sequence of dicts (columnar `{text: [...]}`) or as a list of `{title, text}` objects. */
 function readContextTexts(r: RecordReader): string[] {
@@ -39,55 +34,30 @@ function readContextTexts(r: RecordReader): string[] {
   return texts as string[];
 }
 
-const evalData: DataFileRef = { dataset: "jaqket_v2", split: "validation" };
-const fewshotData: DataFileRef = { dataset: "jaqket_v2", split: "train" };
-
 function makeJaqketTask(opts: { name: string; aliases: string[]; version: string; topK: number }): Task<JaqketV2Doc> {
-  const { name, topK } = opts;
-  const text = (doc: JaqketV2Doc) => jaqketV2Text(doc, topK);
-  return {
-    name,
+  const { topK } = opts;
+  return jaAlpacaGenerationTask<JaqketV2Doc>({
+    name: opts.name,
     aliases: opts.aliases,
-    suite: "ja",
     version: opts.version,
-    promptVersion: "0.3",
-    primaryMetric: "exact_match",
-    metrics: { exact_match: PERCENT_METRIC },
     defaultShots: 1,
-    fewshot: { kind: "random" },
-    evalData,
-    fewshotData,
+    evalData: { dataset: "jaqket_v2", split: "validation" },
+    fewshotData: { dataset: "jaqket_v2", split: "train" },
     fewshotSource: "rnd.sample of the kumapo/JAQKET v2.0 train split (questions with an answer in the top-5 passages), dataset order",
 
-    parseDocs(split, records) {
-      const source = sourceName(split === "eval" ? evalData : fewshotData, name, split);
-      return records.map((value, i) => {
-        const r = new RecordReader(value, source, i);
-        return {
-          qid: String(r.raw("qid") ?? ""),
-          question: r.string("question"),
-          answers: readAnswerTexts(r),
-          contexts: readContextTexts(r),
-        };
-      });
+    parseRecord(r) {
+      return {
+        qid: String(r.raw("qid") ?? ""),
+        question: r.string("question"),
+        answers: readAnswerTexts(r),
+        contexts: readContextTexts(r),
+      };
     },
 
-    fewshotContext(doc, shots) {
-      return jaAlpacaContext(doc, shots, text, (d) => d.answers[0]!);
-    },
-
-    constructRequests(doc, context) {
-      return [{ type: "generate", context, until: ["\n"], maxTokens: { kind: "longestInModelTokens", texts: doc.answers, extra: 0 } }];
-    },
-
-    processResults(doc, responses) {
-      return { exact_match: exactMatchAny(generationResponse(name, responses), doc.answers) };
-    },
-
-    describeDoc(doc) {
-      return { qid: doc.qid, target: doc.answers[0], answers: doc.answers };
-    },
-  };
+    prompt: { instruction: INSTRUCTION, input: (doc) => `文脈：${doc.contexts.slice(0, topK).join("\n")}\n質問：${doc.question}` },
+    ...answerSpanGeneration<JaqketV2Doc>(),
+    describeDoc: (doc) => ({ qid: doc.qid, target: doc.answers[0], answers: doc.answers }),
+  });
 }
 
 export const jaqketV2Task = makeJaqketTask({ name: "jaqket_v2-0.1-0.3", aliases: ["jaqket_v2", "jaqket"], version: "0.1", topK: 10 });

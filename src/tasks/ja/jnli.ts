@@ -5,9 +5,8 @@
 //   macro_f1; those are corpus-level aggregations the Task contract has no slot for, so they are
 //   not reported here (acc and acc_norm are computed exactly as there).
 
-import type { DataFileRef, Task } from "../../api/task.js";
-import { ACC_METRIC, RecordReader, loglikelihood, loglikelihoodResponses, multipleChoiceScores, sourceName } from "./common.js";
-import { jaAlpacaContext, jaAlpacaText } from "./alpacaFrame.js";
+import type { Task } from "../../api/task.js";
+import { jaAlpacaChoiceTask } from "./alpacaTask.js";
 
 export interface JnliDoc {
   sentencePairId: string | null;
@@ -27,70 +26,34 @@ export function jnliInstruction(choices: readonly string[]): string {
   return "与えられた前提と仮説の関係を回答してください。\n\n出力は以下から選択してください：\n" + choices.join("\n");
 }
 
-export function jnliText(doc: JnliDoc, choices: readonly string[]): string {
-  return jaAlpacaText(jnliInstruction(choices), `前提：${doc.premise}\n仮説：${doc.hypothesis}`);
-}
-
-const evalData: DataFileRef = { dataset: "jnli", split: "validation" };
-const fewshotData: DataFileRef = { dataset: "jnli", split: "train" };
-
-function parseJnli(name: string, split: "eval" | "fewshot", records: unknown[]): JnliDoc[] {
-  const source = sourceName(split === "eval" ? evalData : fewshotData, name, split);
-  return records.map((value, i) => {
-    const r = new RecordReader(value, source, i);
-    const id = r.raw("sentence_pair_id");
-    return {
-      sentencePairId: id === undefined || id === null ? null : String(id),
-      premise: r.string("sentence1"),
-      hypothesis: r.string("sentence2"),
-      gold: r.label("label", JNLI_LABEL_NAMES),
-    };
-  });
-}
-
 function makeJnliTask(opts: { name: string; aliases: string[]; version: string; choices: readonly string[]; stratified: boolean }): Task<JnliDoc> {
-  const { name, choices } = opts;
-  const text = (doc: JnliDoc) => jnliText(doc, choices);
-  return {
-    name,
+  const { choices, stratified } = opts;
+  return jaAlpacaChoiceTask<JnliDoc>({
+    name: opts.name,
     aliases: opts.aliases,
-    suite: "ja",
     version: opts.version,
-    promptVersion: "0.3",
-    primaryMetric: "acc",
-    metrics: { acc: ACC_METRIC, acc_norm: ACC_METRIC },
     defaultShots: 3,
-    fewshot: opts.stratified ? { kind: "stratified" } : { kind: "random" },
-    evalData,
-    fewshotData,
-    fewshotSource: opts.stratified
+    evalData: { dataset: "jnli", split: "validation" },
+    fewshotData: { dataset: "jnli", split: "train" },
+    fewshotSource: stratified
       ? "stratified by label from the JGLUE v1.1 train split (20073 pairs): per-label rnd.sample in proportion, then rnd.shuffle (jp-stable HEAD)"
       : "rnd.sample of the JGLUE v1.1 train split (20073 pairs), dataset order",
-
-    parseDocs(split, records) {
-      return parseJnli(name, split, records);
-    },
-
     // The stratum is `doc_to_target(doc)`, which maps the label index one-to-one.
-    ...(opts.stratified ? { fewshotLabel: (doc: JnliDoc) => doc.gold } : {}),
+    stratifyBy: stratified ? (doc) => doc.gold : undefined,
 
-    fewshotContext(doc, shots) {
-      return jaAlpacaContext(doc, shots, text, (d) => choices[d.gold]!);
+    parseRecord(r) {
+      return {
+        sentencePairId: r.optionalId("sentence_pair_id"),
+        premise: r.string("sentence1"),
+        hypothesis: r.string("sentence2"),
+        gold: r.label("label", JNLI_LABEL_NAMES),
+      };
     },
 
-    constructRequests(doc, context) {
-      return choices.map((choice) => loglikelihood(context, choice));
-    },
-
-    processResults(doc, responses) {
-      const lls = loglikelihoodResponses(name, responses, choices.length).map((r) => r.logprob);
-      return multipleChoiceScores(lls, choices, doc.gold);
-    },
-
-    describeDoc(doc) {
-      return { sentencePairId: doc.sentencePairId, gold: doc.gold, target: choices[doc.gold], choices: [...choices] };
-    },
-  };
+    prompt: { instruction: jnliInstruction(choices), input: (doc) => `前提：${doc.premise}\n仮説：${doc.hypothesis}` },
+    choices,
+    describeId: (doc) => ({ sentencePairId: doc.sentencePairId }),
+  });
 }
 
 /** The paper's commit: English label words as choices and targets. */

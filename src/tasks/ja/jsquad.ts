@@ -3,11 +3,10 @@
 // Only exact_match is reported. The reference's F1 tokenises with fugashi/MeCab (unidic-lite),
 // which has no JS equivalent here, and the paper reports EM only.
 
-import type { DataFileRef, Task } from "../../api/task.js";
 import { exactMatchAny } from "../../metrics/exactMatch.js";
 import { pythonStrip } from "../../metrics/pythonString.js";
-import { PERCENT_METRIC, RecordReader, generationResponse, sourceName } from "./common.js";
-import { jaAlpacaContext, jaAlpacaText } from "./alpacaFrame.js";
+import { PERCENT_METRIC, RecordReader } from "./common.js";
+import { jaAlpacaGenerationTask, type AlpacaGenerationSpec } from "./alpacaTask.js";
 
 export interface JsquadDoc {
   id: string;
@@ -27,10 +26,6 @@ export function jsquadParagraph(context: string): string {
   return pythonStrip(parts[parts.length - 1]!);
 }
 
-export function jsquadText(doc: JsquadDoc): string {
-  return jaAlpacaText(INSTRUCTION, `文脈：${jsquadParagraph(doc.context)}\n質問：${doc.question}`);
-}
-
 /** Reads `answers` as HF's columnar `{text: [...]}` or SQuAD's `[{text, answer_start}]`. */
 export function readAnswerTexts(r: RecordReader, field = "answers"): string[] {
   const v = r.raw(field);
@@ -43,53 +38,46 @@ export function readAnswerTexts(r: RecordReader, field = "answers"): string[] {
   return texts as string[];
 }
 
-const NAME = "jsquad-1.1-0.3";
-const evalData: DataFileRef = { dataset: "jsquad", split: "validation" };
-const fewshotData: DataFileRef = { dataset: "jsquad", split: "train" };
+/**
+ * JSQuAD's answer side, which JAQKET v2 shares (its request, max-token rule and metric are JSQuAD's):
+ * the first answer is the few-shot target, the generation stops at SEP ("\n") and is capped by the
+ * longest gold answer in model tokens, and exact_match is taken against every gold answer.
+ */
+export function answerSpanGeneration<Doc extends { answers: string[] }>(): Pick<
+  AlpacaGenerationSpec<Doc>,
+  "primaryMetric" | "metrics" | "docToTarget" | "generate" | "score"
+> {
+  return {
+    primaryMetric: "exact_match",
+    metrics: { exact_match: PERCENT_METRIC },
+    docToTarget: (doc) => doc.answers[0]!,
+    // greedy_until(ctx, [SEP], max(len(encode(a)) for a in answers)) with DYNAMIC_MAX_LENGTH on (default).
+    generate: { until: ["\n"], maxTokens: (doc) => ({ kind: "longestInModelTokens", texts: doc.answers, extra: 0 }) },
+    // jasquad: 100 × max over golds of normalize(pred) == normalize(gold), averaged over docs.
+    score: (doc, prediction) => ({ exact_match: exactMatchAny(prediction, doc.answers) }),
+  };
+}
 
-export const jsquadTask: Task<JsquadDoc> = {
-  name: NAME,
+export const jsquadTask = jaAlpacaGenerationTask<JsquadDoc>({
+  name: "jsquad-1.1-0.3",
   aliases: ["jsquad"],
-  suite: "ja",
   version: "1.1",
-  promptVersion: "0.3",
-  primaryMetric: "exact_match",
-  metrics: { exact_match: PERCENT_METRIC },
   defaultShots: 2,
-  fewshot: { kind: "random" },
-  evalData,
-  fewshotData,
+  evalData: { dataset: "jsquad", split: "validation" },
+  fewshotData: { dataset: "jsquad", split: "train" },
   fewshotSource: "rnd.sample of the JGLUE v1.1 JSQuAD train split (62859 questions), dataset order",
 
-  parseDocs(split, records) {
-    const source = sourceName(split === "eval" ? evalData : fewshotData, NAME, split);
-    return records.map((value, i) => {
-      const r = new RecordReader(value, source, i);
-      return {
-        id: String(r.raw("id") ?? ""),
-        title: r.optionalString("title") ?? "",
-        context: r.string("context"),
-        question: r.string("question"),
-        answers: readAnswerTexts(r),
-      };
-    });
+  parseRecord(r) {
+    return {
+      id: String(r.raw("id") ?? ""),
+      title: r.optionalString("title") ?? "",
+      context: r.string("context"),
+      question: r.string("question"),
+      answers: readAnswerTexts(r),
+    };
   },
 
-  fewshotContext(doc, shots) {
-    return jaAlpacaContext(doc, shots, jsquadText, (d) => d.answers[0]!);
-  },
-
-  constructRequests(doc, context) {
-    // greedy_until(ctx, [SEP], max(len(encode(a)) for a in answers)) with DYNAMIC_MAX_LENGTH on (default).
-    return [{ type: "generate", context, until: ["\n"], maxTokens: { kind: "longestInModelTokens", texts: doc.answers, extra: 0 } }];
-  },
-
-  processResults(doc, responses) {
-    // jasquad: 100 × max over golds of normalize(pred) == normalize(gold), averaged over docs.
-    return { exact_match: exactMatchAny(generationResponse(NAME, responses), doc.answers) };
-  },
-
-  describeDoc(doc) {
-    return { id: doc.id, target: doc.answers[0], answers: doc.answers };
-  },
-};
+  prompt: { instruction: INSTRUCTION, input: (doc) => `文脈：${jsquadParagraph(doc.context)}\n質問：${doc.question}` },
+  ...answerSpanGeneration<JsquadDoc>(),
+  describeDoc: (doc) => ({ id: doc.id, target: doc.answers[0], answers: doc.answers }),
+});

@@ -5,10 +5,10 @@
 // Not reproduced: c0's `preprocess_ctx` / HEAD's shot-dropping `fewshot_context`, which drop shots
 // only when the prompt exceeds `max_length - 256` model tokens; they never act at 32k.
 
-import type { DataFileRef, Task } from "../../api/task.js";
+import type { Task } from "../../api/task.js";
 import { extractMgsmAnswer } from "../../metrics/mgsm.js";
-import { ACC_METRIC, RecordReader, generationResponse, sourceName } from "./common.js";
-import { jaAlpacaContext, jaAlpacaText } from "./alpacaFrame.js";
+import { ACC_METRIC, type RecordReader } from "./common.js";
+import { jaAlpacaGenerationTask, type AlpacaPrompt } from "./alpacaTask.js";
 
 export interface MgsmDoc {
   /** As in the file; train exemplars start with "問題：", test questions do not. */
@@ -27,14 +27,14 @@ function mgsmInput(doc: MgsmDoc): string {
 }
 
 /** c0 doc_to_text: `"### 指示:\n" + INSTRUCTION + "### 入力:\n"` — no blank line before the input header. */
-export function mgsmTextC0(doc: MgsmDoc): string {
-  return `### 指示:\n${INSTRUCTION}### 入力:\n${mgsmInput(doc)}\n\n### 応答:\n`;
+function c0Frame(instruction: string, input: string): string {
+  return `### 指示:\n${instruction}### 入力:\n${input}\n\n### 応答:\n`;
 }
 
-/** HEAD doc_to_text (5a857e3): the standard 0.3 frame. */
-export function mgsmTextHead(doc: MgsmDoc): string {
-  return jaAlpacaText(INSTRUCTION, mgsmInput(doc));
-}
+/** c0's template (the paper's commit). */
+export const MGSM_PROMPT_C0: AlpacaPrompt<MgsmDoc> = { instruction: INSTRUCTION, input: mgsmInput, frame: c0Frame };
+/** HEAD's template (5a857e3): the standard 0.3 frame. */
+export const MGSM_PROMPT_HEAD: AlpacaPrompt<MgsmDoc> = { instruction: INSTRUCTION, input: mgsmInput };
 
 /** `doc_to_target`: the CoT answer without its "ステップごとの答え：" prefix. */
 export function mgsmTarget(doc: MgsmDoc): string {
@@ -56,59 +56,41 @@ function readAnswerNumber(r: RecordReader): number {
   throw r.fail('needs an integer "answer_number" or a numeric "answer"');
 }
 
-const evalData: DataFileRef = { dataset: "mgsm_ja", split: "test" };
-const fewshotData: DataFileRef = { dataset: "mgsm_ja", split: "train" };
-
-function makeMgsmTask(opts: { name: string; aliases: string[]; docToText: (doc: MgsmDoc) => string }): Task<MgsmDoc> {
-  const { name, docToText } = opts;
-  return {
-    name,
+function makeMgsmTask(opts: { name: string; aliases: string[]; prompt: AlpacaPrompt<MgsmDoc> }): Task<MgsmDoc> {
+  return jaAlpacaGenerationTask<MgsmDoc>({
+    name: opts.name,
     aliases: opts.aliases,
-    suite: "ja",
     version: "1.0",
-    promptVersion: "0.3",
     primaryMetric: "acc",
     metrics: { acc: ACC_METRIC },
     defaultShots: 5,
-    fewshot: { kind: "random" },
-    evalData,
-    fewshotData,
+    evalData: { dataset: "mgsm_ja", split: "test" },
+    fewshotData: { dataset: "mgsm_ja", split: "train" },
     fewshotSource: "rnd.sample of the 8 MGSM ja chain-of-thought exemplars (juletxara/mgsm train), file order",
 
-    parseDocs(split, records) {
-      const source = sourceName(split === "eval" ? evalData : fewshotData, name, split);
-      return records.map((value, i) => {
-        const r = new RecordReader(value, source, i);
-        const answerNumber = readAnswerNumber(r);
-        // In the TSV the answer column is the number itself, not a chain of thought.
-        const answer = split === "fewshot" ? r.string("answer") : null;
-        return { question: r.string("question"), answer, answerNumber };
-      });
+    parseRecord(r, split) {
+      const answerNumber = readAnswerNumber(r);
+      // In the TSV the answer column is the number itself, not a chain of thought.
+      const answer = split === "fewshot" ? r.string("answer") : null;
+      return { question: r.string("question"), answer, answerNumber };
     },
 
-    fewshotContext(doc, shots) {
-      return jaAlpacaContext(doc, shots, docToText, mgsmTarget);
-    },
+    prompt: opts.prompt,
+    docToTarget: mgsmTarget,
+    // greedy_until(ctx, [tokenizer.eos_token, SEP], max_gen_toks=256): runs to EOS or 256 tokens,
+    // then the text is cut at the EOS text and at the first "\n".
+    generate: { until: [{ eosToken: true }, "\n"], maxTokens: () => ({ kind: "fixed", tokens: 256 }) },
 
-    constructRequests(_doc, context) {
-      // greedy_until(ctx, [tokenizer.eos_token, SEP], max_gen_toks=256): runs to EOS or 256 tokens,
-      // then the text is cut at the EOS text and at the first "\n".
-      return [{ type: "generate", context, until: [{ eosToken: true }, "\n"], maxTokens: { kind: "fixed", tokens: 256 } }];
-    },
-
-    processResults(doc, responses) {
+    score(doc, prediction) {
       // ANS_RE findall, last match, strip('.'), drop ',', float → int if integral, else invalid.
       // c0 would crash on a match like "." (uncaught ValueError); this scores it invalid, as HEAD does.
-      const extracted = extractMgsmAnswer(generationResponse(name, responses));
-      return { acc: extracted === doc.answerNumber ? 1 : 0 };
+      return { acc: extractMgsmAnswer(prediction) === doc.answerNumber ? 1 : 0 };
     },
 
-    describeDoc(doc) {
-      return { answerNumber: doc.answerNumber };
-    },
-  };
+    describeDoc: (doc) => ({ answerNumber: doc.answerNumber }),
+  });
 }
 
-export const mgsmTask = makeMgsmTask({ name: "mgsm-1.0-0.3", aliases: ["mgsm", "mgsm_ja"], docToText: mgsmTextC0 });
+export const mgsmTask = makeMgsmTask({ name: "mgsm-1.0-0.3", aliases: ["mgsm", "mgsm_ja"], prompt: MGSM_PROMPT_C0 });
 
-export const mgsmHeadTask = makeMgsmTask({ name: "mgsm-1.0-0.3-head", aliases: [], docToText: mgsmTextHead });
+export const mgsmHeadTask = makeMgsmTask({ name: "mgsm-1.0-0.3-head", aliases: [], prompt: MGSM_PROMPT_HEAD });

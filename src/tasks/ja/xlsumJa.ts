@@ -9,10 +9,10 @@
 // Not reproduced: `preprocess_ctx`, which cuts shots and query sentence by sentence only when the
 // prompt exceeds `max_length - max_tokens` model tokens; with a 32k context (1 shot) it never acts.
 
-import type { DataFileRef, MetricSpec, Task } from "../../api/task.js";
+import type { MetricSpec } from "../../api/task.js";
 import { rouge2 } from "../../metrics/rouge.js";
-import { ACC_METRIC, PERCENT_METRIC, RecordReader, generationResponse, sourceName } from "./common.js";
-import { jaAlpacaContext, jaAlpacaText } from "./alpacaFrame.js";
+import { ACC_METRIC, PERCENT_METRIC } from "./common.js";
+import { jaAlpacaGenerationTask } from "./alpacaTask.js";
 
 export interface XlsumJaDoc {
   id: string | null;
@@ -22,25 +22,16 @@ export interface XlsumJaDoc {
 
 const INSTRUCTION = "与えられたニュース記事を要約してください。";
 
-/** Note the ASCII colon in "ニュース記事:" (the other 0.3 tasks use the full-width "："). */
-export function xlsumJaText(doc: XlsumJaDoc): string {
-  return jaAlpacaText(INSTRUCTION, `ニュース記事:${doc.text}`);
-}
-
 // The evaluator bootstraps the per-doc (P, R, F) rows on the 0-1 scale, as rouge-score does,
 // and reports mid F × 100 (`result["rouge2"].mid.fmeasure * 100`), so the aggregate is 0-100.
 const ROUGE2_BOOTSTRAP: MetricSpec = { aggregation: "rouge2_bootstrap_mid", higherIsBetter: true, scale: 1 };
 
 const NAME = "xlsum_ja-1.0-0.3";
-const evalData: DataFileRef = { dataset: "xlsum_ja", split: "test" };
-const fewshotData: DataFileRef = { dataset: "xlsum_ja", split: "train" };
 
-export const xlsumJaTask: Task<XlsumJaDoc> = {
+export const xlsumJaTask = jaAlpacaGenerationTask<XlsumJaDoc>({
   name: NAME,
   aliases: ["xlsum_ja", "xlsum"],
-  suite: "ja",
   version: "1.0",
-  promptVersion: "0.3",
   primaryMetric: "rouge2",
   metrics: {
     // The reported number: rouge-score BootstrapAggregator mid F (needs the per-doc P/R/F rows).
@@ -52,31 +43,21 @@ export const xlsumJaTask: Task<XlsumJaDoc> = {
     rouge2_recall: ACC_METRIC,
   },
   defaultShots: 1,
-  fewshot: { kind: "random" },
-  evalData,
-  fewshotData,
+  evalData: { dataset: "xlsum_ja", split: "test" },
+  fewshotData: { dataset: "xlsum_ja", split: "train" },
   fewshotSource: "rnd.sample of the mkshing/xlsum_ja train split (4215 articles), dataset order",
 
-  parseDocs(split, records) {
-    const source = sourceName(split === "eval" ? evalData : fewshotData, NAME, split);
-    return records.map((value, i) => {
-      const r = new RecordReader(value, source, i);
-      const id = r.raw("id");
-      return { id: id === undefined || id === null ? null : String(id), text: r.string("text"), summary: r.string("summary") };
-    });
+  parseRecord(r) {
+    return { id: r.optionalId("id"), text: r.string("text"), summary: r.string("summary") };
   },
 
-  fewshotContext(doc, shots) {
-    return jaAlpacaContext(doc, shots, xlsumJaText, (d) => d.summary);
-  },
+  // Note the ASCII colon in "ニュース記事:" (the other 0.3 tasks use the full-width "：").
+  prompt: { instruction: INSTRUCTION, input: (doc) => `ニュース記事:${doc.text}` },
+  docToTarget: (doc) => doc.summary,
+  // greedy_until(ctx, [SEP], len(encode(summary)) + 10) with DYNAMIC_MAX_LENGTH on (default).
+  generate: { until: ["\n"], maxTokens: (doc) => ({ kind: "longestInModelTokens", texts: [doc.summary], extra: 10 }) },
 
-  constructRequests(doc, context) {
-    // greedy_until(ctx, [SEP], len(encode(summary)) + 10) with DYNAMIC_MAX_LENGTH on (default).
-    return [{ type: "generate", context, until: ["\n"], maxTokens: { kind: "longestInModelTokens", texts: [doc.summary], extra: 10 } }];
-  },
-
-  processResults(doc, responses, tools) {
-    const prediction = generationResponse(NAME, responses);
+  score(doc, prediction, tools) {
     if (!tools.tokenize) {
       throw new Error(`${NAME}: ROUGE-2 is computed over the evaluated model's tokens, but no tokenizer was given to processResults (ScoringTools.tokenize)`);
     }
@@ -92,7 +73,5 @@ export const xlsumJaTask: Task<XlsumJaDoc> = {
     };
   },
 
-  describeDoc(doc) {
-    return { id: doc.id, target: doc.summary };
-  },
-};
+  describeDoc: (doc) => ({ id: doc.id, target: doc.summary }),
+});
