@@ -27,7 +27,7 @@ export interface AlpacaPrompt<Doc> {
 }
 
 /** What every 0.3 task declares. */
-interface AlpacaTaskSpec<Doc> {
+export interface AlpacaTaskSpec<Doc> {
   /** Reference registry name, e.g. `jsquad-1.1-0.3`. */
   name: string;
   aliases: string[];
@@ -107,7 +107,7 @@ function alpacaTask<Doc>(spec: AlpacaTaskSpec<Doc>, parts: AlpacaTaskParts<Doc>)
       return records.map((value, i) => spec.parseRecord(new RecordReader(value, source, i), split));
     },
 
-    // The stratum is `doc_to_target(doc)`; the task's label maps it one-to-one.
+    // Only stratified tasks have a label: `fewshotLabel` stays absent otherwise.
     ...(stratifyBy ? { fewshotLabel: stratifyBy } : {}),
 
     fewshotContext(doc, shots) {
