@@ -123,7 +123,7 @@ export class CachingBackend implements Backend {
     private readonly options: CachingBackendOptions,
   ) {
     this.store = options.store;
-    if (inner.limits !== undefined) this.limits = () => inner.limits!();
+    if (inner.limits !== undefined) this.limits = inner.limits.bind(inner);
   }
 
   /** Per-phase counts of the calls so far. */
