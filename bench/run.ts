@@ -27,7 +27,7 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import { getLlama, LlamaLogLevel, type Token } from "node-llama-cpp";
 import type { Backend, BackendStats, LoglikelihoodRequest } from "../src/api/types.js";
-import { createLlamaBackend } from "../src/backend/llama.js";
+import { createLlamaBackend } from "../src/backend/llama/index.js";
 import { inspectModelFile } from "../src/backend/modelFile.js";
 import { encodePair, separatePair, truncateLeft } from "../src/backend/tokenization.js";
 import { planTask } from "../src/evaluator.js";
@@ -194,7 +194,8 @@ async function main(): Promise<void> {
   console.log(`threads ${threads}, machine: ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? "?"}), load average ${os.loadavg().map((x) => x.toFixed(2)).join(" ")}`);
 
   const workloads = await buildWorkloads(Number(values.docs), Number(values["mmlu-docs"]));
-  const backend = await createLlamaBackend({ modelPath, threads, modelSha256: "not computed (benchmark)", ...(sequences !== undefined ? { sequences } : {}) });
+  // Instrumented: the timings below (score extraction) cost production runs nothing.
+  const backend = await createLlamaBackend({ modelPath, threads, modelSha256: "not computed (benchmark)", instrument: true, ...(sequences !== undefined ? { sequences } : {}) });
   const description = backend.describe();
   const eosId = (await inspectModelFile(modelPath)).eosId ?? 2;
   const maxLength = Number(description.maxLength);

@@ -1,9 +1,7 @@
 import { planTask, resolveMaxTokens } from "./evaluator.js";
 import { findTask, MMLU_GROUP } from "./tasks/registry.js";
-import { createLlamaBackend } from "./backend/llama.js";
-import { inspectModelFile } from "./backend/modelFile.js";
+import { loadTokenizer, type LoadedTokenizer } from "./backend/llama/index.js";
 import { UserError } from "./errors.js";
-import type { Backend } from "./api/types.js";
 
 export interface PromptRecord {
   task: string;
@@ -28,11 +26,8 @@ export interface PromptOptions {
 export async function* promptRecords(options: PromptOptions): AsyncGenerator<PromptRecord> {
   if (options.task === MMLU_GROUP) throw new UserError("usage", "`prompts` takes one task; use a subject such as hendrycksTest-anatomy.");
   const task = findTask(options.task);
-  let backend: Backend | undefined;
-  if (options.model) {
-    await inspectModelFile(options.model);
-    backend = await createLlamaBackend({ modelPath: options.model, threads: 1, contextSize: 512 });
-  }
+  // The vocabulary alone resolves caps and EOS: no weights, no context, no file hash.
+  const tokenizer: LoadedTokenizer | undefined = options.model ? await loadTokenizer(options.model) : undefined;
   try {
     const plan = await planTask(
       { task, shots: options.shots ?? task.defaultShots },
@@ -52,13 +47,13 @@ export async function* promptRecords(options: PromptOptions): AsyncGenerator<Pro
             doc_id: d.docId,
             type: r.type,
             context: r.context,
-            until: r.until.map((u) => (typeof u === "string" ? u : backend ? backend.eosText() : { eos_token: true as const })),
-            max_tokens: r.maxTokens.kind === "fixed" ? r.maxTokens.tokens : backend ? resolveMaxTokens(r.maxTokens, backend) : null,
+            until: r.until.map((u) => (typeof u === "string" ? u : tokenizer ? tokenizer.eosText() : { eos_token: true as const })),
+            max_tokens: r.maxTokens.kind === "fixed" ? r.maxTokens.tokens : tokenizer ? resolveMaxTokens(r.maxTokens, tokenizer) : null,
           };
         }
       }
     }
   } finally {
-    await backend?.dispose();
+    await tokenizer?.dispose();
   }
 }

@@ -7,7 +7,7 @@ import type { Suite } from "./api/task.js";
 import type { Backend, LoglikelihoodRequest, ResolvedGenerateRequest } from "./api/types.js";
 import { UserError, UserErrors } from "./errors.js";
 import { evaluate, planTasks, resolveGenerate, type PlannedTask, type SkippedTask, type TaskResult } from "./evaluator.js";
-import { createLlamaBackend } from "./backend/llama.js";
+import { createLlamaBackend } from "./backend/llama/index.js";
 import { inspectModelFile } from "./backend/modelFile.js";
 import { CachingBackend, InterruptedError, type PhaseCounts } from "./backend/cachingBackend.js";
 import { cacheDirProblem, defaultCacheDir, RequestCache } from "./cache/store.js";
@@ -248,14 +248,11 @@ export async function runEvaluation(options: RunOptions): Promise<RunOutcome> {
     });
 
     // Context check, before any model call: only requests the cache cannot answer will run.
-    const description = backend.describe();
-    const maxLength = typeof description["maxLength"] === "number" ? description["maxLength"] : undefined;
-    if (maxLength !== undefined) {
+    const limits = backend.limits?.();
+    if (limits !== undefined) {
+      const { maxLength } = limits;
       const todo = unansweredRequests(planned, backend);
-      const plan = contextPlan(backend, todo.loglikelihood, todo.generate, {
-        maxLength,
-        ...(options.contextSize !== undefined ? { fixedContext: options.contextSize } : {}),
-      });
+      const plan = contextPlan(backend, todo.loglikelihood, todo.generate, limits);
       if (plan.tooLong > 0) {
         throw new UserError(
           "model",

@@ -3,9 +3,10 @@
 // file and the fix) instead of throwing, so that all of them are shown together.
 
 import type { Suite } from "./api/task.js";
-import type { Backend, LoglikelihoodRequest, ResolvedGenerateRequest } from "./api/types.js";
+import type { BackendLimits, LoglikelihoodRequest, ResolvedGenerateRequest, Tokenizer } from "./api/types.js";
 import { UserError } from "./errors.js";
-import { encodePair, separatePair, truncateGenerationContext } from "./backend/tokenization.js";
+import { encodePair, separatePair } from "./backend/tokenization.js";
+import { generationCap, generationCells, generationLayout, loglikelihoodCells, loglikelihoodLayout, type RequestLayout } from "./backend/llama/layout.js";
 import { findTask, MMLU_GROUP, SUITES } from "./tasks/registry.js";
 
 const SUITE_NAMES = [...Object.keys(SUITES), "all"];
@@ -65,52 +66,48 @@ export interface ContextPlan {
 }
 
 /**
- * The context the requests need, counted with the model's tokenizer the way the llama
- * backend lays them out: a scored pair keeps the last `maxLength + 1` tokens and needs
- * one cell per token but the last; a generation keeps the last `maxLength − maxTokens`
- * prompt tokens and needs `maxTokens − 1` cells more. A string of n UTF-8 bytes never
- * becomes more than n + 1 tokens (byte fallback, plus SentencePiece's leading space),
- * so short requests are passed on their byte count and only long ones are tokenized.
+ * The context the requests need, counted with the model's tokenizer and the backend's own
+ * layout (src/backend/llama/layout.ts: what a request costs in cells after the reference's
+ * truncation). A string of n UTF-8 bytes never becomes more than n + 1 tokens (byte
+ * fallback, plus SentencePiece's leading space), so a request whose layout fits with that
+ * bound is passed without tokenizing; only long ones are tokenized.
  */
 export function contextPlan(
-  backend: Pick<Backend, "tokenize">,
+  tokenizer: Pick<Tokenizer, "tokenize">,
   loglikelihood: readonly LoglikelihoodRequest[],
   generate: readonly ResolvedGenerateRequest[],
-  limits: { maxLength: number; fixedContext?: number },
+  limits: BackendLimits,
 ): ContextPlan {
   const { maxLength } = limits;
-  const fits = Math.min(maxLength, limits.fixedContext ?? Infinity);
+  const fits = Math.min(maxLength, limits.contextSize);
   const memo = new Map<string, number[]>();
   const encode = (text: string): number[] => {
     let tokens = memo.get(text);
     if (tokens === undefined) {
       if (memo.size >= 64) memo.clear();
-      tokens = backend.tokenize(text);
+      tokens = tokenizer.tokenize(text);
       memo.set(text, tokens);
     }
     return tokens;
   };
-  const bytes = (text: string) => Buffer.byteLength(text, "utf8");
+  /** The most tokens a text can encode to; an empty context is one EOS. */
+  const tokenBound = (text: string) => Buffer.byteLength(text, "utf8") + 1;
   const plan: ContextPlan = { longest: 0, truncated: 0, tooLong: 0 };
-  const account = (full: number, needed: number) => {
-    if (full > maxLength) plan.truncated++;
-    if (needed > fits) plan.tooLong++;
-    plan.longest = Math.max(plan.longest, needed);
+  const account = ({ untruncatedCells, cells }: RequestLayout) => {
+    if (untruncatedCells > maxLength) plan.truncated++;
+    if (cells > fits) plan.tooLong++;
+    plan.longest = Math.max(plan.longest, cells);
   };
   for (const r of loglikelihood) {
-    // Each part may gain a leading space token; an empty context is one EOS.
-    if (bytes(r.context) + bytes(r.continuation) + 2 - 1 <= fits) continue;
+    if (loglikelihoodCells(tokenBound(r.context), tokenBound(r.continuation)) <= fits) continue;
+    // The EOS id does not change a length.
     const pair = r.tokenization === "encode_pair" ? encodePair(r.context, r.continuation, encode, 0) : separatePair(r.context, r.continuation, encode, 0);
-    const full = pair.contextTokens.length + pair.continuationTokens.length - 1;
-    account(full, Math.min(full, maxLength));
+    account(loglikelihoodLayout(pair.contextTokens.length, pair.continuationTokens.length, maxLength));
   }
   for (const r of generate) {
-    const maxTokens = Math.max(0, Math.floor(r.maxTokens));
-    if (maxTokens === 0) continue;
-    if (bytes(r.context) + 1 + maxTokens - 1 <= fits) continue;
-    const prompt = encode(r.context);
-    const kept = truncateGenerationContext(prompt, maxLength, maxTokens).length;
-    account(prompt.length + maxTokens - 1, kept + maxTokens - 1);
+    if (generationCap(r.maxTokens) === 0) continue;
+    if (generationCells(tokenBound(r.context), r.maxTokens) <= fits) continue;
+    account(generationLayout(encode(r.context), r.maxTokens, maxLength));
   }
   return plan;
 }

@@ -5,7 +5,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import type { Backend, LoglikelihoodRequest, ResolvedGenerateRequest } from "../src/api/types.js";
-import { createLlamaBackend } from "../src/backend/llama.js";
+import { createLlamaBackend } from "../src/backend/llama/index.js";
 import { UserError } from "../src/errors.js";
 import { LlamaOracle, STORIES_PATH, STORIES_SHA256, storiesSkip } from "./support/llamaOracle.js";
 

@@ -10,7 +10,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { writeSyntheticGguf, type SyntheticModelShape } from "../bench/syntheticGguf.js";
-import { createLlamaBackend } from "../src/backend/llama.js";
+import { createLlamaBackend } from "../src/backend/llama/index.js";
 import { readGguf } from "./support/ggufReader.js";
 import { LlamaReference, referenceLoglikelihood } from "./support/llamaReference.js";
 

@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { getLlama } from "node-llama-cpp";
-import { createLlamaBackend } from "../src/backend/llama.js";
+import { createLlamaBackend } from "../src/backend/llama/index.js";
 import { LlamaReference, referenceLoglikelihood } from "./support/llamaReference.js";
 
 const modelPath = path.resolve(process.cwd(), "../shared/models/stories260K.gguf");

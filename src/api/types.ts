@@ -67,6 +67,37 @@ export interface ScoringTools {
   tokenize?: (text: string) => number[];
 }
 
+/**
+ * A model's tokenizer as both reference harnesses use it: no BOS, and special-token text
+ * ("</s>") parsed into the special token, as HF `encode(s, add_special_tokens=False)` does.
+ */
+export interface Tokenizer {
+  /** Encode without special tokens added, as `tokenizer.encode(s, add_special_tokens=False)`. */
+  tokenize(text: string): number[];
+  /** The text of the EOS token (for example `</s>`). */
+  eosText(): string;
+  readonly eosId: number;
+  /** The model's training context: the reference's `max_length`. */
+  readonly trainContextSize: number;
+  /** The vocabulary and the encoding rule; part of the backend description (cache keys). */
+  describe(): TokenizerDescription;
+}
+
+export interface TokenizerDescription {
+  /** The vocabulary type llama.cpp reports ("spm", "bpe", ...). */
+  vocabulary: string;
+  bos: false;
+  specialTokensInText: "parsed";
+}
+
+/** How much a backend can take in one evaluation (see `Backend.limits`). */
+export interface BackendLimits {
+  /** The reference's `max_length` (the model's training context): inputs are cut from the left to it. */
+  maxLength: number;
+  /** The most context cells one evaluation may hold: a fixed context size, else `maxLength`. */
+  contextSize: number;
+}
+
 export interface Backend {
   loglikelihood(requests: LoglikelihoodRequest[], onProgress?: (done: number, total: number) => void): Promise<LoglikelihoodResponse[]>;
   generate(requests: ResolvedGenerateRequest[], onProgress?: (done: number, total: number) => void): Promise<GenerateResponse[]>;
@@ -79,6 +110,11 @@ export interface Backend {
   dispose(): Promise<void>;
   /** Work counters since the backend was created, for benchmarks and progress reports (optional). */
   stats?(): BackendStats;
+  /**
+   * The context limits, for checking requests before any model call; absent when the
+   * backend has none (a fake). What a request costs in cells: `src/backend/llama/layout.ts`.
+   */
+  limits?(): BackendLimits;
 }
 
 /** What a backend has done so far; every count is cumulative over its calls. */
@@ -91,9 +127,9 @@ export interface BackendStats {
   prefixTrieTokens: number;
   /** Positions whose next-token distribution was read (several candidate tokens at one position count once). */
   scoredPositions: number;
-  /** Time spent reading scores out of the engine after its forward passes. */
+  /** Time spent reading scores out of the engine after its forward passes (0 unless the backend is instrumented). */
   scoreExtractionMs: number;
-  /** Wall time inside the engine's evaluation calls (forward passes and score extraction). */
+  /** Wall time inside the engine's evaluation calls, forward passes and score extraction (0 unless the backend is instrumented). */
   evaluationMs: number;
   /** Tokens produced by generation. */
   generatedTokens: number;

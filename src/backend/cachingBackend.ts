@@ -14,6 +14,7 @@
 import type {
   Backend,
   BackendDescription,
+  BackendLimits,
   GenerateResponse,
   LoglikelihoodRequest,
   LoglikelihoodResponse,
@@ -114,11 +115,15 @@ export class CachingBackend implements Backend {
   private readonly counts: PhaseCounts[] = [];
   private offline = false;
 
+  /** The inner backend's context limits, when it has them. */
+  readonly limits?: () => BackendLimits;
+
   constructor(
     private readonly inner: Backend,
     private readonly options: CachingBackendOptions,
   ) {
     this.store = options.store;
+    if (inner.limits !== undefined) this.limits = inner.limits.bind(inner);
   }
 
   /** Per-phase counts of the calls so far. */

@@ -1,0 +1,120 @@
+// The in-process llama.cpp backend: the Backend contract over an engine, a planner-driven
+// scorer and generator, and the model's tokenizer. Calls run one at a time: they share
+// the sequences and their KV caches, and a call's cache is the next call's prefix.
+
+import type {
+  Backend,
+  BackendDescription,
+  BackendLimits,
+  BackendStats,
+  GenerateResponse,
+  LoglikelihoodRequest,
+  LoglikelihoodResponse,
+  ResolvedGenerateRequest,
+} from "../../api/types.js";
+import type { LlamaEngine } from "./engine.js";
+import { generateRequests, type GeneratorParts } from "./generator.js";
+import { newWorkCounters, type EvaluationProbe } from "./instrumentation.js";
+import { scoreRequests, type ScorerParts } from "./scorer.js";
+import type { ModelTokenizer } from "./tokenizer.js";
+
+/** What the description records beyond the engine's settings. */
+export interface BackendIdentity {
+  modelSha256: string;
+  engineVersion: string;
+}
+
+export class LlamaBackend implements Backend {
+  /** Serialises calls. */
+  private queue: Promise<unknown> = Promise.resolve();
+  private disposed = false;
+  private readonly counters = newWorkCounters();
+
+  constructor(
+    private readonly engine: LlamaEngine,
+    private readonly tokenizer: ModelTokenizer,
+    private readonly identity: BackendIdentity,
+    private readonly probe: EvaluationProbe,
+  ) {}
+
+  private serialise<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(work, work);
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private get parts(): ScorerParts & GeneratorParts {
+    return { engine: this.engine, tokenizer: this.tokenizer, counters: this.counters, probe: this.probe };
+  }
+
+  loglikelihood(requests: LoglikelihoodRequest[], onProgress?: (done: number, total: number) => void): Promise<LoglikelihoodResponse[]> {
+    if (this.disposed) return Promise.reject(new Error("the llama backend has been disposed"));
+    return this.serialise(() => scoreRequests(this.parts, requests, onProgress));
+  }
+
+  generate(requests: ResolvedGenerateRequest[], onProgress?: (done: number, total: number) => void): Promise<GenerateResponse[]> {
+    if (this.disposed) return Promise.reject(new Error("the llama backend has been disposed"));
+    return this.serialise(() => generateRequests(this.parts, requests, onProgress));
+  }
+
+  tokenize(text: string): number[] {
+    return this.tokenizer.tokenize(text);
+  }
+
+  eosText(): string {
+    return this.tokenizer.eosText();
+  }
+
+  limits(): BackendLimits {
+    return { maxLength: this.engine.settings.maxLength, contextSize: this.engine.contextLimit };
+  }
+
+  stats(): BackendStats {
+    const c = this.counters;
+    const { evaluationMs, scoreExtractionMs } = this.probe.timings();
+    return {
+      requestTokens: c.requestTokens,
+      tokensEvaluated: c.tokensEvaluated,
+      prefixTrieTokens: c.prefixTrieTokens,
+      scoredPositions: c.scoredPositions,
+      scoreExtractionMs,
+      evaluationMs,
+      generatedTokens: c.generatedTokens,
+      sequences: this.engine.settings.sequences,
+    };
+  }
+
+  describe(): BackendDescription {
+    // Cache keys are made from this: any change in content invalidates stored answers.
+    const settings = this.engine.settings;
+    const taken = this.engine.contextSettings();
+    const keyType = taken ? taken.kvCacheKeyType : settings.kvCacheType;
+    const valueType = taken ? taken.kvCacheValueType : settings.kvCacheType;
+    return {
+      engine: "llama.cpp (node-llama-cpp)",
+      engineVersion: this.identity.engineVersion,
+      modelPath: settings.modelPath,
+      modelSha256: this.identity.modelSha256,
+      // The largest input the backend accepts. The allocated context grows up to it on
+      // demand; attention only covers the cells in use, so the allocation changes no number.
+      contextSize: this.engine.contextLimit,
+      batchSize: settings.batchSize,
+      threads: settings.threads,
+      // Sequences evaluated side by side: merged decodes group tokens differently, which
+      // may move scores in the last float bits.
+      sequences: settings.sequences,
+      kvCacheType: keyType === valueType ? keyType : `k:${keyType},v:${valueType}`,
+      flashAttention: taken ? taken.flashAttention : settings.flashAttention,
+      gpu: this.engine.llama.gpu,
+      maxLength: settings.maxLength,
+      logprobMethod: "controlledEvaluate logits filter + totalLogitWeight",
+      tokenizer: this.tokenizer.describe(),
+    };
+  }
+
+  dispose(): Promise<void> {
+    if (this.disposed) return Promise.resolve();
+    this.disposed = true;
+    return this.serialise(() => this.engine.dispose());
+  }
+}

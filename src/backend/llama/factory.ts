@@ -1,0 +1,135 @@
+// `createLlamaBackend`: checks the options, loads the model with pinned settings and
+// assembles the backend from its parts.
+
+import os from "node:os";
+import { getModuleVersion, type Llama, type LlamaModel } from "node-llama-cpp";
+import type { Backend } from "../../api/types.js";
+import { UserError } from "../../errors.js";
+import { inspectModelFile, sha256File } from "../modelFile.js";
+import { LlamaBackend } from "./backend.js";
+import { acquireLlama, errorText, LlamaEngine, releaseLlama, type GpuSetting } from "./engine.js";
+import { TimingProbe, UNTIMED } from "./instrumentation.js";
+import { ModelTokenizer } from "./tokenizer.js";
+
+export interface LlamaBackendOptions {
+  modelPath: string;
+  /** CPU threads. Default: the physical cores that are useful for math (llama.cpp's count), at least 1. */
+  threads?: number;
+  /**
+   * Tokens the llama context holds. "auto" (default): sized to the longest input
+   * seen so far, capped at the model's training context. A number fixes it; an
+   * input that does not fit is then an error, never a silent context shift.
+   */
+  contextSize?: number | "auto";
+  /** Tokens per decode call. Default 512 (pinned, recorded). */
+  batchSize?: number;
+  /**
+   * Sequences evaluated side by side in one context, their decodes merged. "auto" (default):
+   * 4 with a GPU, 2 on a CPU with more than 4 threads, else 1 (on a CPU one long prompt
+   * already fills the matrix units). Each sequence holds its own KV cache.
+   */
+  sequences?: number | "auto";
+  /** KV cache element type for keys and values. Default "f16" (llama.cpp's default), pinned and recorded. */
+  kvCacheType?: "f16" | "f32";
+  /** Flash attention. Default false (node-llama-cpp's own default is "auto"); pinned and recorded. */
+  flashAttention?: boolean;
+  /** GPU backend. Default false (CPU only). */
+  gpu?: GpuSetting;
+  /** The model file's SHA-256, when already known (otherwise it is computed). */
+  modelSha256?: string;
+  /**
+   * Benchmarks only: time evaluations and score extraction (`stats().evaluationMs`,
+   * `scoreExtractionMs`). Costs a callback per scored position and, once, an extra
+   * evaluation that clears a sequence's cache. Default false: both timings stay 0.
+   */
+  instrument?: boolean;
+}
+
+const DEFAULT_BATCH_SIZE = 512;
+/** Tokens the first "auto" context holds (a 512-cell context); it grows on demand. */
+const INITIAL_AUTO_CAPACITY = 511;
+
+/** The default thread count: physical cores (llama.cpp's math-core count), within what this process may use. */
+function defaultThreads(llama: Llama): number {
+  return Math.max(1, Math.min(llama.cpuMathCores || 1, os.availableParallelism()));
+}
+
+/**
+ * The default number of sequences evaluated side by side. One long prompt already fills a
+ * CPU's matrix units, so merging decodes pays only with many cores (and for generation,
+ * whose one-token steps merge into matrix products), and most on a GPU.
+ */
+function defaultSequences(gpu: GpuSetting, threads: number): number {
+  if (gpu !== false) return 4;
+  return threads > 4 ? 2 : 1;
+}
+
+/**
+ * Loads a GGUF model in process with pinned settings and returns a Backend.
+ * Throws `UserError` with one line for a bad model file or unusable settings.
+ */
+export async function createLlamaBackend(options: LlamaBackendOptions): Promise<Backend> {
+  const { modelPath } = options;
+  const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
+  const kvCacheType = options.kvCacheType ?? "f16";
+  const flashAttention = options.flashAttention ?? false;
+  const gpu = options.gpu ?? false;
+  if (options.threads !== undefined && (!Number.isInteger(options.threads) || options.threads < 1)) {
+    throw new UserError("usage", `threads must be a whole number of at least 1, got ${options.threads}.`);
+  }
+  if (!Number.isInteger(batchSize) || batchSize < 1) throw new UserError("usage", `batch size must be a whole number of at least 1, got ${batchSize}.`);
+  const requestedSequences = options.sequences ?? "auto";
+  if (requestedSequences !== "auto" && (!Number.isInteger(requestedSequences) || requestedSequences < 1)) {
+    throw new UserError("usage", `parallel sequences must be "auto" or a whole number of at least 1, got ${requestedSequences}.`);
+  }
+  const requestedContext = options.contextSize ?? "auto";
+  if (requestedContext !== "auto" && (!Number.isInteger(requestedContext) || requestedContext < 2)) {
+    throw new UserError("usage", `context size must be "auto" or a whole number of at least 2, got ${requestedContext}.`);
+  }
+
+  const file = await inspectModelFile(modelPath);
+
+  const llama = await acquireLlama(gpu);
+  const threads = options.threads ?? defaultThreads(llama);
+  const sequences = requestedSequences === "auto" ? defaultSequences(gpu, threads) : requestedSequences;
+  // The instance's thread cap bounds every context's threads; backends may share the instance.
+  if (llama.maxThreads < threads) llama.maxThreads = threads;
+
+  let model: LlamaModel;
+  try {
+    model = await llama.loadModel({
+      modelPath,
+      gpuLayers: gpu === false ? 0 : "auto",
+      defaultContextFlashAttention: flashAttention,
+    });
+  } catch (error) {
+    await releaseLlama(llama);
+    throw new UserError("model", `Cannot load model ${modelPath} (${errorText(error)}). Check that llama.cpp supports this model and that there is enough memory.`);
+  }
+
+  try {
+    const tokenizer = ModelTokenizer.of(model, modelPath, file.trainContextSize);
+    const maxLength = tokenizer.trainContextSize;
+    const release = llama.llamaCppRelease;
+    const engineVersion = `node-llama-cpp ${await getModuleVersion()}; llama.cpp ${release.repo}@${release.release} (${llama.buildType})`;
+    const modelSha256 = options.modelSha256 ?? (await sha256File(modelPath));
+    const engine = new LlamaEngine(llama, model, {
+      modelPath,
+      maxLength,
+      fixedContextSize: requestedContext === "auto" ? undefined : requestedContext,
+      batchSize,
+      threads,
+      sequences,
+      kvCacheType,
+      flashAttention,
+    });
+    const backend = new LlamaBackend(engine, tokenizer, { modelSha256, engineVersion }, options.instrument ? new TimingProbe() : UNTIMED);
+    // Create a first context now so that describe() reports the settings llama.cpp actually took.
+    await engine.ensureCapacity(requestedContext === "auto" ? Math.min(INITIAL_AUTO_CAPACITY, maxLength) : requestedContext);
+    return backend;
+  } catch (error) {
+    await model.dispose();
+    await releaseLlama(llama);
+    throw error;
+  }
+}

@@ -1,0 +1,98 @@
+// Greedy generation on the engine, as Stability's `greedy_until` with HF `generate`:
+// the prompt cut to leave room for the cap, the argmax token by token, a stop at the
+// primary stop token or the cap, and the text cut at the stop strings.
+
+import type { ControlledEvaluateInputItem, LlamaContextSequence } from "node-llama-cpp";
+import type { GenerateResponse, ResolvedGenerateRequest } from "../../api/types.js";
+import { cutAtStopStrings, primaryStopToken, settledStopCut } from "../tokenization.js";
+import { asToken, asTokens, type LlamaEngine } from "./engine.js";
+import type { EvaluationProbe, WorkCounters } from "./instrumentation.js";
+import { generationCap } from "./layout.js";
+import { planGeneration } from "./planner.js";
+import type { ModelTokenizer } from "./tokenizer.js";
+
+export interface GeneratorParts {
+  engine: LlamaEngine;
+  tokenizer: ModelTokenizer;
+  counters: WorkCounters;
+  probe: EvaluationProbe;
+}
+
+/** Distinct texts the per-call tokenizer memo holds before it starts over. */
+const ENCODE_MEMO_SIZE = 64;
+/**
+ * Characters at the end of a partial decoding that a later token may still change
+ * (a detokenizer that cleans up spaces rewrites " '" before a letter). Trailing
+ * U+FFFD from an incomplete UTF-8 sequence are held back as well.
+ */
+const UNSETTLED_TAIL_CHARS = 3;
+
+export async function generateRequests(
+  parts: GeneratorParts,
+  requests: ResolvedGenerateRequest[],
+  onProgress?: (done: number, total: number) => void,
+): Promise<GenerateResponse[]> {
+  const { engine, tokenizer, counters } = parts;
+  const memo = new Map<string, number[]>();
+  const encode = (text: string): number[] => {
+    let tokens = memo.get(text);
+    if (tokens === undefined) {
+      if (memo.size >= ENCODE_MEMO_SIZE) memo.clear();
+      tokens = tokenizer.tokenize(text);
+      memo.set(text, tokens);
+    }
+    return tokens;
+  };
+  const plan = planGeneration(requests.map((request) => ({ prompt: encode(request.context), maxTokens: request.maxTokens })), engine.settings.maxLength);
+  const stopTokens = requests.map((request) => primaryStopToken(request.until, encode, tokenizer.eosId));
+  counters.requestTokens += plan.requestTokens;
+  counters.prefixTrieTokens += plan.prefixTrieTokens;
+  const results: GenerateResponse[] = new Array(requests.length);
+  if (plan.longest > 0) await engine.ensureCapacity(plan.longest);
+  let finished = 0;
+  await engine.onSequences(plan.order, async (sequence, index) => {
+    results[index] = await generateOne(parts, sequence, plan.prompts[index]!, requests[index]!, stopTokens[index]!);
+    finished++;
+    onProgress?.(finished, requests.length);
+  });
+  return results;
+}
+
+async function generateOne(parts: GeneratorParts, sequence: LlamaContextSequence, prompt: number[], request: ResolvedGenerateRequest, stopToken: number): Promise<string> {
+  const { engine, tokenizer, counters, probe } = parts;
+  const maxTokens = generationCap(request.maxTokens);
+  if (maxTokens === 0) return "";
+  if (prompt.length === 0) throw new RangeError("cannot generate from an empty context: it encodes to no tokens");
+  const promptTokens = asTokens(prompt);
+  const reuse = await engine.reusePrefix(sequence, promptTokens, prompt.length - 1);
+  const items: ControlledEvaluateInputItem[] = promptTokens.slice(reuse);
+  items[items.length - 1] = [asToken(prompt[prompt.length - 1]!), { generateNext: { token: true } }];
+  let outputs = await probe.generate(sequence, items);
+  counters.tokensEvaluated += items.length;
+  const generated: number[] = [];
+  for (;;) {
+    // Greedy: the default sampler (temperature 0) takes the argmax. An end-of-generation
+    // token does not stop us: HF `generate` here stops only on the primary stop token.
+    const token = outputs[outputs.length - 1]?.next.token;
+    if (token == null) throw new Error("internal error: llama.cpp returned no next token");
+    generated.push(token);
+    counters.generatedTokens++;
+    if (token === stopToken || generated.length >= maxTokens) break;
+    // Stop as soon as the cut text can no longer change (see `settledStopCut`):
+    // exact, since the stop strings cut everything after their first occurrence.
+    if (settledStopCut(settledText(tokenizer, generated), request.until) !== null) break;
+    // With several sequences these one-token steps run together in one decode.
+    outputs = await probe.generate(sequence, [[token, { generateNext: { token: true } }]]);
+    counters.tokensEvaluated++;
+  }
+  // HF `decode` keeps special tokens (skip_special_tokens=False): a generated </s> stays as text.
+  return cutAtStopStrings(tokenizer.detokenize(generated), request.until);
+}
+
+/** The part of the decoded text that later tokens cannot change. */
+function settledText(tokenizer: ModelTokenizer, tokens: number[]): string {
+  const text = tokenizer.detokenize(tokens);
+  let end = text.length;
+  while (end > 0 && text[end - 1] === "\ufffd") end--;
+  return text.slice(0, Math.max(0, end - UNSETTLED_TAIL_CHARS));
+}

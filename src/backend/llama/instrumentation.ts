@@ -1,0 +1,120 @@
+// What the backend measures about its own work. Integer work counters are always kept
+// (they cost an addition each, and `stats()` reports them). Timings, per-result
+// callbacks and the calibration evaluation are benchmark instrumentation: only a backend
+// created with `instrument: true` (bench/run.ts) pays for them.
+
+import type { ControlledEvaluateIndexOutput, ControlledEvaluateInputItem, LlamaContextSequence } from "node-llama-cpp";
+import type { BackendStats } from "../../api/types.js";
+
+/** Work counters, cumulative over a backend's calls (see `BackendStats`). */
+export interface WorkCounters {
+  requestTokens: number;
+  tokensEvaluated: number;
+  prefixTrieTokens: number;
+  scoredPositions: number;
+  generatedTokens: number;
+}
+
+export function newWorkCounters(): WorkCounters {
+  return { requestTokens: 0, tokensEvaluated: 0, prefixTrieTokens: 0, scoredPositions: 0, generatedTokens: 0 };
+}
+
+export type EvaluationOutputs = Array<ControlledEvaluateIndexOutput | undefined>;
+
+/** Runs engine evaluations for the scorer and the generator, timing them or not. */
+export interface EvaluationProbe {
+  /** Evaluates `items` for scores and hands the outputs to `read` (synchronous), whose result it returns. */
+  score<T>(sequence: LlamaContextSequence, items: ControlledEvaluateInputItem[], read: (outputs: EvaluationOutputs) => T): Promise<T>;
+  /** Evaluates `items` for the next generated token. */
+  generate(sequence: LlamaContextSequence, items: ControlledEvaluateInputItem[]): Promise<EvaluationOutputs>;
+  /** Called when a scoring call has finished, with the sequence it may use for a measurement. */
+  scoringDone(sequence: LlamaContextSequence | undefined): Promise<void>;
+  timings(): Pick<BackendStats, "evaluationMs" | "scoreExtractionMs">;
+}
+
+/** Production: evaluations as they are, nothing measured. */
+export const UNTIMED: EvaluationProbe = {
+  async score(sequence, items, read) {
+    return read(await sequence.controlledEvaluate(items));
+  },
+  generate(sequence, items) {
+    return sequence.controlledEvaluate(items);
+  },
+  async scoringDone() {},
+  timings: () => ({ evaluationMs: 0, scoreExtractionMs: 0 }),
+};
+
+/**
+ * Benchmarks: wall time in the engine, and the share of it spent extracting scores.
+ * Results come out one by one after the forward pass, each from one pass over the
+ * vocabulary: the gap between consecutive results of an evaluation is one extraction.
+ * Each evaluation's first result has no observable start and is charged the mean gap.
+ */
+export class TimingProbe implements EvaluationProbe {
+  private evaluationMs = 0;
+  /** Result handling in the scorer, measured. */
+  private resultHandlingMs = 0;
+  private sampleIntervalsMs = 0;
+  private sampleIntervals = 0;
+  private unmeasuredSamples = 0;
+
+  async score<T>(sequence: LlamaContextSequence, items: ControlledEvaluateInputItem[], read: (outputs: EvaluationOutputs) => T): Promise<T> {
+    const resultTimes: number[] = [];
+    const started = performance.now();
+    const outputs = await sequence.controlledEvaluate(items, { onTokenResult: () => resultTimes.push(performance.now()) });
+    const handlingStarted = performance.now();
+    this.evaluationMs += handlingStarted - started;
+    const value = read(outputs);
+    this.resultHandlingMs += performance.now() - handlingStarted;
+    this.recordResultTimes(resultTimes);
+    return value;
+  }
+
+  async generate(sequence: LlamaContextSequence, items: ControlledEvaluateInputItem[]): Promise<EvaluationOutputs> {
+    const started = performance.now();
+    const outputs = await sequence.controlledEvaluate(items);
+    this.evaluationMs += performance.now() - started;
+    return outputs;
+  }
+
+  /**
+   * When every evaluation so far read one position (MMLU: the four choices share one), no
+   * gap was seen: measure one on 8 positions of the last input, after the work is done.
+   * This clears the sequence's cache, which is why production runs never do it.
+   */
+  async scoringDone(sequence: LlamaContextSequence | undefined): Promise<void> {
+    if (this.sampleIntervals > 0 || this.unmeasuredSamples === 0) return;
+    if (sequence === undefined || sequence.contextSize < 10) return;
+    const tokens = [...sequence.contextTokens.slice(0, 9)];
+    if (tokens.length < 9) return;
+    await sequence.clearHistory();
+    const filter = { tokens: tokens.slice(0, 4), includeSelected: true };
+    const times: number[] = [];
+    await sequence.controlledEvaluate(
+      tokens.map((token, position) => (position === 0 ? token : [token, { generateNext: { token: true, logits: { filter }, totalLogitWeight: true } }])),
+      { onTokenResult: () => times.push(performance.now()) },
+    );
+    await sequence.clearHistory();
+    for (let k = 1; k < times.length; k++) {
+      this.sampleIntervalsMs += times[k]! - times[k - 1]!;
+      this.sampleIntervals++;
+    }
+  }
+
+  timings(): Pick<BackendStats, "evaluationMs" | "scoreExtractionMs"> {
+    const meanSampleMs = this.sampleIntervals > 0 ? this.sampleIntervalsMs / this.sampleIntervals : 0;
+    return {
+      evaluationMs: this.evaluationMs,
+      scoreExtractionMs: this.resultHandlingMs + this.sampleIntervalsMs + this.unmeasuredSamples * meanSampleMs,
+    };
+  }
+
+  private recordResultTimes(times: number[]): void {
+    if (times.length === 0) return;
+    this.unmeasuredSamples++;
+    for (let k = 1; k < times.length; k++) {
+      this.sampleIntervalsMs += times[k]! - times[k - 1]!;
+      this.sampleIntervals++;
+    }
+  }
+}

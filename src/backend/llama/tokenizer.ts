@@ -1,0 +1,113 @@
+// A GGUF model's tokenizer through llama.cpp, with the encoding rule of both reference
+// harnesses. The backend tokenizes with it; `loadTokenizer` loads the vocabulary alone
+// (no weights, no context, no file hash) for commands that only need tokens
+// (`rakuten-eval prompts --model`).
+
+import type { LlamaModel } from "node-llama-cpp";
+import type { Tokenizer, TokenizerDescription } from "../../api/types.js";
+import { UserError } from "../../errors.js";
+import { inspectModelFile } from "../modelFile.js";
+import { acquireLlama, asToken, asTokens, errorText, releaseLlama } from "./engine.js";
+
+export class ModelTokenizer implements Tokenizer {
+  private constructor(
+    private readonly model: LlamaModel,
+    readonly eosId: number,
+    readonly trainContextSize: number,
+  ) {}
+
+  /**
+   * The tokenizer of a loaded model. `fileTrainContextSize` (the GGUF header's) stands in
+   * when llama.cpp does not report the training context. Throws `UserError` for a model
+   * the reference harnesses cannot use.
+   */
+  static of(model: LlamaModel, modelPath: string, fileTrainContextSize: number): ModelTokenizer {
+    const eosId = model.tokens.eos;
+    if (eosId === null) throw new UserError("model", `Model ${modelPath} has no EOS token; the reference harnesses need one. Use a model whose GGUF defines tokenizer.ggml.eos_token_id.`);
+    const trainContextSize = model.trainContextSize || fileTrainContextSize;
+    if (!(trainContextSize > 0)) throw new UserError("model", `Model ${modelPath} does not state its training context length; it is needed as the reference's max_length.`);
+    return new ModelTokenizer(model, eosId, trainContextSize);
+  }
+
+  tokenize(text: string): number[] {
+    // No BOS; SentencePiece's dummy prefix stays, as HF `encode(s, add_special_tokens=False)`.
+    // HF also parses special-token text ("</s>") into the special token, even without
+    // add_special_tokens: MGSM's stop list starts with `tokenizer.eos_token`, whose
+    // `encode(...)[-1]` must be EOS (the primary stop token), not the ">" piece of the text.
+    return this.model.tokenize(text, true);
+  }
+
+  /** Text of tokens with special tokens rendered, as HF `decode(skip_special_tokens=False)`. */
+  detokenize(tokens: readonly number[]): string {
+    return this.model.detokenize(asTokens(tokens), true);
+  }
+
+  eosText(): string {
+    return this.model.detokenize([asToken(this.eosId)], true);
+  }
+
+  describe(): TokenizerDescription {
+    return { vocabulary: this.model.vocabularyType, bos: false, specialTokensInText: "parsed" };
+  }
+}
+
+/** A tokenizer that holds its own vocabulary; dispose it when done. */
+export interface LoadedTokenizer extends Tokenizer {
+  dispose(): Promise<void>;
+}
+
+/**
+ * Loads the vocabulary of a GGUF model (llama.cpp's `vocab_only`): tokens as the backend
+ * makes them, for a fraction of the cost of loading the model, and without hashing the
+ * file. Throws `UserError` with one line for a bad file.
+ */
+export async function loadTokenizer(modelPath: string): Promise<LoadedTokenizer> {
+  const file = await inspectModelFile(modelPath);
+  const llama = await acquireLlama(false);
+  let model: LlamaModel;
+  try {
+    model = await llama.loadModel({ modelPath, vocabOnly: true });
+  } catch (error) {
+    await releaseLlama(llama);
+    throw new UserError("model", `Cannot load the vocabulary of ${modelPath} (${errorText(error)}). Check that llama.cpp supports this model.`);
+  }
+  let tokenizer: ModelTokenizer;
+  try {
+    tokenizer = ModelTokenizer.of(model, modelPath, file.trainContextSize);
+  } catch (error) {
+    await model.dispose();
+    await releaseLlama(llama);
+    throw error;
+  }
+  return new VocabularyTokenizer(tokenizer, async () => {
+    await model.dispose();
+    await releaseLlama(llama);
+  });
+}
+
+class VocabularyTokenizer implements LoadedTokenizer {
+  constructor(
+    private readonly tokenizer: ModelTokenizer,
+    readonly dispose: () => Promise<void>,
+  ) {}
+
+  get eosId(): number {
+    return this.tokenizer.eosId;
+  }
+
+  get trainContextSize(): number {
+    return this.tokenizer.trainContextSize;
+  }
+
+  tokenize(text: string): number[] {
+    return this.tokenizer.tokenize(text);
+  }
+
+  eosText(): string {
+    return this.tokenizer.eosText();
+  }
+
+  describe(): TokenizerDescription {
+    return this.tokenizer.describe();
+  }
+}
