@@ -30,7 +30,8 @@ import type {
   ResolvedGenerateRequest,
 } from "../api/types.js";
 import { UserError } from "../errors.js";
-import { inspectModelFile, sha256File } from "./modelFile.js";
+import { inspectModelFile } from "./modelFile.js";
+import { sha256File } from "../util/files.js";
 import {
   encodePair,
   primaryStopToken,

@@ -1,5 +1,5 @@
 import Table from "cli-table3";
-import type { ResultsDocument } from "./results.js";
+import type { ResultsDocument } from "../results/document.js";
 
 const fmt = (v: number | null | undefined): string => (v === null || v === undefined ? "–" : v.toFixed(2));
 const diff = (ours: number, ref: number | null): string => {
