@@ -3,7 +3,11 @@
 // (results/published/paper-tables.json) and the spec (reference-harnesses.md §1, §7, §8.3).
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { existsSync } from "node:fs";
+import path from "node:path";
 import { sampleScaleOf } from "../src/api/task.js";
+import { DatasetError } from "../src/errors.js";
+import { planTask } from "../src/evaluator.js";
 import { publishedTables } from "../src/paper/published.js";
 import { allColumns, columnKeyOfTask, MMLU_GROUP, PAPER_AVERAGES, PAPER_SUITES, SUITE_IDS } from "../src/paper/suites.js";
 import { allTasks, findTask, mmluTaskNames, paperKeyOf, SUITES } from "../src/tasks/registry.js";
@@ -94,4 +98,29 @@ test("XLSum's rouge2: per-doc F 0-1 (sampleScale 100) under a 0-100 aggregate (s
   assert.equal(sampleScaleOf(spec), 100);
   assert.equal(sampleScaleOf(findTask("jsquad-1.1-0.3").metrics.exact_match!), 1);
   assert.equal(sampleScaleOf(findTask("jnli-1.1-0.3").metrics.acc!), 100);
+});
+
+const dataDir = path.resolve(process.cwd(), "../shared/datasets");
+const noData = !existsSync(dataDir) && "../shared/datasets absent";
+
+test("each suite's loglikelihood requests use the suite's tokenization rule", { skip: noData }, async () => {
+  let checked = 0;
+  for (const suite of SUITE_IDS) {
+    for (const c of PAPER_SUITES[suite].columns) {
+      const task = findTask(c.task === MMLU_GROUP ? mmluTaskNames()[0]! : c.task);
+      let plan;
+      try {
+        plan = await planTask({ task, shots: 0 }, { dataDir, limit: 1 });
+      } catch (e) {
+        if (e instanceof DatasetError && e.reason === "missing") continue;
+        throw e;
+      }
+      for (const r of plan.docs.flatMap((d) => d.requests)) {
+        if (r.type !== "loglikelihood") continue;
+        assert.equal(r.tokenization, PAPER_SUITES[suite].tokenization, c.key);
+        checked++;
+      }
+    }
+  }
+  assert.ok(checked > 0, "no task of either suite had its data");
 });

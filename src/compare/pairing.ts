@@ -1,6 +1,7 @@
 // Per-doc values of one task from two runs, aligned by doc_id and put on the 0-100 scale, for
 // the paired tests; or the reason they cannot be paired (noted on the row).
 
+import { MMLU_GROUP } from "../paper/suites.js";
 import { loadSampleMetric, type RunScores, type ScoreRow } from "../results/read.js";
 
 /** One task's per-doc values of both runs, aligned by doc_id. */
@@ -42,9 +43,9 @@ export function pairTask(newRun: RunScores, baseRun: RunScores, newRow: ScoreRow
     return null;
   }
   let tasks: string[];
-  if (newRow.key === "mmlu") {
-    const newSubjects = newRun.doc?.group_subtasks.mmlu ?? [];
-    const baseSubjects = baseRun.doc?.group_subtasks.mmlu ?? [];
+  if (newRow.key === MMLU_GROUP) {
+    const newSubjects = newRun.doc?.group_subtasks[MMLU_GROUP] ?? [];
+    const baseSubjects = baseRun.doc?.group_subtasks[MMLU_GROUP] ?? [];
     if (newSubjects.length === 0 || newSubjects.join("\n") !== [...baseSubjects].join("\n")) {
       notes.push("the runs scored different MMLU subjects; compared unpaired");
       return null;

@@ -2,6 +2,7 @@
 // paired bootstrap otherwise) when both runs scored the same docs, unpaired (two-proportion z,
 // or a normal test on the standard errors) against a published figure or different docs.
 
+import { MMLU_GROUP } from "../paper/suites.js";
 import { loadSampleMetric, type RunScores, type ScoreRow } from "../results/read.js";
 import { mean, sampleScale, type Pairing } from "./pairing.js";
 import {
@@ -78,7 +79,7 @@ export function unpairedTest(newRow: ScoreRow, baseRow: ScoreRow, baseKind: RunS
   const diff = newRow.score - baseRow.score;
   if (PROPORTION_METRICS.has(newRow.metric) && newRow.metric === baseRow.metric && newRow.n && baseRow.n) {
     const e = twoProportionDifference(newRow.score / 100, newRow.n, baseRow.score / 100, baseRow.n, options.alpha);
-    if (newRow.key === "mmlu") notes.push("MMLU's macro mean tested as one proportion over all docs (approximate)");
+    if (newRow.key === MMLU_GROUP) notes.push("MMLU's macro mean tested as one proportion over all docs (approximate)");
     if (baseKind === "published") notes.push(`paper's n taken as ${baseRow.n} docs`);
     return { estimate: { diff, se: e.se * 100, ci: [e.ci[0] * 100, e.ci[1] * 100], pValue: e.pValue }, test: "two-proportion-z", paired: false };
   }
@@ -99,7 +100,7 @@ export function unpairedTest(newRow: ScoreRow, baseRow: ScoreRow, baseKind: RunS
 
 /** Fill in the samples-based standard error of a row that has none (ROUGE's, for instance). */
 export function withSampleSe(run: RunScores, row: ScoreRow): ScoreRow {
-  if (row.stderr !== null || run.kind !== "run" || !run.dir || row.key === "mmlu") return row;
+  if (row.stderr !== null || run.kind !== "run" || !run.dir || row.key === MMLU_GROUP) return row;
   const values = loadSampleMetric(run.dir, row.task, row.metric);
   if (!values || values.size < 2) return row;
   const arr = [...values.values()];

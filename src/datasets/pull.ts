@@ -2,6 +2,8 @@
 // needs, fetch it from its pinned source, convert it where the source's format differs, verify it
 // (pinned sha256, else git blob id, else record count) and only then move it into the data folder.
 // A file that fails verification is never left where a run would read it.
+// The data layer knows no tasks: callers name the files (a suite's: tasks/registry.ts
+// `suiteDatasetRefs`; a run's: run.ts from its selected tasks) and pass the refs in.
 
 import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";

@@ -28,9 +28,10 @@ export interface PaperRow {
   /**
    * Multiply a per-doc value of `metric` in samples_<task>.jsonl by this for the 0-100 scale of
    * `score` (the metric spec's `sampleScale`): 100 for acc, mc2 and XLSum's rouge2 F (stored
-   * 0-1), 1 for exact_match (stored 0/100). Compare reads it instead of guessing.
+   * 0-1), 1 for exact_match (stored 0/100). Compare reads it instead of guessing. Always
+   * written; optional because results files written before it was recorded lack it.
    */
-  sampleScale: 1 | 100;
+  sampleScale?: 1 | 100;
   shots: number;
   /** 0-100, unrounded. */
   score: number;
