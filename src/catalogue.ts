@@ -1,6 +1,7 @@
 import type { Task } from "./api/task.js";
 import { checkSplit } from "./datasets/loadSplit.js";
-import { allTasks, SUITES } from "./tasks/registry.js";
+import { allColumns, MMLU_GROUP, MMLU_SUBJECT_PREFIX } from "./paper/suites.js";
+import { allTasks } from "./tasks/registry.js";
 
 export interface CatalogueRow {
   name: string;
@@ -23,22 +24,22 @@ async function dataState(task: Task<unknown>, dataDir: string): Promise<string> 
 }
 
 export async function taskCatalogue(dataDir: string, options: { expandMmlu?: boolean } = {}): Promise<CatalogueRow[]> {
-  const paperNames = new Set(Object.values(SUITES).flatMap((s) => s.entries.map((e) => e.name)));
+  const paperNames = new Set(allColumns().map((c) => c.task));
   const rows: CatalogueRow[] = [];
   let mmluShown = false;
   for (const t of allTasks()) {
-    const isMmlu = t.name.startsWith("hendrycksTest-");
+    const isMmlu = t.name.startsWith(MMLU_SUBJECT_PREFIX);
     if (isMmlu && !options.expandMmlu) {
       if (mmluShown) continue;
       mmluShown = true;
       rows.push({
-        name: "mmlu",
+        name: MMLU_GROUP,
         aliases: ["hendrycksTest-<subject> (57)"],
         suite: t.suite,
         version: t.version,
         metric: `${t.primaryMetric} (mean of 57 subjects)`,
         defaultShots: t.defaultShots,
-        fewshotSource: t.fewshotSource.replace(t.name.slice("hendrycksTest-".length), "<subject>"),
+        fewshotSource: t.fewshotSource.replace(t.name.slice(MMLU_SUBJECT_PREFIX.length), "<subject>"),
         data: await dataState(t, dataDir),
         inPaperSuite: true,
       });

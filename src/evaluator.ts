@@ -3,7 +3,7 @@
 // hand them to the backend in one go per request type, then score per doc.
 
 import { createHash } from "node:crypto";
-import type { Task } from "./api/task.js";
+import { sampleScaleOf, type Task } from "./api/task.js";
 import type {
   Backend,
   GenerateRequest,
@@ -297,10 +297,13 @@ export async function evaluate(planned: PlannedTask[], backend: Backend, hooks: 
 export function aggregateMetrics(task: Task<unknown>, samples: SampleRecord[], numpyRng: NumpyLegacyRandom): Record<string, MetricResult> {
   const out: Record<string, MetricResult> = {};
   for (const [name, spec] of Object.entries(task.metrics)) {
+    // Per-doc values are on the sample scale, the stored aggregate on the reported one (XLSum:
+    // F 0-1 per doc, `mid.fmeasure * 100` reported); the spec says both, so convert here.
+    const toStored = sampleScaleOf(spec) / spec.scale;
     if (spec.aggregation === "mean") {
       const values = samples.map((s) => s.metrics[name]).filter((v): v is number => typeof v === "number");
       if (values.length === 0) continue;
-      out[name] = { value: mean(values), stderr: values.length > 1 ? sampleStderr(values) : null };
+      out[name] = { value: mean(values) * toStored, stderr: values.length > 1 ? sampleStderr(values) * toStored : null };
     } else if (spec.aggregation === "rouge2_bootstrap_mid") {
       // rouge-score BootstrapAggregator over per-doc (P, R, F), reported as mid F.
       const rows = samples.map((s) => ({
@@ -309,10 +312,10 @@ export function aggregateMetrics(task: Task<unknown>, samples: SampleRecord[], n
         fmeasure: s.metrics[name] ?? 0,
       }));
       if (rows.length === 0) continue;
-      // Rows are on rouge-score's 0-1 scale; the reference reports `mid.fmeasure * 100`.
+      // Rows are on rouge-score's 0-1 scale, as the bootstrap resamples them.
       const mid = rougeBootstrapMid(rows, numpyRng);
       const f = rows.map((r) => r.fmeasure);
-      out[name] = { value: mid.fmeasure * 100, stderr: f.length > 1 ? sampleStderr(f) * 100 : null };
+      out[name] = { value: mid.fmeasure * toStored, stderr: f.length > 1 ? sampleStderr(f) * toStored : null };
     }
   }
   return out;

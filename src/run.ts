@@ -1,7 +1,7 @@
 // `rakuten-eval run` as a library function: validate, plan, evaluate, write.
 
 import { spawnSync } from "node:child_process";
-import { mkdirSync, readFileSync, renameSync, writeFileSync, accessSync, rmSync, statSync, constants as fsConstants } from "node:fs";
+import { mkdirSync, readFileSync, accessSync, statSync, constants as fsConstants } from "node:fs";
 import path from "node:path";
 import type { Suite } from "./api/task.js";
 import type { Backend, LoglikelihoodRequest, ResolvedGenerateRequest } from "./api/types.js";
@@ -11,12 +11,13 @@ import { createLlamaBackend } from "./backend/llama/index.js";
 import { inspectModelFile } from "./backend/modelFile.js";
 import { CachingBackend, InterruptedError, type PhaseCounts } from "./backend/cachingBackend.js";
 import { cacheDirProblem, defaultCacheDir, RequestCache } from "./cache/store.js";
-import { buildResultsDocument, type ResultsDocument } from "./report/results.js";
-import { assertValidResults } from "./report/validate.js";
+import { buildResultsDocument, type ResultsDocument } from "./results/document.js";
+import { assertValidResults } from "./results/validate.js";
 import { selectTasks, type TaskSelection } from "./tasks/registry.js";
 import { checkTaskNames, contextPlan } from "./validate.js";
 import { ensureDatasets, offlineFromEnv } from "./datasets/pull.js";
 import { packageRoot } from "./paths.js";
+import { writeFileAtomic } from "./util/files.js";
 
 export interface RunOptions {
   model: string;
@@ -77,18 +78,6 @@ export function harnessInfo(): { name: string; version: string; git_commit: stri
 /** Default output folder: results/runs/<model file stem>, relative to the working directory. */
 export function defaultOutputDir(model: string): string {
   return path.join("results", "runs", path.basename(model).replace(/\.gguf$/i, ""));
-}
-
-/** Write to a temporary name and rename, so that a crash never leaves a half-written file. */
-export function writeFileAtomic(file: string, content: string): void {
-  const tmp = `${file}.tmp-${process.pid}`;
-  try {
-    writeFileSync(tmp, content);
-    renameSync(tmp, file);
-  } catch (error) {
-    rmSync(tmp, { force: true });
-    throw error;
-  }
 }
 
 function checkOutputDir(dir: string): UserError | null {

@@ -3,7 +3,8 @@ import assert from "node:assert/strict";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { inspectModelFile, sha256File } from "../src/backend/modelFile.js";
+import { inspectModelFile } from "../src/backend/modelFile.js";
+import { sha256File } from "../src/util/files.js";
 import { UserError } from "../src/errors.js";
 import { STORIES_PATH, STORIES_SHA256, storiesSkip } from "./support/llamaOracle.js";
 

@@ -3,8 +3,8 @@ import assert from "node:assert/strict";
 import path from "node:path";
 import { writeFileSync } from "node:fs";
 import { compareRuns, DEFAULT_COMPARE_OPTIONS, type CompareOptions, type ComparisonRow } from "../src/compare/compare.js";
-import { loadScores, runScores } from "../src/compare/load.js";
-import { renderComparisonMarkdown, renderComparisonTable } from "../src/compare/format.js";
+import { loadScores, runScores } from "../src/results/read.js";
+import { renderComparisonMarkdown, renderComparisonTable } from "../src/report/comparison.js";
 import { UserError } from "../src/errors.js";
 import { bits, tempDir, writeRun, type FixtureTask } from "./support/compareFixtures.js";
 

@@ -14,9 +14,10 @@ import type { AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { parquetWriteBuffer } from "hyparquet-writer";
-import { allManifests } from "../src/datasets/manifests.js";
+import { allManifests, datasetRefs } from "../src/datasets/manifests.js";
 import type { DownloadSpec, SplitFile } from "../src/datasets/manifestTypes.js";
-import { datasetRefs, pullDatasets, suiteDatasetRefs, verifyDatasets, type PullReport } from "../src/datasets/pull.js";
+import { pullDatasets, verifyDatasets, type PullReport } from "../src/datasets/pull.js";
+import { suiteDatasetRefs } from "../src/tasks/registry.js";
 import { sourceSettings } from "../src/datasets/sources.js";
 
 const shared = path.resolve(process.cwd(), "../shared/datasets");

@@ -4,7 +4,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { writeReport } from "../src/compare/report.js";
+import { writeReport } from "../src/report/write.js";
 import { tempDir, writeRun, type FixtureTask } from "./support/compareFixtures.js";
 import { countColor, readPng } from "./support/png.js";
 

@@ -24,7 +24,7 @@ test("XLSum metadata: rouge2 is the bootstrap mid, with a plain mean and P/R kep
   assert.equal(xlsumJaTask.version, "1.0");
   assert.equal(xlsumJaTask.defaultShots, 1);
   assert.equal(xlsumJaTask.primaryMetric, "rouge2");
-  assert.deepEqual(xlsumJaTask.metrics.rouge2, { aggregation: "rouge2_bootstrap_mid", higherIsBetter: true, scale: 1 });
+  assert.deepEqual(xlsumJaTask.metrics.rouge2, { aggregation: "rouge2_bootstrap_mid", higherIsBetter: true, scale: 1, sampleScale: 100 });
   assert.equal(xlsumJaTask.metrics.rouge2_mean?.aggregation, "mean");
   assert.ok(xlsumJaTask.metrics.rouge2_precision && xlsumJaTask.metrics.rouge2_recall);
   assert.deepEqual(xlsumJaTask.evalData, { dataset: "xlsum_ja", split: "test" });

@@ -24,11 +24,24 @@ export interface MetricSpec {
   aggregation: Aggregation;
   higherIsBetter: boolean;
   /**
-   * Multiply the stored value by this to get the 0-100 figure the paper prints:
-   * 100 for acc/acc_norm/mc2 (stored 0-1 as the reference does), 1 for
+   * Multiply the aggregated value (results.json `results`) by this to get the 0-100 figure the
+   * paper prints: 100 for acc/acc_norm/mc2 (stored 0-1 as the reference does), 1 for
    * exact_match and rouge2 (the reference already reports them 0-100).
    */
   scale: 1 | 100;
+  /**
+   * Multiply a per-doc value (samples_<task>.jsonl `metrics`) by this to get the 0-100 scale.
+   * Absent: the same as `scale` (a mean keeps its values' scale). It differs where the
+   * reference aggregates on one scale and reports on another: XLSum's ROUGE-2 F is 0-1 per doc
+   * (rouge-score's bootstrap rows) but reported 0-100, so `sampleScale: 100` with `scale: 1`.
+   * The evaluator stores the aggregate × sampleScale / scale; compare reads it from results.
+   */
+  sampleScale?: 1 | 100;
+}
+
+/** The factor that turns a per-doc value of this metric into the 0-100 scale. */
+export function sampleScaleOf(spec: MetricSpec): 1 | 100 {
+  return spec.sampleScale ?? spec.scale;
 }
 
 /** One dataset file a task reads, named by its manifest. */

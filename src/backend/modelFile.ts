@@ -1,8 +1,6 @@
 // Checks a model file before llama.cpp sees it, so that a wrong path, a file that
 // is not GGUF or a truncated download gives one clear line instead of a native error.
 
-import { createHash } from "node:crypto";
-import { createReadStream } from "node:fs";
 import { open, stat } from "node:fs/promises";
 import { GgmlType, readGgufFileInfo, type GgufFileInfo } from "node-llama-cpp";
 import { UserError } from "../errors.js";
@@ -140,17 +138,4 @@ export async function inspectModelFile(path: string): Promise<ModelFileInfo> {
     ...(tokenizer?.bos_token_id !== undefined ? { bosId: Number(tokenizer.bos_token_id) } : {}),
     ...(tokenizer?.eos_token_id !== undefined ? { eosId: Number(tokenizer.eos_token_id) } : {}),
   };
-}
-
-/** The SHA-256 of a file as lowercase hex, read as a stream. */
-export function sha256File(path: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const hash = createHash("sha256");
-    const stream = createReadStream(path);
-    stream.on("error", (error: NodeJS.ErrnoException) =>
-      reject(new UserError("model", `Cannot read ${path} to hash it (${error.code ?? oneLine(error.message)}). Check the path and its permissions.`)),
-    );
-    stream.on("data", (chunk) => hash.update(chunk));
-    stream.on("end", () => resolve(hash.digest("hex")));
-  });
 }

@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, renameSync, statSync, accessSync, constants as f
 import os from "node:os";
 import path from "node:path";
 import type { BackendDescription } from "../api/types.js";
-import { sha256File } from "../backend/modelFile.js";
+import { sha256File } from "../util/files.js";
 import { canonicalJson, numberChangingSettings, settingsId, type RequestKind } from "./keys.js";
 
 /** The database file's name inside the cache folder (datasets may share the folder). */

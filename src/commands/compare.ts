@@ -2,8 +2,8 @@ import { Args, Flags } from "@oclif/core";
 import { BaseCommand } from "./baseCommand.js";
 import { UserError } from "../errors.js";
 import { compareRuns, DEFAULT_COMPARE_OPTIONS } from "../compare/compare.js";
-import { loadScores, runScores } from "../compare/load.js";
-import { renderComparison, type CompareFormat } from "../compare/format.js";
+import { loadScores, runScores } from "../results/read.js";
+import { renderComparison, type CompareFormat } from "../report/comparison.js";
 
 /** A non-negative decimal such as 1 or 0.5. */
 function parsePoints(flag: string, value: string): number {

@@ -1,6 +1,6 @@
 import { Flags } from "@oclif/core";
 import { BaseCommand } from "./baseCommand.js";
-import { writeReport } from "../compare/report.js";
+import { writeReport } from "../report/write.js";
 
 export default class Report extends BaseCommand {
   static override summary = "Write a Markdown summary and a self-contained HTML page (charts per suite) of one or more runs.";

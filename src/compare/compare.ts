@@ -8,33 +8,13 @@
 // for a published baseline (no per-doc results) or runs over different docs.
 
 import { UserError } from "../errors.js";
-import {
-  AVERAGES,
-  COLUMN_LABELS,
-  SUITE_COLUMNS,
-  loadSampleMetric,
-  type RunScores,
-  type ScoreRow,
-  type SuiteId,
-} from "./load.js";
-import {
-  meanOfIndependentDifferences,
-  normalDifference,
-  pairedBootstrap,
-  pairedProportionDifference,
-  twoProportionDifference,
-  type DifferenceEstimate,
-  type Interval,
-} from "./stats.js";
+import { columnOf, PAPER_AVERAGES, SUITE_IDS, suiteColumnKeys, suiteOfColumn, type PaperAverage, type SuiteId } from "../paper/suites.js";
+import type { RunScores } from "../results/read.js";
+import { pairTask } from "./pairing.js";
+import { meanOfIndependentDifferences, normalDifference, type Interval } from "./stats.js";
+import { pairedTest, unpairedTest, withSampleSe, type TestKind } from "./tests.js";
 
-export type TestKind =
-  | "mcnemar-exact"
-  | "paired-bootstrap"
-  | "paired-bootstrap-stratified"
-  | "two-proportion-z"
-  | "normal-unpaired"
-  | "normal-combined"
-  | "none";
+export type { TestKind };
 
 export interface CompareOptions {
   /** Significance level; the intervals are (1 - alpha) intervals. */
@@ -92,160 +72,6 @@ export interface Comparison {
   notes: string[];
 }
 
-/** acc-like metrics: a 0-1 (or 0/100) outcome per doc, tested as proportions when unpaired. */
-const PROPORTION_METRICS = new Set(["acc", "acc_norm", "exact_match", "mc1"]);
-
-function suiteOf(key: string): SuiteId | "other" {
-  if (SUITE_COLUMNS.ja.includes(key)) return "ja";
-  if (SUITE_COLUMNS.en.includes(key)) return "en";
-  return "other";
-}
-
-/**
- * Per-doc values on the row's 0-100 scale. Runs store acc 0-1 but exact_match and ROUGE 0-100;
- * rather than trust a table of conventions, take whichever of ×1 and ×100 brings the
- * per-doc mean to the row's score.
- */
-function scaleFactor(meanValue: number, score: number): 1 | 100 {
-  return Math.abs(meanValue * 100 - score) < Math.abs(meanValue - score) ? 100 : 1;
-}
-
-function mean(values: readonly number[]): number {
-  let s = 0;
-  for (const v of values) s += v;
-  return s / values.length;
-}
-
-function sampleSe(values: readonly number[]): number | null {
-  if (values.length < 2) return null;
-  const m = mean(values);
-  let ss = 0;
-  for (const v of values) ss += (v - m) * (v - m);
-  return Math.sqrt(ss / (values.length - 1) / values.length);
-}
-
-/** One task's per-doc values of both runs, aligned by doc_id, or why they cannot be paired. */
-interface Pairing {
-  /** One stratum per task (57 for MMLU); values on the 0-100 scale. */
-  strata: { newValues: number[]; baseValues: number[] }[];
-}
-
-function sameKeys(a: Map<number, number>, b: Map<number, number>): boolean {
-  if (a.size !== b.size) return false;
-  for (const k of a.keys()) if (!b.has(k)) return false;
-  return true;
-}
-
-function pairTask(
-  newRun: RunScores,
-  baseRun: RunScores,
-  newRow: ScoreRow,
-  baseRow: ScoreRow,
-  notes: string[],
-): Pairing | null {
-  if (newRun.kind !== "run" || baseRun.kind !== "run" || !newRun.dir || !baseRun.dir) return null;
-  if (newRow.task !== baseRow.task) {
-    notes.push(`different tasks (${baseRow.task} → ${newRow.task}); compared unpaired`);
-    return null;
-  }
-  let tasks: string[];
-  if (newRow.key === "mmlu") {
-    const newSubjects = newRun.doc?.group_subtasks.mmlu ?? [];
-    const baseSubjects = baseRun.doc?.group_subtasks.mmlu ?? [];
-    if (newSubjects.length === 0 || newSubjects.join("\n") !== [...baseSubjects].join("\n")) {
-      notes.push("the runs scored different MMLU subjects; compared unpaired");
-      return null;
-    }
-    tasks = newSubjects;
-  } else {
-    tasks = [newRow.task];
-  }
-  const raw: { newValues: number[]; baseValues: number[] }[] = [];
-  for (const task of tasks) {
-    const a = loadSampleMetric(newRun.dir, task, newRow.metric);
-    const b = loadSampleMetric(baseRun.dir, task, baseRow.metric);
-    if (!a || !b) {
-      notes.push(`no samples_${task}.jsonl in ${!a ? "the new run" : "the baseline"}; compared unpaired`);
-      return null;
-    }
-    if (!sameKeys(a, b)) {
-      let shared = 0;
-      for (const k of a.keys()) if (b.has(k)) shared++;
-      notes.push(`${task}: the runs scored different docs (${a.size} vs ${b.size}, ${shared} shared); compared unpaired`);
-      return null;
-    }
-    if (a.size === 0) return null;
-    const ids = [...a.keys()].sort((x, y) => x - y);
-    raw.push({ newValues: ids.map((i) => a.get(i)!), baseValues: ids.map((i) => b.get(i)!) });
-  }
-  // One factor per run (all subjects share the metric): the macro mean of stratum means vs the score.
-  const macro = (pick: (s: (typeof raw)[number]) => number[]) => mean(raw.map((s) => mean(pick(s))));
-  const fNew = scaleFactor(macro((s) => s.newValues), newRow.score);
-  const fBase = scaleFactor(macro((s) => s.baseValues), baseRow.score);
-  return {
-    strata: raw.map((s) => ({ newValues: s.newValues.map((v) => v * fNew), baseValues: s.baseValues.map((v) => v * fBase) })),
-  };
-}
-
-function isBinary(values: readonly number[]): boolean {
-  return values.every((v) => v === 0 || v === 100);
-}
-
-interface TestOutcome {
-  estimate: DifferenceEstimate | null;
-  test: TestKind;
-  paired: boolean;
-  discordant?: { newOnly: number; baselineOnly: number };
-}
-
-function pairedTest(p: Pairing, metric: string, options: CompareOptions, notes: string[]): TestOutcome {
-  if (p.strata.length === 1) {
-    const { newValues, baseValues } = p.strata[0]!;
-    if (isBinary(newValues) && isBinary(baseValues)) {
-      let newOnly = 0;
-      let baselineOnly = 0;
-      for (let i = 0; i < newValues.length; i++) {
-        if (newValues[i]! > baseValues[i]!) newOnly++;
-        else if (newValues[i]! < baseValues[i]!) baselineOnly++;
-      }
-      const e = pairedProportionDifference(newOnly, baselineOnly, newValues.length, options.alpha);
-      return {
-        estimate: { diff: e.diff * 100, se: e.se * 100, ci: [e.ci[0] * 100, e.ci[1] * 100], pValue: e.pValue },
-        test: "mcnemar-exact",
-        paired: true,
-        discordant: { newOnly, baselineOnly },
-      };
-    }
-  }
-  const diffs = p.strata.map((s) => s.newValues.map((v, i) => v - s.baseValues[i]!));
-  const e = pairedBootstrap(diffs, { iterations: options.bootstrapIterations, seed: options.seed, alpha: options.alpha });
-  if (metric === "rouge2") notes.push("interval and p-value are for the mean per-doc ROUGE-2 F; the score is the bootstrap mid");
-  return { estimate: e, test: p.strata.length > 1 ? "paired-bootstrap-stratified" : "paired-bootstrap", paired: true };
-}
-
-function unpairedTest(newRow: ScoreRow, baseRow: ScoreRow, baseKind: RunScores["kind"], options: CompareOptions, notes: string[]): TestOutcome {
-  const diff = newRow.score - baseRow.score;
-  if (PROPORTION_METRICS.has(newRow.metric) && newRow.metric === baseRow.metric && newRow.n && baseRow.n) {
-    const e = twoProportionDifference(newRow.score / 100, newRow.n, baseRow.score / 100, baseRow.n, options.alpha);
-    if (newRow.key === "mmlu") notes.push("MMLU's macro mean tested as one proportion over all docs (approximate)");
-    if (baseKind === "published") notes.push(`paper's n taken as ${baseRow.n} docs`);
-    return { estimate: { diff, se: e.se * 100, ci: [e.ci[0] * 100, e.ci[1] * 100], pValue: e.pValue }, test: "two-proportion-z", paired: false };
-  }
-  const seNew = newRow.stderr;
-  let seBase = baseRow.stderr;
-  if (seBase === null && baseKind === "published" && seNew !== null) {
-    // The paper prints no standard errors; its run scored the same docs, so its spread is
-    // taken to be ours.
-    seBase = seNew;
-    notes.push("the paper gives no standard error; assumed equal to the new run's");
-  }
-  if (seNew === null || seBase === null) {
-    notes.push("no standard error on one side; difference not tested");
-    return { estimate: null, test: "none", paired: false };
-  }
-  return { estimate: normalDifference(diff, Math.sqrt(seNew * seNew + seBase * seBase), options.alpha), test: "normal-unpaired", paired: false };
-}
-
 /** The allowed drop of a row: a per-task override (task name, column key or average id) or the default. */
 function maxDropFor(keys: (string | null)[], options: CompareOptions): number {
   for (const k of keys) if (k !== null && options.maxDropTask[k] !== undefined) return options.maxDropTask[k]!;
@@ -258,17 +84,6 @@ function gate(row: Omit<ComparisonRow, "significant" | "failed">, alpha: number)
   return { ...row, significant, failed: significant && dropped };
 }
 
-/** Fill in the samples-based standard error of a row that has none (ROUGE's, for instance). */
-function withSampleSe(run: RunScores, row: ScoreRow): ScoreRow {
-  if (row.stderr !== null || run.kind !== "run" || !run.dir || row.key === "mmlu") return row;
-  const values = loadSampleMetric(run.dir, row.task, row.metric);
-  if (!values || values.size < 2) return row;
-  const arr = [...values.values()];
-  const f = scaleFactor(mean(arr), row.score);
-  const se = sampleSe(arr.map((v) => v * f));
-  return se === null ? row : { ...row, stderr: se };
-}
-
 function compareTaskRow(key: string, newRun: RunScores, baseRun: RunScores, options: CompareOptions): ComparisonRow {
   const newRow0 = newRun.rows.find((r) => r.key === key) ?? null;
   const baseRow0 = baseRun.rows.find((r) => r.key === key) ?? null;
@@ -276,8 +91,8 @@ function compareTaskRow(key: string, newRun: RunScores, baseRun: RunScores, opti
   const base = {
     kind: "task" as const,
     key,
-    label: COLUMN_LABELS[key] ?? key,
-    suite: suiteOf(key),
+    label: columnOf(key)?.label ?? key,
+    suite: suiteOfColumn(key),
     tasks: { new: newRow0?.task ?? null, baseline: baseRow0?.task ?? null },
     metric: newRow0?.metric ?? baseRow0?.metric ?? "",
     newScore: newRow0?.score ?? null,
@@ -312,7 +127,7 @@ function compareTaskRow(key: string, newRun: RunScores, baseRun: RunScores, opti
 }
 
 function compareAverageRow(
-  def: (typeof AVERAGES)[number],
+  def: PaperAverage,
   newRun: RunScores,
   baseRun: RunScores,
   taskRows: ComparisonRow[],
@@ -382,17 +197,17 @@ export function compareRuns(newRun: RunScores, baseRun: RunScores, options: Comp
     if (!keys.includes(k)) keys.push(k);
   };
   // A published baseline has both suites; only the suites the new run touches are compared.
-  const touched = new Set(newRun.rows.map((r) => suiteOf(r.key)));
-  const baseRows = baseRun.kind === "published" ? baseRun.rows.filter((r) => touched.has(suiteOf(r.key))) : baseRun.rows;
+  const touched = new Set(newRun.rows.map((r) => suiteOfColumn(r.key)));
+  const baseRows = baseRun.kind === "published" ? baseRun.rows.filter((r) => touched.has(suiteOfColumn(r.key))) : baseRun.rows;
   const present = new Set([...newRun.rows, ...baseRows].map((r) => r.key));
-  for (const suite of ["ja", "en"] as const) for (const k of SUITE_COLUMNS[suite]) if (present.has(k)) add(k);
+  for (const suite of SUITE_IDS) for (const k of suiteColumnKeys(suite)) if (present.has(k)) add(k);
   for (const r of [...newRun.rows, ...baseRows]) add(r.key);
   const taskRows = keys.map((k) => compareTaskRow(k, newRun, baseRun, options));
   const rows: ComparisonRow[] = [];
-  for (const suite of ["ja", "en"] as const) {
+  for (const suite of SUITE_IDS) {
     rows.push(...taskRows.filter((r) => r.suite === suite));
     if (baseRun.kind === "published" && !touched.has(suite)) continue;
-    for (const def of AVERAGES.filter((d) => d.suite === suite)) {
+    for (const def of PAPER_AVERAGES.filter((d) => d.suite === suite)) {
       const avg = compareAverageRow(def, newRun, baseRun, taskRows, options);
       if (avg) rows.push(avg);
     }

@@ -2,12 +2,11 @@
 // Verification happens before any model call: a changed file (checksum), a truncated or other
 // version (record count) or a malformed one (parse) stops the run with a one-line fix.
 
-import { createHash } from "node:crypto";
-import { createReadStream } from "node:fs";
 import { readFile, stat } from "node:fs/promises";
 import path from "node:path";
 import type { DataFileRef } from "../api/task.js";
 import { DatasetError } from "../errors.js";
+import { digestBytes, digestFile, type FileDigest } from "../util/files.js";
 import { parseRecords } from "./formats.js";
 import { loadManifest, splitEntry } from "./manifests.js";
 import type { PartialSplitFile, SplitEntry, SplitFile } from "./manifestTypes.js";
@@ -49,11 +48,6 @@ export interface SplitCheck {
   size: number | null;
   /** One line: why it is partial/missing/mismatched, or what was verified. */
   detail: string;
-}
-
-interface FileDigest {
-  sha256: string;
-  gitBlobSha1: string;
 }
 
 interface ParsedFile extends FileDigest {
@@ -131,7 +125,7 @@ export async function checkSplit(dataDir: string, ref: DataFileRef, options: { h
   }
   let verifiedNote = "";
   if (options.hash) {
-    const digest = await hashFile(absolutePath, size);
+    const digest = await digestFile(absolutePath, size);
     if (file.sha256 !== null && digest.sha256 !== file.sha256) return { ...base, state: "mismatch", detail: `sha256 ${digest.sha256} differs from the pinned ${file.sha256}.` };
     if (file.sha256 === null && file.gitBlobSha1 !== undefined && digest.gitBlobSha1 !== file.gitBlobSha1) {
       return { ...base, state: "mismatch", detail: `git blob id ${digest.gitBlobSha1} differs from the pinned ${file.gitBlobSha1}.` };
@@ -183,21 +177,4 @@ async function readAndParse(absolutePath: string, file: SplitFile): Promise<Pars
     if (e instanceof DatasetError) return { ...digest, records: null, parseError: e };
     throw e;
   }
-}
-
-function digestBytes(bytes: Buffer): FileDigest {
-  const sha256 = createHash("sha256").update(bytes).digest("hex");
-  // Git's blob id: sha1 over "blob <size>\0" followed by the content.
-  const gitBlobSha1 = createHash("sha1").update(`blob ${bytes.length}\0`).update(bytes).digest("hex");
-  return { sha256, gitBlobSha1 };
-}
-
-async function hashFile(absolutePath: string, size: number): Promise<FileDigest> {
-  const sha256 = createHash("sha256");
-  const sha1 = createHash("sha1").update(`blob ${size}\0`);
-  for await (const chunk of createReadStream(absolutePath)) {
-    sha256.update(chunk as Buffer);
-    sha1.update(chunk as Buffer);
-  }
-  return { sha256: sha256.digest("hex"), gitBlobSha1: sha1.digest("hex") };
 }

@@ -5,6 +5,7 @@ import { existsSync, readFileSync, readdirSync, statSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { DatasetError } from "../errors.js";
+import type { DataFileRef } from "../api/task.js";
 import type { DatasetManifest, PartialSplitFile, RecordFormat, SplitEntry, SplitFile } from "./manifestTypes.js";
 
 const RECORD_FORMATS: ReadonlySet<RecordFormat> = new Set<RecordFormat>(["jsonl", "squad_nested", "json_array", "tsv_question_answer", "mmlu_csv", "jaqket_dpr"]);
@@ -132,4 +133,10 @@ function checkSplitFile(value: unknown, where: string): asserts value is SplitFi
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** Every split of the given manifests (all manifests when `datasets` is absent). */
+export function datasetRefs(datasets?: string[]): DataFileRef[] {
+  const manifests = datasets ? datasets.map((id) => loadManifest(id)) : allManifests();
+  return manifests.flatMap((m) => Object.keys(m.splits).map((split) => ({ dataset: m.id, split })));
 }

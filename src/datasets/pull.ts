@@ -2,19 +2,21 @@
 // needs, fetch it from its pinned source, convert it where the source's format differs, verify it
 // (pinned sha256, else git blob id, else record count) and only then move it into the data folder.
 // A file that fails verification is never left where a run would read it.
+// The data layer knows no tasks: callers name the files (a suite's: tasks/registry.ts
+// `suiteDatasetRefs`; a run's: run.ts from its selected tasks) and pass the refs in.
 
 import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
 import { mkdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
-import type { DataFileRef, Suite } from "../api/task.js";
+import type { DataFileRef } from "../api/task.js";
 import { DatasetError } from "../errors.js";
-import { selectTasks } from "../tasks/registry.js";
+import { digestBytes } from "../util/files.js";
 import { convertFile, extractTarMembers } from "./convert.js";
 import { downloadToFile, SourceMissingError } from "./download.js";
 import { parseRecords } from "./formats.js";
 import { checkSplit, loadSplit } from "./loadSplit.js";
-import { allManifests, loadManifest, splitEntry } from "./manifests.js";
+import { datasetRefs, splitEntry } from "./manifests.js";
 import type { DownloadSpec, SplitEntry, SplitFile } from "./manifestTypes.js";
 import { displayUrl, resolveSource, sourceSettings, type SourceSettings } from "./sources.js";
 
@@ -64,22 +66,6 @@ export interface PullReport {
   files: PullFileResult[];
   /** True when every requested file is present (official or a stand-in) and verified. */
   complete: boolean;
-}
-
-/** The split files the tasks of a suite read (eval and few-shot splits). */
-export function suiteDataRefs(suite: Suite | "all"): DataFileRef[] {
-  return dedupeRefs(selectTasks({ suite }).flatMap(({ task }) => [task.evalData, ...(task.fewshotData ? [task.fewshotData] : [])]));
-}
-
-/** Every split of the given manifests (all manifests when `datasets` is absent). */
-export function datasetRefs(datasets?: string[]): DataFileRef[] {
-  const manifests = datasets ? datasets.map((id) => loadManifest(id)) : allManifests();
-  return manifests.flatMap((m) => Object.keys(m.splits).map((split) => ({ dataset: m.id, split })));
-}
-
-/** Every split of every manifest a suite's tasks read from (so `pull --suite` also fetches e.g. MMLU's val files). */
-export function suiteDatasetRefs(suite: Suite | "all"): DataFileRef[] {
-  return datasetRefs([...new Set(suiteDataRefs(suite).map((r) => r.dataset))]);
 }
 
 /**
@@ -264,13 +250,12 @@ async function installVerified(job: Job, bytes: Buffer, dataDir: string, source:
     source,
     detail: `${label}: ${file.path} from ${displayUrl(source)} ${what}: the file changed upstream (or the mirror serves another version); it was not used.`,
   });
-  const sha256 = createHash("sha256").update(bytes).digest("hex");
+  const { sha256, gitBlobSha1: blob } = digestBytes(bytes);
   let verified: PullFileResult["verified"];
   if (file.sha256 !== null) {
     if (sha256 !== file.sha256) return changed(`has sha256 ${sha256}, not the pinned ${file.sha256}`);
     verified = "sha256";
   } else if (file.gitBlobSha1 !== undefined) {
-    const blob = createHash("sha1").update(`blob ${bytes.length}\0`).update(bytes).digest("hex");
     if (blob !== file.gitBlobSha1) return changed(`has git blob id ${blob}, not the pinned ${file.gitBlobSha1}`);
     verified = "gitBlobSha1";
   } else {

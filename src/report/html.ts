@@ -2,7 +2,8 @@
 // and per suite a grouped bar chart drawn here as inline SVG (no script, no CDN, no fonts to
 // fetch), followed by the same numbers as a table.
 
-import type { ReportModel, ReportSeries, ReportSuite } from "../compare/reportModel.js";
+import { PAPER_SUITES } from "../paper/suites.js";
+import type { ReportModel, ReportSeries, ReportSuite } from "./model.js";
 import { fmt2 } from "./markdown.js";
 
 export function escapeHtml(s: string): string {
@@ -186,7 +187,7 @@ export function renderReportHtml(model: ReportModel): string {
   const suites = model.suites
     .map(
       (s) => `<section class="suite" id="suite-${s.id}">
-<h2>${s.id === "ja" ? "Japanese" : "English"}</h2>
+<h2>${PAPER_SUITES[s.id].name}</h2>
 <p class="sub">${escapeHtml(s.title)}</p>
 ${legend(s)}
 <div class="chart-wrap">

@@ -1,7 +1,8 @@
 // The Markdown summary of `rakuten-eval report`: one table per suite laid out like the paper's
 // (a row per model, a column per task, then the averages), runs first, published rows after.
 
-import type { ReportModel, ReportSeries, ReportSuite } from "../compare/reportModel.js";
+import { PAPER_SUITES } from "../paper/suites.js";
+import type { ReportModel, ReportSeries, ReportSuite } from "./model.js";
 
 const cell = (s: string): string => s.replace(/\\/g, "\\\\").replace(/\|/g, "\\|").replace(/\n/g, " ");
 export const fmt2 = (v: number | null): string => (v === null ? "–" : v.toFixed(2));
@@ -38,7 +39,7 @@ export function renderReportMarkdown(model: ReportModel): string {
     for (const n of r.notes) lines.push(`  - note: ${cell(n)}`);
   }
   for (const suite of model.suites) {
-    lines.push("", `## ${suite.id === "ja" ? "Japanese" : "English"}`, "", `_${cell(suite.title)}_`, "", renderSuiteMarkdown(suite));
+    lines.push("", `## ${PAPER_SUITES[suite.id].name}`, "", `_${cell(suite.title)}_`, "", renderSuiteMarkdown(suite));
   }
   if (model.extras.length > 0) {
     lines.push("", "## Other tasks", "", "| Run | Task | Metric | Score | n |", "|---|---|---|---:|---:|");

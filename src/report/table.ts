@@ -1,5 +1,6 @@
 import Table from "cli-table3";
-import type { ResultsDocument } from "./results.js";
+import { MMLU_GROUP } from "../paper/suites.js";
+import type { ResultsDocument } from "../results/document.js";
 
 const fmt = (v: number | null | undefined): string => (v === null || v === undefined ? "–" : v.toFixed(2));
 const diff = (ours: number, ref: number | null): string => {
@@ -16,7 +17,7 @@ export function renderResultsTable(doc: ResultsDocument): string {
     colAligns: ["left", "left", "right", "left", "right", "right", "right", "right", "right", "right"],
   });
   for (const row of doc.rakuten_eval.summary) {
-    const version = row.key === "mmlu" ? doc.versions[doc.group_subtasks.mmlu?.[0] ?? ""] ?? "" : doc.versions[row.task] ?? "";
+    const version = row.key === MMLU_GROUP ? doc.versions[doc.group_subtasks[MMLU_GROUP]?.[0] ?? ""] ?? "" : doc.versions[row.task] ?? "";
     table.push([
       row.task + (row.partialData ? " *" : ""),
       version,

@@ -1,5 +1,7 @@
-import type { Suite, Task } from "../api/task.js";
+import type { DataFileRef, Suite, Task } from "../api/task.js";
 import { UserError } from "../errors.js";
+import { datasetRefs } from "../datasets/manifests.js";
+import { columnKeyOfTask, columnOf, MMLU_GROUP, MMLU_SUBJECT_PREFIX, PAPER_SUITES, SUITE_IDS } from "../paper/suites.js";
 import { jaTasks } from "./ja/index.js";
 import { enTasks, mmluSubjects } from "./en/index.js";
 
@@ -8,7 +10,7 @@ export function allTasks(): Task<unknown>[] {
   return [...jaTasks, ...enTasks];
 }
 
-/** A suite as the paper runs it: tasks in table order with the paper's shots. */
+/** A suite as the paper runs it: tasks in table order with the paper's shots (from paper/suites.ts). */
 export interface SuiteDefinition {
   id: Suite;
   title: string;
@@ -16,56 +18,32 @@ export interface SuiteDefinition {
   entries: { name: string; shots: number; paperKey: string }[];
 }
 
-export const SUITES: Record<Suite, SuiteDefinition> = {
-  ja: {
-    id: "ja",
-    title: "Japanese (Stability-AI lm-evaluation-harness 0fa86429, prompt 0.3)",
-    entries: [
-      { name: "jcommonsenseqa-1.1-0.3", shots: 3, paperKey: "jcommonsenseqa" },
-      { name: "jnli-1.1-0.3", shots: 3, paperKey: "jnli" },
-      { name: "marc_ja-1.1-0.3", shots: 3, paperKey: "marc_ja" },
-      { name: "jsquad-1.1-0.3", shots: 2, paperKey: "jsquad" },
-      { name: "jaqket_v2-0.1-0.3", shots: 1, paperKey: "jaqket_v2" },
-      { name: "xlsum_ja-1.0-0.3", shots: 1, paperKey: "xlsum_ja" },
-      { name: "xwinograd_ja", shots: 0, paperKey: "xwinograd_ja" },
-      { name: "mgsm-1.0-0.3", shots: 5, paperKey: "mgsm" },
-    ],
-  },
-  en: {
-    id: "en",
-    title: "English (EleutherAI lm-evaluation-harness b281b09, Open LLM Leaderboard v1)",
-    entries: [
-      { name: "arc_challenge", shots: 25, paperKey: "arc_challenge" },
-      { name: "hellaswag", shots: 10, paperKey: "hellaswag" },
-      { name: "mmlu", shots: 5, paperKey: "mmlu" },
-      { name: "truthfulqa_mc", shots: 0, paperKey: "truthfulqa_mc" },
-    ],
-  },
-};
+function suiteDefinition(id: Suite): SuiteDefinition {
+  const suite = PAPER_SUITES[id];
+  return { id, title: suite.title, entries: suite.columns.map((c) => ({ name: c.task, shots: c.shots, paperKey: c.key })) };
+}
 
-export const MMLU_GROUP = "mmlu";
+export const SUITES: Record<Suite, SuiteDefinition> = { ja: suiteDefinition("ja"), en: suiteDefinition("en") };
+
+export { MMLU_GROUP };
 
 export function mmluTaskNames(): string[] {
-  return mmluSubjects.map((s) => `hendrycksTest-${s}`);
+  return mmluSubjects.map((s) => `${MMLU_SUBJECT_PREFIX}${s}`);
 }
 
 /** The paper's column a task reports into (variants share their family's column). */
 export function paperKeyOf(taskName: string): string | undefined {
-  if (taskName.startsWith("hendrycksTest-")) return MMLU_GROUP;
-  for (const suite of Object.values(SUITES)) {
-    for (const e of suite.entries) if (e.name === taskName) return e.paperKey;
-  }
-  const family = taskName.split("-")[0]!;
-  const byFamily: Record<string, string> = {
-    jcommonsenseqa: "jcommonsenseqa",
-    jnli: "jnli",
-    marc_ja: "marc_ja",
-    jsquad: "jsquad",
-    jaqket_v2: "jaqket_v2",
-    xlsum_ja: "xlsum_ja",
-    mgsm: "mgsm",
-  };
-  return byFamily[family];
+  return columnKeyOfTask(taskName);
+}
+
+/**
+ * Every split of every manifest a suite's tasks read from (so `datasets pull --suite` also
+ * fetches e.g. MMLU's val files). The data layer knows no tasks: callers resolve a suite here
+ * and hand the refs to `pullDatasets`.
+ */
+export function suiteDatasetRefs(suite: Suite | "all"): DataFileRef[] {
+  const ids = new Set(selectTasks({ suite }).flatMap(({ task }) => [task.evalData, ...(task.fewshotData ? [task.fewshotData] : [])]).map((r) => r.dataset));
+  return datasetRefs([...ids]);
 }
 
 /** Find a task by name or alias; unknown names are a usage error listing the closest names. */
@@ -99,14 +77,14 @@ export function selectTasks(opts: { suite?: Suite | "all"; tasks?: string[]; sho
   const entries: { name: string; shots: number }[] = [];
   if (opts.tasks && opts.tasks.length > 0) {
     for (const name of opts.tasks) {
-      if (name === MMLU_GROUP) entries.push({ name, shots: 5 });
+      if (name === MMLU_GROUP) entries.push({ name, shots: columnOf(MMLU_GROUP)!.shots });
       else {
         const t = findTask(name);
         entries.push({ name: t.name, shots: t.defaultShots });
       }
     }
   } else {
-    const suites: Suite[] = opts.suite === "all" ? ["ja", "en"] : [opts.suite ?? "ja"];
+    const suites: readonly Suite[] = opts.suite === "all" ? SUITE_IDS : [opts.suite ?? "ja"];
     for (const s of suites) entries.push(...SUITES[s].entries.map((e) => ({ name: e.name, shots: e.shots })));
   }
   if (opts.shots && opts.shots.length > 1 && opts.shots.length !== entries.length) {

@@ -18,6 +18,8 @@ export interface FixtureTask {
   samples?: number[];
   /** doc ids of the samples (default 0..n-1). */
   docIds?: number[];
+  /** The recorded per-doc scale (summary `sampleScale`); omitted, the file is like one written before it was recorded. */
+  sampleScale?: 1 | 100;
 }
 
 export interface FixtureAverage {
@@ -90,6 +92,7 @@ export function writeRun(dir: string, run: FixtureRun): string {
         key: t.key,
         task: t.task,
         metric: t.metric,
+        ...(t.sampleScale !== undefined ? { sampleScale: t.sampleScale } : {}),
         shots: 0,
         score: t.score,
         stderr: t.stderr ?? null,

@@ -1,7 +1,9 @@
 import { Flags } from "@oclif/core";
 import { BaseCommand, EXIT_BAD_INPUT } from "../baseCommand.js";
 import { UserError } from "../../errors.js";
-import { datasetRefs, pullDatasets, suiteDatasetRefs } from "../../datasets/pull.js";
+import { datasetRefs } from "../../datasets/manifests.js";
+import { pullDatasets } from "../../datasets/pull.js";
+import { suiteDatasetRefs } from "../../tasks/registry.js";
 import { defaultDataDir, sourceSettings, SOURCE_MIRROR_ENV } from "../../datasets/sources.js";
 
 export default class DatasetsPull extends BaseCommand {

@@ -22,9 +22,10 @@ export interface XlsumJaDoc {
 
 const INSTRUCTION = "与えられたニュース記事を要約してください。";
 
-// The evaluator bootstraps the per-doc (P, R, F) rows on the 0-1 scale, as rouge-score does,
-// and reports mid F × 100 (`result["rouge2"].mid.fmeasure * 100`), so the aggregate is 0-100.
-const ROUGE2_BOOTSTRAP: MetricSpec = { aggregation: "rouge2_bootstrap_mid", higherIsBetter: true, scale: 1 };
+// The evaluator bootstraps the per-doc (P, R, F) rows on the 0-1 scale, as rouge-score does
+// (`sampleScale: 100`), and reports mid F × 100 (`result["rouge2"].mid.fmeasure * 100`), so
+// the aggregate is 0-100 (`scale: 1`).
+const ROUGE2_BOOTSTRAP: MetricSpec = { aggregation: "rouge2_bootstrap_mid", higherIsBetter: true, scale: 1, sampleScale: 100 };
 
 const NAME = "xlsum_ja-1.0-0.3";
 

@@ -1,7 +1,7 @@
 // Suite averages the Stability way (reference-harnesses.md §7), checked on the paper's own tables.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { stabilityAverage, suiteAverages } from "../src/report/averages.js";
+import { stabilityAverage, suiteAverages } from "../src/results/averages.js";
 import { pythonRound } from "../src/metrics/stats.js";
 
 const rakutenJa = { jcommonsenseqa: 84.27, jnli: 48.69, marc_ja: 96.29, jsquad: 79.09, jaqket_v2: 80.67, xlsum_ja: 14.08, xwinograd_ja: 77.16, mgsm: 22.4 };

@@ -2,11 +2,12 @@
 // `groups`, `versions`, `n-shot`, `configs`, `higher_is_better`, `n-samples`,
 // `config`), plus what makes a run reproducible and the paper comparison.
 
+import { sampleScaleOf } from "../api/task.js";
 import type { BackendDescription } from "../api/types.js";
 import type { SkippedTask, TaskResult } from "../evaluator.js";
-import { paperKeyOf, MMLU_GROUP } from "../tasks/registry.js";
+import { publishedColumn, referenceFigures, type ReferenceFigures } from "../paper/published.js";
+import { columnKeyOfTask, MMLU_GROUP } from "../paper/suites.js";
 import { suiteAverages, type SuiteAverage } from "./averages.js";
-import { publishedModel } from "./published.js";
 
 export interface DatasetRecord {
   dataset: string;
@@ -24,13 +25,20 @@ export interface PaperRow {
   key: string;
   task: string;
   metric: string;
+  /**
+   * Multiply a per-doc value of `metric` in samples_<task>.jsonl by this for the 0-100 scale of
+   * `score` (the metric spec's `sampleScale`): 100 for acc, mc2 and XLSum's rouge2 F (stored
+   * 0-1), 1 for exact_match (stored 0/100). Compare reads it instead of guessing. Always
+   * written; optional because results files written before it was recorded lack it.
+   */
+  sampleScale?: 1 | 100;
   shots: number;
   /** 0-100, unrounded. */
   score: number;
   /** 0-100 */
   stderr: number | null;
   n: number;
-  published: { "rakuten-ai-7b": number | null; "rakuten-ai-7b-instruct": number | null };
+  published: ReferenceFigures;
   partialData: boolean;
 }
 
@@ -92,12 +100,7 @@ function datasetRecords(r: TaskResult): DatasetRecord[] {
 export function paperRows(taskResults: TaskResult[]): PaperRow[] {
   const rows: PaperRow[] = [];
   const seen = new Set<string>();
-  const base = publishedModel("rakuten-ai-7b");
-  const instruct = publishedModel("rakuten-ai-7b-instruct");
-  const published = (key: string) => ({
-    "rakuten-ai-7b": base?.ja?.tasks[key] ?? base?.en?.tasks[key] ?? null,
-    "rakuten-ai-7b-instruct": instruct?.ja?.tasks[key] ?? instruct?.en?.tasks[key] ?? null,
-  });
+  const published = (key: string) => referenceFigures((m) => publishedColumn(m, key));
   const mmlu = taskResults.filter((r) => r.group === MMLU_GROUP);
   for (const r of taskResults) {
     if (r.group === MMLU_GROUP) {
@@ -118,6 +121,7 @@ export function paperRows(taskResults: TaskResult[]): PaperRow[] {
         key: MMLU_GROUP,
         task: `mmlu (${subjectAccs.length} subjects)`,
         metric: "acc",
+        sampleScale: sampleScaleOf(r.task.metrics.acc!),
         shots: r.shots,
         score: (sum / subjectAccs.length) * 100,
         stderr: pooled,
@@ -127,7 +131,7 @@ export function paperRows(taskResults: TaskResult[]): PaperRow[] {
       });
       continue;
     }
-    const key = paperKeyOf(r.task.name);
+    const key = columnKeyOfTask(r.task.name);
     const metric = r.task.primaryMetric;
     const m = r.metrics[metric];
     const spec = r.task.metrics[metric];
@@ -138,11 +142,12 @@ export function paperRows(taskResults: TaskResult[]): PaperRow[] {
       key: isPaperColumn ? key! : r.task.name,
       task: r.task.name,
       metric,
+      sampleScale: sampleScaleOf(spec),
       shots: r.shots,
       score: m.value * spec.scale,
       stderr: m.stderr === null ? null : m.stderr * spec.scale,
       n: r.nEffective,
-      published: isPaperColumn ? published(key!) : { "rakuten-ai-7b": null, "rakuten-ai-7b-instruct": null },
+      published: isPaperColumn ? published(key!) : referenceFigures(() => undefined),
       partialData: r.data.eval.partial !== null || (r.data.fewshot?.partial ?? null) !== null,
     });
   }

@@ -1,7 +1,8 @@
 // What `rakuten-eval report` shows, independent of the output format: per suite, the paper's
 // columns and averages, and one series of scores per run and per published model.
 
-import { AVERAGES, COLUMN_LABELS, SUITE_COLUMNS, type RunScores, type SuiteId } from "./load.js";
+import { allColumns, PAPER_AVERAGES, PAPER_SUITES, SUITE_IDS, suiteColumnKeys, type SuiteId } from "../paper/suites.js";
+import type { RunScores } from "../results/read.js";
 
 export interface ReportColumn {
   /** Paper column key or average id. */
@@ -58,26 +59,6 @@ export interface ReportModel {
   extras: ReportExtraRow[];
 }
 
-const SUITE_TITLES: Record<SuiteId, string> = {
-  ja: "Japanese (Stability-AI lm-evaluation-harness, Tables 1 and 3)",
-  en: "English (Open LLM Leaderboard v1 tasks, Tables 2 and 4)",
-};
-
-const METRIC_OF: Record<string, string> = {
-  jcommonsenseqa: "acc",
-  jnli: "acc",
-  marc_ja: "acc",
-  jsquad: "exact_match",
-  jaqket_v2: "exact_match",
-  xlsum_ja: "rouge2",
-  xwinograd_ja: "acc",
-  mgsm: "acc",
-  arc_challenge: "acc_norm",
-  hellaswag: "acc_norm",
-  mmlu: "acc",
-  truthfulqa_mc: "mc2",
-};
-
 function seriesFor(run: RunScores, columns: ReportColumn[]): ReportSeries {
   return {
     label: run.label,
@@ -96,16 +77,17 @@ function seriesFor(run: RunScores, columns: ReportColumn[]): ReportSeries {
  */
 export function buildReportModel(runs: RunScores[], published: RunScores[], generated: string, title = "rakuten-eval report"): ReportModel {
   const suites: ReportSuite[] = [];
-  for (const id of ["ja", "en"] as const) {
-    const touched = runs.some((r) => r.rows.some((row) => SUITE_COLUMNS[id].includes(row.key)));
+  for (const id of SUITE_IDS) {
+    const keys = suiteColumnKeys(id);
+    const touched = runs.some((r) => r.rows.some((row) => keys.includes(row.key)));
     if (!touched) continue;
     const columns: ReportColumn[] = [
-      ...SUITE_COLUMNS[id].map((key) => ({ key, label: COLUMN_LABELS[key] ?? key, kind: "task" as const, metric: METRIC_OF[key] ?? "" })),
-      ...AVERAGES.filter((a) => a.suite === id).map((a) => ({ key: a.id, label: a.label, kind: "average" as const, metric: "mean" })),
+      ...PAPER_SUITES[id].columns.map((c) => ({ key: c.key, label: c.label, kind: "task" as const, metric: c.metric })),
+      ...PAPER_AVERAGES.filter((a) => a.suite === id).map((a) => ({ key: a.id, label: a.label, kind: "average" as const, metric: "mean" })),
     ];
-    suites.push({ id, title: SUITE_TITLES[id], columns, series: [...runs, ...published].map((r) => seriesFor(r, columns)) });
+    suites.push({ id, title: PAPER_SUITES[id].tablesTitle, columns, series: [...runs, ...published].map((r) => seriesFor(r, columns)) });
   }
-  const paperKeys = new Set([...SUITE_COLUMNS.ja, ...SUITE_COLUMNS.en]);
+  const paperKeys = new Set(allColumns().map((c) => c.key));
   const extras: ReportExtraRow[] = [];
   for (const r of runs) {
     for (const row of r.rows) {

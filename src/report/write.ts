@@ -4,10 +4,10 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { UserError } from "../errors.js";
-import { renderReportHtml } from "../report/html.js";
-import { renderReportMarkdown } from "../report/markdown.js";
-import { distinctLabels, publishedScores, runScores } from "./load.js";
-import { buildReportModel, type ReportModel } from "./reportModel.js";
+import { distinctLabels, publishedScores, runScores } from "../results/read.js";
+import { renderReportHtml } from "./html.js";
+import { renderReportMarkdown } from "./markdown.js";
+import { buildReportModel, type ReportModel } from "./model.js";
 
 export interface ReportOptions {
   /** results.json files or run folders. */

@@ -2,7 +2,7 @@
 // request comment or a job summary) and JSON (for machines).
 
 import Table from "cli-table3";
-import type { Comparison, ComparisonRow, TestKind } from "./compare.js";
+import type { Comparison, ComparisonRow, TestKind } from "../compare/compare.js";
 
 export type CompareFormat = "table" | "markdown" | "json";
 

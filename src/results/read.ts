@@ -4,62 +4,10 @@
 import { existsSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { UserError } from "../errors.js";
-import { publishedTables, type PublishedModel } from "../report/published.js";
-import type { ResultsDocument } from "../report/results.js";
-import { validateResults } from "../report/validate.js";
-
-export type AverageId = "ja_avg" | "ja_7avg" | "en_avg";
-export type SuiteId = "ja" | "en";
-
-/** The paper's columns per suite, in table order (Tables 1-4). */
-export const SUITE_COLUMNS: Record<SuiteId, readonly string[]> = {
-  ja: ["jcommonsenseqa", "jnli", "marc_ja", "jsquad", "jaqket_v2", "xlsum_ja", "xwinograd_ja", "mgsm"],
-  en: ["arc_challenge", "hellaswag", "mmlu", "truthfulqa_mc"],
-};
-
-/** The paper's averages (spec §7): Avg over 8, 7-Avg without XLSum, EN Avg over 4. */
-export const AVERAGES: readonly { id: AverageId; suite: SuiteId; label: string; columns: readonly string[] }[] = [
-  { id: "ja_avg", suite: "ja", label: "JA Avg (8 tasks)", columns: SUITE_COLUMNS.ja },
-  { id: "ja_7avg", suite: "ja", label: "JA 7-Avg (no XLSum)", columns: SUITE_COLUMNS.ja.filter((k) => k !== "xlsum_ja") },
-  { id: "en_avg", suite: "en", label: "EN Avg (4 tasks)", columns: SUITE_COLUMNS.en },
-];
-
-/** Display names of the paper's columns. */
-export const COLUMN_LABELS: Record<string, string> = {
-  jcommonsenseqa: "JCommonsenseQA",
-  jnli: "JNLI",
-  marc_ja: "MARC-ja",
-  jsquad: "JSQuAD",
-  jaqket_v2: "JAQKET v2",
-  xlsum_ja: "XLSum-ja",
-  xwinograd_ja: "xWinograd-ja",
-  mgsm: "MGSM",
-  arc_challenge: "ARC-Challenge",
-  hellaswag: "HellaSwag",
-  mmlu: "MMLU",
-  truthfulqa_mc: "TruthfulQA",
-};
-
-/**
- * Docs the paper's runs scored per column, for an unpaired test against a published figure
- * (the paper prints no n). JA sizes: spec §3 and §8.3 (every Rakuten cell is an integer count
- * over these N); ARC/HellaSwag: spec §4.1-4.2; MMLU: the 57 cais/mmlu test splits;
- * TruthfulQA: the 817 questions of truthful_qa multiple_choice validation.
- */
-export const PAPER_DOCS: Record<string, number> = {
-  jcommonsenseqa: 1119,
-  jnli: 2434,
-  marc_ja: 5654,
-  jsquad: 4442,
-  jaqket_v2: 1164,
-  xlsum_ja: 766,
-  xwinograd_ja: 959,
-  mgsm: 250,
-  arc_challenge: 1172,
-  hellaswag: 10042,
-  mmlu: 14042,
-  truthfulqa_mc: 817,
-};
+import { publishedAverage, publishedTables, type PublishedModel } from "../paper/published.js";
+import { PAPER_AVERAGES, PAPER_SUITES, PUBLISHED_ALIASES, SUITE_IDS, type AverageId } from "../paper/suites.js";
+import type { ResultsDocument } from "./document.js";
+import { validateResults } from "./validate.js";
 
 /** One paper column (or extra task) of a run, 0-100. */
 export interface ScoreRow {
@@ -67,6 +15,11 @@ export interface ScoreRow {
   /** The task that produced it (for MMLU: "mmlu (57 subjects)"); the column key for published rows. */
   task: string;
   metric: string;
+  /**
+   * Multiply a per-doc value of `metric` (samples file) by this for the 0-100 scale; null when
+   * not recorded (published figures; results files written before it was recorded).
+   */
+  sampleScale: 1 | 100 | null;
   score: number;
   /** 0-100; null when unknown (published figures, MMLU's macro mean). */
   stderr: number | null;
@@ -97,13 +50,6 @@ export interface RunScores {
   notes: string[];
 }
 
-/** `published:rakutenai-7b` names the paper's RakutenAI-7B row (the model's repository name). */
-const PUBLISHED_ALIASES: Record<string, string> = {
-  "rakutenai-7b": "rakuten-ai-7b",
-  "rakutenai-7b-instruct": "rakuten-ai-7b-instruct",
-  "rakutenai-7b-chat": "rakuten-ai-7b-instruct",
-};
-
 export function isPublishedRef(ref: string): boolean {
   return ref.startsWith("published:");
 }
@@ -123,25 +69,22 @@ export function publishedModelFor(ref: string): PublishedModel {
   return model;
 }
 
-/** A published model as a RunScores: the paper's figures, with n from PAPER_DOCS. */
+/** A published model as a RunScores: the paper's figures, with n from the suite's paper doc counts. */
 export function publishedScores(ref: string): RunScores {
   const model = publishedModelFor(ref);
-  const tables = publishedTables();
   const rows: ScoreRow[] = [];
-  for (const suite of ["ja", "en"] as const) {
+  for (const suite of SUITE_IDS) {
     const part = model[suite];
     if (!part) continue;
-    for (const key of SUITE_COLUMNS[suite]) {
-      const score = part.tasks[key];
+    for (const column of PAPER_SUITES[suite].columns) {
+      const score = part.tasks[column.key];
       if (score === undefined) continue;
-      // "acc (unweighted mean of 57 subjects)" -> "acc"
-      const metric = (tables.metrics[key] ?? "").split(" ")[0] ?? "";
-      rows.push({ key, task: key, metric, score, stderr: null, n: PAPER_DOCS[key] ?? null });
+      rows.push({ key: column.key, task: column.key, metric: column.metric, sampleScale: null, score, stderr: null, n: column.paperDocs });
     }
   }
   const averages: AverageScore[] = [];
-  for (const a of AVERAGES) {
-    const value = a.id === "en_avg" ? model.en?.averages.en_avg : a.id === "ja_avg" ? model.ja?.averages.ja_avg : model.ja?.averages.ja_7avg;
+  for (const a of PAPER_AVERAGES) {
+    const value = publishedAverage(model, a);
     if (value === undefined) continue;
     averages.push({ id: a.id, label: a.label, value, columns: a.columns });
   }
@@ -182,7 +125,16 @@ export function loadResultsDocument(arg: string): { doc: ResultsDocument; file: 
 
 export function runScores(arg: string): RunScores {
   const { doc, file } = loadResultsDocument(arg);
-  const rows: ScoreRow[] = doc.rakuten_eval.summary.map((r) => ({ key: r.key, task: r.task, metric: r.metric, score: r.score, stderr: r.stderr, n: r.n }));
+  const rows: ScoreRow[] = doc.rakuten_eval.summary.map((r) => ({
+    key: r.key,
+    task: r.task,
+    metric: r.metric,
+    // Absent in results files written before the scale was recorded.
+    sampleScale: r.sampleScale ?? null,
+    score: r.score,
+    stderr: r.stderr,
+    n: r.n,
+  }));
   const averages: AverageScore[] = doc.rakuten_eval.averages.map((a) => ({ id: a.id, label: a.label, value: a.value, columns: a.tasks }));
   const notes: string[] = [];
   if (doc.config.limit !== null && doc.config.limit !== undefined) notes.push(`run with --limit ${String(doc.config.limit)}`);

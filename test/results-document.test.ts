@@ -2,7 +2,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import type { TaskResult } from "../src/evaluator.js";
-import { paperRows } from "../src/report/results.js";
+import { paperRows } from "../src/results/document.js";
 import { findTask } from "../src/tasks/registry.js";
 
 function result(name: string, metrics: TaskResult["metrics"], n: number, group?: string): TaskResult {
@@ -36,4 +36,22 @@ test("acc is printed ×100, exact_match as stored; a variant does not take its f
   assert.equal(rows[2]!.key, "jnli");
   assert.equal(rows[3]!.key, "jnli-1.3-0.3");
   assert.equal(rows[3]!.published["rakuten-ai-7b"], null);
+});
+
+test("each row records the factor from its per-doc values to the 0-100 score (sampleScale)", () => {
+  const rows = paperRows([
+    result("jcommonsenseqa-1.1-0.3", { acc: { value: 0.8427, stderr: 0.01 } }, 1119),
+    result("jsquad-1.1-0.3", { exact_match: { value: 79.09, stderr: 0.6 } }, 4442),
+    result("xlsum_ja-1.0-0.3", { rouge2: { value: 14.08, stderr: 0.5 } }, 766),
+    result("hendrycksTest-anatomy", { acc: { value: 0.5, stderr: 0.03 } }, 135, "mmlu"),
+  ]);
+  assert.deepEqual(
+    rows.map((r) => [r.key, r.sampleScale]),
+    [
+      ["jcommonsenseqa", 100],
+      ["jsquad", 1],
+      ["xlsum_ja", 100],
+      ["mmlu", 100],
+    ],
+  );
 });

@@ -1,0 +1,102 @@
+// The layers of src/, lowest first, checked by `npm run lint:layers` (part of `npm test`).
+// A module may import its own layer and the layers below it, never one above: the results
+// document does not know the reports, the tasks do not know the backend, the data layer does
+// not know the tasks. Rules name folders, so new files (src/backend/llama/*) are covered.
+
+/** Path patterns (relative to the repository root) of each layer, lowest first. */
+const LAYERS = [
+  // Contracts and leaf utilities: error types, package paths, plain request/task types, file
+  // helpers, Python/numpy RNG ports, metric arithmetic.
+  { name: "base", path: "^src/(util/|errors\\.ts$|paths\\.ts$|api/|random/|metrics/)" },
+  // Dataset manifests and files; the paper's suites and published figures (data).
+  { name: "data", path: "^src/(datasets|paper)/" },
+  { name: "tasks", path: "^src/tasks/" },
+  // Models and the request cache (cache sits below the backend that fronts it, see below).
+  { name: "engine", path: "^src/(backend|cache)/" },
+  { name: "evaluator", path: "^src/(evaluator|fewshot)\\.ts$" },
+  // The results document: building, schema validation, reading back.
+  { name: "results", path: "^src/results/" },
+  // Statistics and the regression gate.
+  { name: "compare", path: "^src/compare/" },
+  // Terminal tables, Markdown, HTML and the report model (renders what compare computes).
+  { name: "report", path: "^src/report/" },
+  // Library entry functions the commands call.
+  { name: "library", path: "^src/(run|prompts|catalogue|validate)\\.ts$" },
+  { name: "commands", path: "^src/commands/" },
+];
+
+const upward = LAYERS.slice(0, -1).map((layer, i) => ({
+  name: `no-upward-from-${layer.name}`,
+  comment: `${layer.name} must not import a higher layer (${LAYERS.slice(i + 1).map((l) => l.name).join(", ")})`,
+  severity: "error",
+  from: { path: layer.path },
+  to: { path: LAYERS.slice(i + 1).map((l) => l.path) },
+}));
+
+module.exports = {
+  forbidden: [
+    ...upward,
+    {
+      name: "no-unlayered",
+      comment: "every module of src/ belongs to a layer: add a new folder or top-level file to LAYERS in .dependency-cruiser.cjs",
+      severity: "error",
+      from: { path: "^src/", pathNot: LAYERS.map((l) => l.path) },
+      to: {},
+    },
+    {
+      name: "no-circular",
+      comment: "no import cycles, within a layer either",
+      severity: "error",
+      from: { path: "^src/" },
+      to: { circular: true },
+    },
+    {
+      name: "tasks-not-backend",
+      comment: "tasks only build requests and score responses; they never see a model",
+      severity: "error",
+      from: { path: "^src/tasks/" },
+      to: { path: "^src/(backend|cache)/" },
+    },
+    {
+      name: "backend-not-tasks",
+      comment: "backends see only requests: never the task or the evaluator that made them",
+      severity: "error",
+      from: { path: "^src/backend/" },
+      to: { path: ["^src/tasks/", "^src/(evaluator|fewshot)\\.ts$", "^src/paper/"] },
+    },
+    {
+      name: "cache-not-backend",
+      comment: "the cache stores answers for the backend; the backend uses the cache, not the reverse",
+      severity: "error",
+      from: { path: "^src/cache/" },
+      to: { path: "^src/backend/" },
+    },
+    {
+      name: "compare-not-report",
+      comment: "report renders comparisons; compare never imports report",
+      severity: "error",
+      from: { path: "^src/compare/" },
+      to: { path: "^src/report/" },
+    },
+    {
+      name: "src-not-test-or-bench",
+      comment: "the package never imports its tests or benchmarks",
+      severity: "error",
+      from: { path: "^src/" },
+      to: { path: "^(test|bench)/" },
+    },
+  ],
+  options: {
+    doNotFollow: { path: "node_modules" },
+    includeOnly: "^(src|test|bench)/",
+    // Type-only imports count: a type import from a higher layer still couples the layers.
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: "tsconfig.json" },
+    enhancedResolveOptions: {
+      exportsFields: ["exports"],
+      conditionNames: ["import", "require", "node", "default", "types"],
+      extensions: [".ts", ".js", ".json"],
+    },
+    reporterOptions: { text: { highlightFocused: true } },
+  },
+};

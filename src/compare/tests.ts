@@ -1,0 +1,110 @@
+// The significance test of one task row: paired (exact McNemar for 0/1 outcomes, a seeded
+// paired bootstrap otherwise) when both runs scored the same docs, unpaired (two-proportion z,
+// or a normal test on the standard errors) against a published figure or different docs.
+
+import { MMLU_GROUP } from "../paper/suites.js";
+import { loadSampleMetric, type RunScores, type ScoreRow } from "../results/read.js";
+import { mean, sampleScale, type Pairing } from "./pairing.js";
+import {
+  normalDifference,
+  pairedBootstrap,
+  pairedProportionDifference,
+  twoProportionDifference,
+  type DifferenceEstimate,
+} from "./stats.js";
+
+export type TestKind =
+  | "mcnemar-exact"
+  | "paired-bootstrap"
+  | "paired-bootstrap-stratified"
+  | "two-proportion-z"
+  | "normal-unpaired"
+  | "normal-combined"
+  | "none";
+
+export interface TestOutcome {
+  estimate: DifferenceEstimate | null;
+  test: TestKind;
+  paired: boolean;
+  discordant?: { newOnly: number; baselineOnly: number };
+}
+
+export interface TestSettings {
+  alpha: number;
+  bootstrapIterations: number;
+  seed: number;
+}
+
+/** acc-like metrics: a 0-1 (or 0/100) outcome per doc, tested as proportions when unpaired. */
+const PROPORTION_METRICS = new Set(["acc", "acc_norm", "exact_match", "mc1"]);
+
+function isBinary(values: readonly number[]): boolean {
+  return values.every((v) => v === 0 || v === 100);
+}
+
+function sampleSe(values: readonly number[]): number | null {
+  if (values.length < 2) return null;
+  const m = mean(values);
+  let ss = 0;
+  for (const v of values) ss += (v - m) * (v - m);
+  return Math.sqrt(ss / (values.length - 1) / values.length);
+}
+
+export function pairedTest(p: Pairing, metric: string, options: TestSettings, notes: string[]): TestOutcome {
+  if (p.strata.length === 1) {
+    const { newValues, baseValues } = p.strata[0]!;
+    if (isBinary(newValues) && isBinary(baseValues)) {
+      let newOnly = 0;
+      let baselineOnly = 0;
+      for (let i = 0; i < newValues.length; i++) {
+        if (newValues[i]! > baseValues[i]!) newOnly++;
+        else if (newValues[i]! < baseValues[i]!) baselineOnly++;
+      }
+      const e = pairedProportionDifference(newOnly, baselineOnly, newValues.length, options.alpha);
+      return {
+        estimate: { diff: e.diff * 100, se: e.se * 100, ci: [e.ci[0] * 100, e.ci[1] * 100], pValue: e.pValue },
+        test: "mcnemar-exact",
+        paired: true,
+        discordant: { newOnly, baselineOnly },
+      };
+    }
+  }
+  const diffs = p.strata.map((s) => s.newValues.map((v, i) => v - s.baseValues[i]!));
+  const e = pairedBootstrap(diffs, { iterations: options.bootstrapIterations, seed: options.seed, alpha: options.alpha });
+  if (metric === "rouge2") notes.push("interval and p-value are for the mean per-doc ROUGE-2 F; the score is the bootstrap mid");
+  return { estimate: e, test: p.strata.length > 1 ? "paired-bootstrap-stratified" : "paired-bootstrap", paired: true };
+}
+
+export function unpairedTest(newRow: ScoreRow, baseRow: ScoreRow, baseKind: RunScores["kind"], options: TestSettings, notes: string[]): TestOutcome {
+  const diff = newRow.score - baseRow.score;
+  if (PROPORTION_METRICS.has(newRow.metric) && newRow.metric === baseRow.metric && newRow.n && baseRow.n) {
+    const e = twoProportionDifference(newRow.score / 100, newRow.n, baseRow.score / 100, baseRow.n, options.alpha);
+    if (newRow.key === MMLU_GROUP) notes.push("MMLU's macro mean tested as one proportion over all docs (approximate)");
+    if (baseKind === "published") notes.push(`paper's n taken as ${baseRow.n} docs`);
+    return { estimate: { diff, se: e.se * 100, ci: [e.ci[0] * 100, e.ci[1] * 100], pValue: e.pValue }, test: "two-proportion-z", paired: false };
+  }
+  const seNew = newRow.stderr;
+  let seBase = baseRow.stderr;
+  if (seBase === null && baseKind === "published" && seNew !== null) {
+    // The paper prints no standard errors; its run scored the same docs, so its spread is
+    // taken to be ours.
+    seBase = seNew;
+    notes.push("the paper gives no standard error; assumed equal to the new run's");
+  }
+  if (seNew === null || seBase === null) {
+    notes.push("no standard error on one side; difference not tested");
+    return { estimate: null, test: "none", paired: false };
+  }
+  return { estimate: normalDifference(diff, Math.sqrt(seNew * seNew + seBase * seBase), options.alpha), test: "normal-unpaired", paired: false };
+}
+
+/** Fill in the samples-based standard error of a row that has none (ROUGE's, for instance). */
+export function withSampleSe(run: RunScores, row: ScoreRow): ScoreRow {
+  if (row.stderr !== null || run.kind !== "run" || !run.dir || row.key === MMLU_GROUP) return row;
+  const values = loadSampleMetric(run.dir, row.task, row.metric);
+  if (!values || values.size < 2) return row;
+  const arr = [...values.values()];
+  const f = sampleScale(row, () => mean(arr));
+  const se = sampleSe(arr.map((v) => v * f));
+  return se === null ? row : { ...row, stderr: se };
+}
