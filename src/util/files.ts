@@ -55,6 +55,9 @@ export function writeFileAtomic(file: string, content: string): void {
     renameSync(tmp, file);
   } catch (error) {
     rmSync(tmp, { force: true });
+    // A failed write (ENOSPC) names no file: name the one being written, for the one-line message.
+    const e = error as NodeJS.ErrnoException;
+    if (e && typeof e === "object" && typeof e.code === "string" && e.path === undefined) e.path = file;
     throw error;
   }
 }
