@@ -21,7 +21,12 @@ export class UserError extends Error {
 /** A dataset file problem: the message names the file (and line) and the fix. */
 export class DatasetError extends UserError {
   readonly file: string;
-  readonly reason: "missing" | "checksum" | "count" | "parse";
+  /**
+   * `missing`: absent (the task is skipped); `not-file`: a directory, FIFO or other non-regular
+   * file where the file should be; `empty`: no records; `encoding`: not valid UTF-8; the rest:
+   * the content differs from the manifest or does not parse. Only `missing` skips a task.
+   */
+  readonly reason: "missing" | "not-file" | "checksum" | "count" | "parse" | "empty" | "encoding";
   constructor(reason: DatasetError["reason"], file: string, message: string) {
     super("dataset", message);
     this.name = "DatasetError";
@@ -38,4 +43,21 @@ export class UserErrors extends UserError {
     this.name = "UserErrors";
     this.problems = problems;
   }
+}
+
+/** Error codes of a full disk or an exhausted quota. */
+const DISK_FULL = new Set(["ENOSPC", "EDQUOT"]);
+
+/**
+ * A full disk (ENOSPC) or quota (EDQUOT) while writing outputs, as one line naming the path and
+ * the fix; null for any other error. The path is the error's own (`path`, or `dest` of a rename);
+ * a writer whose error lacks one (a bare `write`) should set `path` on it before rethrowing.
+ * `kept` says what survives (e.g. the request cache's answers), as a sentence; omitted when none.
+ */
+export function diskFullError(error: unknown, kept?: string): UserError | null {
+  const e = error as (NodeJS.ErrnoException & { dest?: unknown }) | null;
+  if (e === null || typeof e !== "object" || typeof e.code !== "string" || !DISK_FULL.has(e.code)) return null;
+  const target = typeof e.path === "string" && e.path !== "" ? e.path : typeof e.dest === "string" && e.dest !== "" ? e.dest : null;
+  const what = e.code === "EDQUOT" ? "Disk quota exceeded" : "No space left on device";
+  return new UserError("output", `${what} writing ${target ?? "the outputs"}; free space or pass --output on another disk.${kept ? ` ${kept}` : ""}`);
 }

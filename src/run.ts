@@ -1,21 +1,19 @@
 // `rakuten-eval run` as a library function: validate, plan, evaluate, write.
 
 import { spawnSync } from "node:child_process";
-import { mkdirSync, readFileSync, accessSync, statSync, constants as fsConstants } from "node:fs";
+import { readFileSync } from "node:fs";
 import path from "node:path";
 import type { Suite } from "./api/task.js";
 import type { Backend, LoglikelihoodRequest, ResolvedGenerateRequest } from "./api/types.js";
-import { UserError, UserErrors } from "./errors.js";
-import { evaluate, planTasks, resolveGenerate, type PlannedTask, type SkippedTask, type TaskResult } from "./evaluator.js";
+import { UserError } from "./errors.js";
+import { evaluate, resolveGenerate, type PlannedTask, type TaskResult } from "./evaluator.js";
 import { createLlamaBackend } from "./backend/llama/index.js";
-import { inspectModelFile } from "./backend/modelFile.js";
 import { CachingBackend, InterruptedError, type PhaseCounts } from "./backend/cachingBackend.js";
-import { cacheDirProblem, defaultCacheDir, RequestCache } from "./cache/store.js";
+import { defaultCacheDir, RequestCache } from "./cache/store.js";
 import { buildResultsDocument, type ResultsDocument } from "./results/document.js";
 import { assertValidResults } from "./results/validate.js";
-import { selectTasks, type TaskSelection } from "./tasks/registry.js";
-import { checkTaskNames, contextPlan } from "./validate.js";
-import { ensureDatasets, offlineFromEnv } from "./datasets/pull.js";
+import { contextPlan } from "./validate.js";
+import { validateInput } from "./runInput.js";
 import { packageRoot } from "./paths.js";
 import { writeFileAtomic } from "./util/files.js";
 
@@ -78,97 +76,6 @@ export function harnessInfo(): { name: string; version: string; git_commit: stri
 /** Default output folder: results/runs/<model file stem>, relative to the working directory. */
 export function defaultOutputDir(model: string): string {
   return path.join("results", "runs", path.basename(model).replace(/\.gguf$/i, ""));
-}
-
-function checkOutputDir(dir: string): UserError | null {
-  try {
-    mkdirSync(dir, { recursive: true });
-    accessSync(dir, fsConstants.W_OK);
-    return null;
-  } catch (e) {
-    return new UserError("output", `Output directory ${dir} is not writable (${(e as NodeJS.ErrnoException).code ?? "error"}); pass --output with a writable folder.`);
-  }
-}
-
-/** Everything wrong with the input, found without a model call; throws them all together. */
-async function validateInput(options: RunOptions, outputDir: string): Promise<{ planned: PlannedTask[]; skipped: SkippedTask[] }> {
-  const problems: UserError[] = [...(options.flagProblems ?? [])];
-  const add = (e: unknown) => {
-    if (e instanceof UserErrors) problems.push(...e.problems);
-    else if (e instanceof UserError) problems.push(e);
-    else throw e;
-  };
-
-  let selections: TaskSelection[] | undefined;
-  const unknownTasks = options.tasks ? checkTaskNames(options.tasks) : [];
-  problems.push(...unknownTasks);
-  if (unknownTasks.length === 0) {
-    try {
-      selections = selectTasks({ suite: options.suite, tasks: options.tasks, shots: options.shots });
-    } catch (e) {
-      add(e);
-    }
-  }
-  if (options.shots?.some((n) => !Number.isInteger(n) || n < 0)) {
-    problems.push(new UserError("usage", `--shots ${options.shots.join(",")}: every value must be a whole number of at least 0.`));
-  }
-  if (options.limit !== undefined && (!Number.isInteger(options.limit) || options.limit < 1)) {
-    problems.push(new UserError("usage", `--limit ${options.limit} must be a whole number of at least 1 (the first N docs of each task's shuffled order).`));
-  }
-
-  if (!options.backend) {
-    try {
-      await inspectModelFile(options.model);
-    } catch (e) {
-      add(e);
-    }
-  }
-  const outErr = checkOutputDir(outputDir);
-  if (outErr) problems.push(outErr);
-  if (!options.noCache) {
-    const cacheDir = options.cacheDir ?? defaultCacheDir();
-    const why = cacheDirProblem(cacheDir);
-    if (why) problems.push(new UserError("usage", `Cache directory ${cacheDir} is not writable (${why}); pass --cache-dir with a writable folder, or --no-cache.`));
-  }
-
-  if (options.pullMissingData && selections) {
-    mkdirSync(options.dataDir, { recursive: true });
-    const refs = selections.flatMap(({ task, shots }) => [task.evalData, ...(task.fewshotData && shots > 0 && task.fewshot.kind !== "none" ? [task.fewshotData] : [])]);
-    const report = await ensureDatasets(refs, { dataDir: options.dataDir, offline: offlineFromEnv(), progress: true, ...(options.log ? { log: options.log } : {}) });
-    for (const f of report.files) if (f.state === "pulled" || f.state === "partial") options.log?.(`data: ${f.path} ${f.state} (${f.detail})`);
-  }
-
-  let dataDirOk = true;
-  try {
-    dataDirOk = statSync(options.dataDir).isDirectory();
-  } catch {
-    dataDirOk = false;
-  }
-  if (!dataDirOk) {
-    problems.push(
-      new UserError("dataset", `Data directory ${options.dataDir} (--data-dir) does not exist or is not a folder; pass the folder that holds the datasets (e.g. ../shared/datasets) or fill it with \`rakuten-eval datasets pull\`.`),
-    );
-  }
-
-  let plan: { planned: PlannedTask[]; skipped: SkippedTask[] } = { planned: [], skipped: [] };
-  if (selections && dataDirOk) {
-    try {
-      plan = await planTasks(selections, {
-        dataDir: options.dataDir,
-        ...(options.limit !== undefined && options.limit >= 1 ? { limit: options.limit } : {}),
-        ...(options.allowDatasetMismatch ? { allowDatasetMismatch: true } : {}),
-      });
-      if (plan.planned.length === 0) {
-        problems.push(
-          new UserError("dataset", `No selected task has its data in ${options.dataDir}; pass --data-dir pointing at a folder laid out like the dataset manifests, or run \`rakuten-eval datasets pull\`.`),
-        );
-      }
-    } catch (e) {
-      add(e);
-    }
-  }
-  if (problems.length > 0) throw problems.length === 1 ? problems[0]! : new UserErrors(problems);
-  return plan;
 }
 
 /** The requests of the planned docs that the cache cannot answer (generate requests resolved). */

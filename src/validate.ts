@@ -7,7 +7,7 @@ import type { BackendLimits, LoglikelihoodRequest, ResolvedGenerateRequest, Toke
 import { UserError } from "./errors.js";
 import { encodePair, separatePair } from "./backend/tokenization.js";
 import { generationCap, generationCells, generationLayout, loglikelihoodCells, loglikelihoodLayout, type RequestLayout } from "./backend/llama/layout.js";
-import { findTask, MMLU_GROUP, SUITES } from "./tasks/registry.js";
+import { findTask, MMLU_GROUP, mmluTaskNames, SUITES } from "./tasks/registry.js";
 
 const SUITE_NAMES = [...Object.keys(SUITES), "all"];
 
@@ -19,6 +19,49 @@ export function checkSuite(value: string | undefined): UserError | null {
 
 export function isSuite(value: string): value is Suite | "all" {
   return SUITE_NAMES.includes(value);
+}
+
+/** Neither --suite nor --tasks: nothing is selected (no suite is run by default). */
+export const CHOOSE_WHAT_TO_RUN = "Choose what to run: --suite ja|en|all or --tasks a,b,c.";
+
+/** `--tasks` given but naming no task (`--tasks ""`, `--tasks ","`). */
+export function blankTasksProblem(raw: string): UserError {
+  return new UserError(
+    "usage",
+    `--tasks ${JSON.stringify(raw)} names no task; give task names separated by commas (e.g. --tasks jcommonsenseqa-1.1-0.3,xwinograd_ja; \`rakuten-eval tasks\` lists them), or --suite ja|en|all.`,
+  );
+}
+
+/**
+ * Tasks named more than once after aliases and the `mmlu` group are resolved (`jcs` and
+ * `jcommonsenseqa-1.1-0.3`; `mmlu` and one of its subjects): refused, one line per task, since
+ * one task cannot have two results (or two shot counts) in one results.json. Unknown names are
+ * left to `checkTaskNames`.
+ */
+export function checkDuplicateTasks(names: string[]): UserError[] {
+  const namedAs = new Map<string, string[]>();
+  const note = (task: string, as: string) => namedAs.set(task, [...(namedAs.get(task) ?? []), as]);
+  for (const name of names) {
+    if (name === MMLU_GROUP) {
+      note(MMLU_GROUP, name);
+      for (const subject of mmluTaskNames()) note(subject, name);
+      continue;
+    }
+    try {
+      note(findTask(name).name, name);
+    } catch (error) {
+      if (!(error instanceof UserError)) throw error;
+    }
+  }
+  const problems: UserError[] = [];
+  for (const [task, as] of namedAs) {
+    if (as.length < 2) continue;
+    // `mmlu` twice: one line for the group, not one per subject.
+    if (task !== MMLU_GROUP && as.every((a) => a === MMLU_GROUP)) continue;
+    const how = as.every((a) => a === task) ? "" : ` (as ${as.map((a) => JSON.stringify(a)).join(" and ")})`;
+    problems.push(new UserError("usage", `--tasks names ${task} ${as.length === 2 ? "twice" : `${as.length} times`}${how}; name each task once.`));
+  }
+  return problems;
 }
 
 /** Every unknown name in `--tasks`, one line each. */

@@ -4,6 +4,7 @@
 import { open, stat } from "node:fs/promises";
 import { GgmlType, readGgufFileInfo, type GgufFileInfo } from "node-llama-cpp";
 import { UserError } from "../errors.js";
+import { notAFileKind } from "../util/files.js";
 
 export interface ModelFileInfo {
   path: string;
@@ -74,7 +75,9 @@ export async function inspectModelFile(path: string): Promise<ModelFileInfo> {
     if (code === "ENOENT") throw new UserError("model", `Model file not found: ${path}. Check the path, or download the GGUF model file first.`);
     throw new UserError("model", `Cannot read model file ${path} (${code ?? oneLine(String(error))}). Check the path and its permissions.`);
   }
-  if (!stats.isFile()) throw new UserError("model", `Model path is not a file: ${path}. Pass the path of a .gguf model file.`);
+  // Decided by stat alone: opening a FIFO would block.
+  const kind = notAFileKind(stats);
+  if (kind !== null) throw new UserError("model", `Model path is ${kind}, not a file: ${path}. Pass the path of a .gguf model file.`);
 
   const magic = Buffer.alloc(4);
   let bytesRead = 0;

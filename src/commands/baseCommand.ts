@@ -1,5 +1,5 @@
 import { Command, Flags } from "@oclif/core";
-import { UserError, UserErrors } from "../errors.js";
+import { diskFullError, UserError, UserErrors } from "../errors.js";
 
 /** Exit codes: 0 success, 1 an unexpected failure, 2 bad input, 130 interrupted. */
 export const EXIT_BAD_INPUT = 2;
@@ -20,27 +20,61 @@ export abstract class BaseCommand extends Command {
 
   protected override async catch(err: Error & { exitCode?: number; oclif?: { exit?: number } }): Promise<void> {
     if (this.showStack) process.stderr.write(`${err.stack ?? err.message}\n`);
-    if (err instanceof UserErrors) {
-      for (const p of err.problems) process.stderr.write(`error: ${p.message}\n`);
-      process.exitCode = EXIT_BAD_INPUT;
-      return;
-    }
-    if (err instanceof UserError) {
-      process.stderr.write(`error: ${err.message}\n`);
-      process.exitCode = err.kind === "interrupted" ? 130 : EXIT_BAD_INPUT;
-      return;
-    }
-    // oclif's own exits (help, version) and parse errors (unknown flag, bad value).
-    if (err.oclif?.exit === 0) return;
-    if (err.name === "ExitError" || err.oclif) {
-      const first = (err.message.split("\n").find((l) => l.trim() !== "") ?? err.message).replace(/^\s*›?\s*Error:\s*/, "").trim();
-      process.stderr.write(`error: ${first}; see \`rakuten-eval ${this.id ?? ""} --help\`.\n`);
-      process.exitCode = err.oclif?.exit ?? EXIT_BAD_INPUT;
-      return;
-    }
-    process.stderr.write(`error: ${err.message}${this.showStack ? "" : " (rerun with --debug for the stack trace)"}\n`);
-    process.exitCode = 1;
+    if (err.oclif?.exit === 0 && !(err instanceof UserError)) return; // oclif's own exits (help, version)
+    const { lines, exitCode } = describeError(err, {
+      command: this.id ?? "",
+      showStack: this.showStack,
+      kept: this.id === "run" ? (process.argv.includes("--no-cache") ? "Nothing was kept for a resume (--no-cache)." : "Finished answers are kept in the request cache.") : undefined,
+    });
+    for (const line of lines) process.stderr.write(`${line}\n`);
+    process.exitCode = exitCode;
   }
+}
+
+/**
+ * What the command layer prints for an error, one line per problem, and the exit code: a
+ * `UserError` as is (2, or 130 for an interrupt), a full disk as a `UserError`, an oclif parse
+ * error (missing or conflicting flags, missing argument, unknown flag) with oclif's own reason
+ * kept, and anything else as an unexpected failure (1).
+ */
+export function describeError(
+  err: Error & { oclif?: { exit?: number } },
+  context: { command: string; showStack?: boolean; kept?: string | undefined },
+): { lines: string[]; exitCode: number } {
+  if (err instanceof UserErrors) return { lines: err.problems.map((p) => `error: ${p.message}`), exitCode: EXIT_BAD_INPUT };
+  if (err instanceof UserError) return { lines: [`error: ${err.message}`], exitCode: err.kind === "interrupted" ? 130 : EXIT_BAD_INPUT };
+  const full = diskFullError(err, context.kept);
+  if (full) return { lines: [`error: ${full.message}`], exitCode: EXIT_BAD_INPUT };
+  if (err.name === "ExitError" || err.oclif) {
+    const help = `see \`${["rakuten-eval", context.command.replace(/:/g, " ")].filter(Boolean).join(" ")} --help\`.`;
+    return { lines: oclifReasons(err.message).map((r) => `error: ${r.replace(/[.:]$/, "")}; ${help}`), exitCode: err.oclif?.exit ?? EXIT_BAD_INPUT };
+  }
+  return { lines: [`error: ${err.message}${context.showStack ? "" : " (rerun with --debug for the stack trace)"}`], exitCode: 1 };
+}
+
+/**
+ * The reasons in an oclif parse error's message, one per line. oclif words them over several
+ * lines ("The following error occurred:" then the reasons indented; "Missing 1 required arg:"
+ * then "name  description"; then "See more help with --help" and notes): keep the reasons.
+ */
+export function oclifReasons(message: string): string[] {
+  const lines = message.replace(/\u001b\[[0-9;]*m/g, "").split("\n");
+  const body: string[] = [];
+  for (const line of lines) {
+    if (/^\s*See more help with --help\s*$/.test(line) || /^\s*Note:/.test(line)) break;
+    if (line.trim() !== "") body.push(line.trim());
+  }
+  const head = (body[0] ?? message.trim()).replace(/^›?\s*Error:\s*/, "").trim();
+  const rest = body.slice(1);
+  if (/^The following errors? occurred:?$/.test(head) && rest.length > 0) return rest;
+  if (/^Missing \d+ required args?:?$/.test(head) && rest.length > 0) {
+    return rest.map((l) => {
+      const [name, ...description] = l.split(/\s{2,}/);
+      const what = description.join(" ").trim().replace(/\.$/, "");
+      return `Missing required argument ${name}${what ? ` (${what})` : ""}`;
+    });
+  }
+  return [rest.length > 0 ? `${head.replace(/:$/, "")}: ${rest.join("; ")}` : head];
 }
 
 /** Parse `--shots`: one non-negative integer, or a comma list of them. */

@@ -4,7 +4,7 @@ import { BaseCommand } from "./baseCommand.js";
 import { runEvaluation, type RunOptions } from "../run.js";
 import { renderResultsTable } from "../report/table.js";
 import { UserError } from "../errors.js";
-import { isSuite, checkSuite, parseCountFlag, parseShotsFlag } from "../validate.js";
+import { blankTasksProblem, CHOOSE_WHAT_TO_RUN, isSuite, checkSuite, parseCountFlag, parseShotsFlag } from "../validate.js";
 
 /** Exit code of a run stopped by Ctrl-C (128 + SIGINT), as shells report it. */
 export const EXIT_INTERRUPTED = 130;
@@ -50,8 +50,11 @@ export default class Run extends BaseCommand {
   async run(): Promise<void> {
     const { flags } = await this.parse(Run);
     const problems: UserError[] = [];
+    // Blank entries ("a,,b", a trailing comma) are dropped; a --tasks that names nothing is refused
+    // (it would otherwise fall back to a whole suite).
     const tasks = flags.tasks?.split(",").map((s) => s.trim()).filter(Boolean);
-    if (!flags.suite && !tasks) problems.push(new UserError("usage", "Choose what to run: --suite ja|en|all or --tasks a,b,c."));
+    if (flags.suite === undefined && tasks === undefined) problems.push(new UserError("usage", CHOOSE_WHAT_TO_RUN));
+    if (tasks?.length === 0) problems.push(blankTasksProblem(flags.tasks!));
     const suiteProblem = checkSuite(flags.suite);
     if (suiteProblem) problems.push(suiteProblem);
     const options: RunOptions = {

@@ -2,11 +2,12 @@
 // Verification happens before any model call: a changed file (checksum), a truncated or other
 // version (record count) or a malformed one (parse) stops the run with a one-line fix.
 
+import { isUtf8 } from "node:buffer";
 import { readFile, stat } from "node:fs/promises";
 import path from "node:path";
 import type { DataFileRef } from "../api/task.js";
 import { DatasetError } from "../errors.js";
-import { digestBytes, digestFile, type FileDigest } from "../util/files.js";
+import { digestBytes, digestFile, firstInvalidUtf8, notAFileKind, type FileDigest } from "../util/files.js";
 import { parseRecords } from "./formats.js";
 import { loadManifest, splitEntry } from "./manifests.js";
 import type { PartialSplitFile, SplitEntry, SplitFile } from "./manifestTypes.js";
@@ -28,6 +29,8 @@ export interface LoadedSplit {
   verified: "sha256" | "gitBlobSha1" | "count-only" | "none";
   /** The failed checks `allowMismatch` let through, one line each (empty when all passed). */
   mismatches: string[];
+  /** What the user should hear about a file `allowMismatch` let through (invalid UTF-8 read as U+FFFD), one line each. */
+  warnings?: string[];
 }
 
 export interface LoadSplitOptions {
@@ -53,6 +56,8 @@ export interface SplitCheck {
 interface ParsedFile extends FileDigest {
   records: unknown[] | null;
   parseError: DatasetError | null;
+  /** The first byte that is not UTF-8 (its line, 1-based, and offset); null when the file is valid UTF-8. */
+  invalidUtf8: { line: number; offset: number; byte: number } | null;
 }
 
 /** Per-process cache: the evaluator may ask for the same split twice (eval and few-shot, or two tasks). */
@@ -67,6 +72,7 @@ export async function loadSplit(dataDir: string, ref: DataFileRef, options: Load
   const entry = splitEntry(ref.dataset, ref.split);
   const found = await findFile(dataDir, entry);
   if (!found) throw missingError(dataDir, ref, entry, options.role);
+  if ("notAFile" in found) throw notAFileError(ref, found.absolutePath, found.notAFile, options.role);
   const { file, absolutePath, size, mtimeMs } = found;
   const partial = file === entry ? null : (file as PartialSplitFile);
 
@@ -81,6 +87,15 @@ export async function loadSplit(dataDir: string, ref: DataFileRef, options: Load
 
   const label = `${ref.dataset} ${ref.split}${partial ? " (partial stand-in)" : ""}`;
   const mismatches: string[] = [];
+  const warnings: string[] = [];
+  // Invalid UTF-8 first: it names the line, which a checksum cannot.
+  if (parsed.invalidUtf8) {
+    const { line, offset, byte } = parsed.invalidUtf8;
+    const where = `${absolutePath}:${line}: invalid UTF-8 (byte 0x${byte.toString(16).padStart(2, "0")} at offset ${offset})`;
+    if (!options.allowMismatch) throw new DatasetError("encoding", absolutePath, `${where}; the file is damaged or in another encoding: re-download it.`);
+    mismatches.push(`${where} (${label}).`);
+    warnings.push(`${where}; read as U+FFFD because of --allow-dataset-mismatch, so the docs it touches are not the dataset's.`);
+  }
   let verified: LoadedSplit["verified"] = "count-only";
   if (file.sha256 !== null) {
     if (parsed.sha256 === file.sha256) verified = "sha256";
@@ -94,6 +109,10 @@ export async function loadSplit(dataDir: string, ref: DataFileRef, options: Load
   // A malformed file cannot be let through: there would be nothing to evaluate.
   if (parsed.parseError) throw parsed.parseError;
   const records = parsed.records!;
+  // Nothing to evaluate (or to draw shots from) is never let through: the task would vanish.
+  if (records.length === 0) {
+    throw new DatasetError("empty", absolutePath, `${absolutePath}: no records (${label}, expected ${file.records}); the file is empty or cut short: re-download it.`);
+  }
 
   if (records.length !== file.records) {
     const message = `${absolutePath}: ${records.length} records, expected ${file.records} (${label}); the file is truncated or another version: re-download it.`;
@@ -102,7 +121,7 @@ export async function loadSplit(dataDir: string, ref: DataFileRef, options: Load
   }
   if (mismatches.length > 0) verified = "none";
 
-  return { records, path: file.path, absolutePath, sha256: parsed.sha256, partial, verified, mismatches };
+  return { records, path: file.path, absolutePath, sha256: parsed.sha256, partial, verified, mismatches, warnings };
 }
 
 /** Where a split stands, without throwing and (unless `hash`) without reading the file. */
@@ -117,6 +136,9 @@ export async function checkSplit(dataDir: string, ref: DataFileRef, options: { h
   if (!found) {
     const absolutePath = resolveIn(dataDir, entry.path);
     return { state: "missing", path: entry.path, absolutePath, size: null, detail: missingError(dataDir, ref, entry).message };
+  }
+  if ("notAFile" in found) {
+    return { state: "mismatch", path: found.file.path, absolutePath: found.absolutePath, size: null, detail: notAFileError(ref, found.absolutePath, found.notAFile).message };
   }
   const { file, absolutePath, size } = found;
   const base = { path: file.path, absolutePath, size };
@@ -140,18 +162,33 @@ export async function checkSplit(dataDir: string, ref: DataFileRef, options: { h
   return { ...base, state: "present", detail: verifiedNote };
 }
 
-/** The official file when it exists, else the first existing stand-in. */
-async function findFile(dataDir: string, entry: SplitEntry): Promise<{ file: SplitFile; absolutePath: string; size: number; mtimeMs: number } | null> {
+/**
+ * The official file when it exists, else the first existing stand-in. A candidate that exists
+ * but is not a regular file (a directory, a FIFO) is reported, not skipped: it is decided by
+ * `stat` alone, since opening a FIFO would block.
+ */
+async function findFile(
+  dataDir: string,
+  entry: SplitEntry,
+): Promise<{ file: SplitFile; absolutePath: string; size: number; mtimeMs: number } | { file: SplitFile; absolutePath: string; notAFile: string } | null> {
   for (const file of [entry as SplitFile, ...(entry.partial ?? [])]) {
     const absolutePath = resolveIn(dataDir, file.path);
+    let info;
     try {
-      const info = await stat(absolutePath);
-      if (info.isFile()) return { file, absolutePath, size: info.size, mtimeMs: info.mtimeMs };
+      info = await stat(absolutePath);
     } catch {
-      // absent or unreadable: try the next candidate
+      continue; // absent or unreadable: try the next candidate
     }
+    const kind = notAFileKind(info);
+    if (kind !== null) return { file, absolutePath, notAFile: kind };
+    return { file, absolutePath, size: info.size, mtimeMs: info.mtimeMs };
   }
   return null;
+}
+
+function notAFileError(ref: DataFileRef, absolutePath: string, kind: string, role?: "eval" | "fewshot"): DatasetError {
+  const advice = role === "fewshot" ? "replace it with the dataset file, or run with --shots 0 for this task." : role === "eval" ? "replace it with the dataset file, or leave this task out." : "replace it with the dataset file.";
+  return new DatasetError("not-file", absolutePath, `${absolutePath} is ${kind}, not a file (${ref.dataset} ${ref.split}); ${advice}`);
 }
 
 function resolveIn(dataDir: string, relative: string): string {
@@ -168,13 +205,20 @@ function missingError(dataDir: string, ref: DataFileRef, entry: SplitEntry, role
 async function readAndParse(absolutePath: string, file: SplitFile): Promise<ParsedFile> {
   const bytes = await readFile(absolutePath);
   const digest = digestBytes(bytes);
+  let invalidUtf8: ParsedFile["invalidUtf8"] = null;
+  if (!isUtf8(bytes)) {
+    const offset = firstInvalidUtf8(bytes);
+    let line = 1;
+    for (let i = 0; i < offset; i++) if (bytes[i] === 0x0a) line++;
+    invalidUtf8 = { line, offset, byte: bytes[offset]! };
+  }
   let text = bytes.toString("utf8");
   // A byte-order mark (an editor's re-save) would make the first JSON line unparsable.
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   try {
-    return { ...digest, records: parseRecords(text, file.format, absolutePath, file.topLevelKey), parseError: null };
+    return { ...digest, records: parseRecords(text, file.format, absolutePath, file.topLevelKey), parseError: null, invalidUtf8 };
   } catch (e) {
-    if (e instanceof DatasetError) return { ...digest, records: null, parseError: e };
+    if (e instanceof DatasetError) return { ...digest, records: null, parseError: e, invalidUtf8 };
     throw e;
   }
 }

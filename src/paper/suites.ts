@@ -101,6 +101,12 @@ export const SUITE_IDS: readonly SuiteId[] = ["ja", "en"];
 /** The group name `mmlu` stands for, and the prefix of its 57 subject tasks. */
 export const MMLU_GROUP = "mmlu";
 export const MMLU_SUBJECT_PREFIX = "hendrycksTest-";
+/**
+ * Summary key (and `groups` key) of MMLU when not all 57 subjects ran (`--tasks` naming some
+ * subjects, a skipped or interrupted subject): its own row, never the paper's MMLU column,
+ * never compared with the paper's figure, never in the EN average.
+ */
+export const MMLU_SUBSET = "mmlu_subset";
 
 /** Column keys of a suite in table order. */
 export function suiteColumnKeys(suite: SuiteId): readonly string[] {

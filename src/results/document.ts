@@ -6,7 +6,8 @@ import { sampleScaleOf } from "../api/task.js";
 import type { BackendDescription } from "../api/types.js";
 import type { SkippedTask, TaskResult } from "../evaluator.js";
 import { publishedColumn, referenceFigures, type ReferenceFigures } from "../paper/published.js";
-import { columnKeyOfTask, MMLU_GROUP } from "../paper/suites.js";
+import { columnKeyOfTask, MMLU_GROUP, MMLU_SUBJECT_PREFIX, MMLU_SUBSET } from "../paper/suites.js";
+import { mmluTaskNames } from "../tasks/registry.js";
 import { suiteAverages, type SuiteAverage } from "./averages.js";
 
 export interface DatasetRecord {
@@ -96,14 +97,36 @@ function datasetRecords(r: TaskResult): DatasetRecord[] {
   return out;
 }
 
+/** Is this result an MMLU subject (run through the `mmlu` group or named by `--tasks`)? */
+function isMmluSubject(r: TaskResult): boolean {
+  return r.group === MMLU_GROUP || r.task.name.startsWith(MMLU_SUBJECT_PREFIX);
+}
+
+/**
+ * The MMLU subjects that ran, and how they are reported: as the paper's "mmlu" only when every
+ * one of the 57 subjects has a score; otherwise as "mmlu_subset" ("mmlu subset (k of 57
+ * subjects)"), which no published figure or average uses.
+ */
+export function mmluGroup(taskResults: readonly TaskResult[]): { key: string; label: string; results: TaskResult[] } | null {
+  const results = taskResults.filter(isMmluSubject);
+  if (results.length === 0) return null;
+  const all = mmluTaskNames();
+  const ran = new Set(results.map((r) => r.task.name));
+  const complete = all.every((name) => ran.has(name));
+  return complete
+    ? { key: MMLU_GROUP, label: `mmlu (${results.length} subjects)`, results }
+    : { key: MMLU_SUBSET, label: `mmlu subset (${ran.size} of ${all.length} subjects)`, results };
+}
+
 /** Scores of the paper's columns (0-100, unrounded) with the rows that show them. */
 export function paperRows(taskResults: TaskResult[]): PaperRow[] {
   const rows: PaperRow[] = [];
   const seen = new Set<string>();
   const published = (key: string) => referenceFigures((m) => publishedColumn(m, key));
-  const mmlu = taskResults.filter((r) => r.group === MMLU_GROUP);
+  const group = mmluGroup(taskResults);
+  const mmlu = group?.results ?? [];
   for (const r of taskResults) {
-    if (r.group === MMLU_GROUP) {
+    if (isMmluSubject(r)) {
       if (seen.has(MMLU_GROUP)) continue;
       seen.add(MMLU_GROUP);
       const subjectAccs = mmlu.map((m) => m.metrics.acc?.value).filter((v): v is number => v !== undefined);
@@ -118,15 +141,16 @@ export function paperRows(taskResults: TaskResult[]): PaperRow[] {
         ? (Math.sqrt(subjectStderrs.reduce((a, v) => a + v * v, 0)) / subjectStderrs.length) * 100
         : null;
       rows.push({
-        key: MMLU_GROUP,
-        task: `mmlu (${subjectAccs.length} subjects)`,
+        key: group!.key,
+        task: group!.label,
         metric: "acc",
         sampleScale: sampleScaleOf(r.task.metrics.acc!),
         shots: r.shots,
         score: (sum / subjectAccs.length) * 100,
         stderr: pooled,
         n: mmlu.reduce((a, m) => a + m.nEffective, 0),
-        published: published(MMLU_GROUP),
+        // A subset is not the paper's MMLU: no published figure beside it.
+        published: group!.key === MMLU_GROUP ? published(MMLU_GROUP) : referenceFigures(() => undefined),
         partialData: mmlu.some((m) => m.data.eval.partial !== null || (m.data.fewshot?.partial ?? null) !== null),
       });
       continue;
@@ -201,12 +225,14 @@ export function buildResultsDocument(taskResults: TaskResult[], skipped: Skipped
     for (const d of datasets[name]!) {
       if (d.partial) notes.push(`${name}: ${d.dataset} ${d.split} uses a partial stand-in (${d.path}); scores are not comparable with the paper`);
     }
+    for (const w of [...(r.data.eval.warnings ?? []), ...(r.data.fewshot?.warnings ?? [])]) notes.push(`${name}: ${w}`);
   }
 
   const groups: ResultsDocument["groups"] = {};
   const groupSubtasks: ResultsDocument["group_subtasks"] = {};
-  const mmlu = taskResults.filter((r) => r.group === MMLU_GROUP);
-  if (mmlu.length > 0) {
+  const group = mmluGroup(taskResults);
+  if (group) {
+    const mmlu = group.results;
     const accs = mmlu.map((m) => m.metrics.acc?.value ?? NaN);
     let sum = 0;
     for (const v of accs) sum += v;
@@ -216,13 +242,16 @@ export function buildResultsDocument(taskResults: TaskResult[], skipped: Skipped
       for (const s of m.samples) correct += s.metrics.acc ?? 0;
       n += m.nEffective;
     }
-    groups[MMLU_GROUP] = {
-      alias: MMLU_GROUP,
+    groups[group.key] = {
+      alias: group.key === MMLU_GROUP ? MMLU_GROUP : group.label,
       "acc,none": sum / accs.length,
       "acc_weighted,none": n === 0 ? null : correct / n,
       subjects: mmlu.length,
     };
-    groupSubtasks[MMLU_GROUP] = mmlu.map((m) => m.task.name);
+    groupSubtasks[group.key] = mmlu.map((m) => m.task.name);
+    if (group.key !== MMLU_GROUP) {
+      notes.push(`${group.label}: not the paper's MMLU, which averages all ${mmluTaskNames().length} subjects; reported as ${MMLU_SUBSET}, not compared with the paper and not in the EN average`);
+    }
   }
 
   const summary = paperRows(taskResults);

@@ -4,6 +4,7 @@
 import { existsSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { UserError } from "../errors.js";
+import { notAFileKind } from "../util/files.js";
 import { publishedAverage, publishedTables, type PublishedModel } from "../paper/published.js";
 import { PAPER_AVERAGES, PAPER_SUITES, PUBLISHED_ALIASES, SUITE_IDS, type AverageId } from "../paper/suites.js";
 import type { ResultsDocument } from "./document.js";
@@ -96,6 +97,9 @@ export function resultsPathOf(arg: string): string {
   if (!existsSync(arg)) throw new UserError("usage", `${arg} does not exist; give a results.json written by \`rakuten-eval run\` or its folder.`);
   const file = statSync(arg).isDirectory() ? path.join(arg, "results.json") : arg;
   if (!existsSync(file)) throw new UserError("usage", `${arg} holds no results.json; give the --output folder of \`rakuten-eval run\` or the file itself.`);
+  // Decided by stat alone: reading a FIFO would block (and ignore Ctrl-C).
+  const kind = notAFileKind(statSync(file));
+  if (kind !== null) throw new UserError("usage", `${file} is ${kind}, not a results file; give a results.json written by \`rakuten-eval run\` or its folder.`);
   return file;
 }
 
@@ -166,6 +170,8 @@ export function distinctLabels(runs: RunScores[]): void {
 export function loadSampleMetric(dir: string, task: string, metric: string): Map<number, number> | null {
   const file = path.join(dir, `samples_${task}.jsonl`);
   if (!existsSync(file)) return null;
+  const kind = notAFileKind(statSync(file));
+  if (kind !== null) throw new UserError("usage", `${file} is ${kind}, not a samples file; remove it to compare unpaired, or rerun \`rakuten-eval run\`.`);
   const out = new Map<number, number>();
   const lines = readFileSync(file, "utf8").split("\n");
   for (let i = 0; i < lines.length; i++) {

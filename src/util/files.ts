@@ -3,7 +3,7 @@
 // folder (the cache into the backend, say) just to hash a file.
 
 import { createHash } from "node:crypto";
-import { createReadStream, renameSync, rmSync, writeFileSync } from "node:fs";
+import { createReadStream, renameSync, rmSync, writeFileSync, type Stats } from "node:fs";
 import { UserError } from "../errors.js";
 
 /** The ids a pinned file may be checked against. */
@@ -55,6 +55,60 @@ export function writeFileAtomic(file: string, content: string): void {
     renameSync(tmp, file);
   } catch (error) {
     rmSync(tmp, { force: true });
+    // A failed write (ENOSPC) names no file: name the one being written, for the one-line message.
+    const e = error as NodeJS.ErrnoException;
+    if (e && typeof e === "object" && typeof e.code === "string" && e.path === undefined) e.path = file;
     throw error;
   }
+}
+
+/**
+ * What a path that is not a regular file is, for messages ("a directory", "a FIFO (named pipe)");
+ * null for a regular file. Decided from `stat`, never by opening: opening a FIFO blocks.
+ */
+export function notAFileKind(stats: Stats): string | null {
+  if (stats.isFile()) return null;
+  if (stats.isDirectory()) return "a directory";
+  if (stats.isFIFO()) return "a FIFO (named pipe)";
+  if (stats.isSocket()) return "a socket";
+  if (stats.isCharacterDevice()) return "a character device";
+  if (stats.isBlockDevice()) return "a block device";
+  return "not a regular file";
+}
+
+/**
+ * The byte offset of the first byte that breaks UTF-8 (an invalid lead or continuation byte,
+ * an overlong form, a surrogate, a code point above U+10FFFF, or a sequence cut by the end);
+ * -1 when the bytes are valid UTF-8.
+ */
+export function firstInvalidUtf8(bytes: Uint8Array): number {
+  let i = 0;
+  const n = bytes.length;
+  while (i < n) {
+    const b = bytes[i]!;
+    if (b < 0x80) {
+      i++;
+      continue;
+    }
+    let need: number;
+    let lo = 0x80;
+    let hi = 0xbf;
+    if (b >= 0xc2 && b <= 0xdf) need = 1;
+    else if (b >= 0xe0 && b <= 0xef) {
+      need = 2;
+      if (b === 0xe0) lo = 0xa0; // overlong
+      if (b === 0xed) hi = 0x9f; // surrogates
+    } else if (b >= 0xf0 && b <= 0xf4) {
+      need = 3;
+      if (b === 0xf0) lo = 0x90; // overlong
+      if (b === 0xf4) hi = 0x8f; // above U+10FFFF
+    } else return i;
+    for (let k = 1; k <= need; k++) {
+      const c = bytes[i + k];
+      if (c === undefined) return i;
+      if (k === 1 ? c < lo || c > hi : c < 0x80 || c > 0xbf) return i;
+    }
+    i += need + 1;
+  }
+  return -1;
 }

@@ -1,0 +1,149 @@
+// `run`'s input, checked before any work starts (no download, no model load, no model call):
+// what to run, the flags, the model file, the output and cache folders and every dataset file
+// the selected tasks read. Every problem is collected and thrown together, one line each.
+
+import { mkdirSync, accessSync, statSync, constants as fsConstants } from "node:fs";
+import { UserError, UserErrors } from "./errors.js";
+import { planTasks, type PlannedTask, type SkippedTask } from "./evaluator.js";
+import { inspectModelFile } from "./backend/modelFile.js";
+import { cacheDirProblem, defaultCacheDir } from "./cache/store.js";
+import { selectTasks, type TaskSelection } from "./tasks/registry.js";
+import { CHOOSE_WHAT_TO_RUN, checkDuplicateTasks, checkTaskNames } from "./validate.js";
+import { ensureDatasets, offlineFromEnv } from "./datasets/pull.js";
+import type { Suite } from "./api/task.js";
+import type { Backend } from "./api/types.js";
+
+/** What the checks read of `run`'s options (`RunOptions` in run.ts, which documents each field). */
+export interface RunInput {
+  model: string;
+  suite?: Suite | "all";
+  tasks?: string[];
+  shots?: number[];
+  limit?: number;
+  dataDir: string;
+  allowDatasetMismatch?: boolean;
+  pullMissingData?: boolean;
+  cacheDir?: string;
+  noCache?: boolean;
+  flagProblems?: UserError[];
+  log?: (line: string) => void;
+  /** Warnings (a dataset file let through with invalid UTF-8); `log` when absent. */
+  warn?: (line: string) => void;
+  backend?: Backend;
+}
+
+function checkOutputDir(dir: string): UserError | null {
+  try {
+    mkdirSync(dir, { recursive: true });
+    accessSync(dir, fsConstants.W_OK);
+    return null;
+  } catch (e) {
+    return new UserError("output", `Output directory ${dir} is not writable (${(e as NodeJS.ErrnoException).code ?? "error"}); pass --output with a writable folder.`);
+  }
+}
+
+/**
+ * Everything wrong with the input, found without a model call; throws them all together.
+ * Missing dataset files are pulled (when `pullMissingData`) only once everything else is sound,
+ * so that a wrong flag or model path is never reported after minutes of downloads.
+ */
+export async function validateInput(options: RunInput, outputDir: string): Promise<{ planned: PlannedTask[]; skipped: SkippedTask[] }> {
+  const problems: UserError[] = [...(options.flagProblems ?? [])];
+  const add = (e: unknown) => {
+    if (e instanceof UserErrors) problems.push(...e.problems);
+    else if (e instanceof UserError) problems.push(e);
+    else throw e;
+  };
+
+  let selections: TaskSelection[] | undefined;
+  const tasks = options.tasks?.map((t) => t.trim()).filter((t) => t !== "");
+  if (options.suite === undefined && (tasks === undefined || tasks.length === 0)) {
+    // Nothing selected: no suite runs by default. The command has said so (or why --suite or
+    // --tasks is unusable); a library caller hears it here.
+    if (problems.length === 0) {
+      problems.push(new UserError("usage", tasks === undefined ? CHOOSE_WHAT_TO_RUN : `--tasks names no task; give task names separated by commas, or --suite ja|en|all.`));
+    }
+  } else {
+    const nameProblems = tasks ? [...checkTaskNames(tasks), ...checkDuplicateTasks(tasks)] : [];
+    problems.push(...nameProblems);
+    if (nameProblems.length === 0) {
+      try {
+        selections = selectTasks({ ...(tasks ? { tasks } : { suite: options.suite }), ...(options.shots ? { shots: options.shots } : {}) });
+      } catch (e) {
+        add(e);
+      }
+    }
+  }
+  if (options.shots?.some((n) => !Number.isInteger(n) || n < 0)) {
+    problems.push(new UserError("usage", `--shots ${options.shots.join(",")}: every value must be a whole number of at least 0.`));
+  }
+  if (options.limit !== undefined && (!Number.isInteger(options.limit) || options.limit < 1)) {
+    problems.push(new UserError("usage", `--limit ${options.limit} must be a whole number of at least 1 (the first N docs of each task's shuffled order).`));
+  }
+
+  if (!options.backend) {
+    try {
+      await inspectModelFile(options.model);
+    } catch (e) {
+      add(e);
+    }
+  }
+  const outErr = checkOutputDir(outputDir);
+  if (outErr) problems.push(outErr);
+  if (!options.noCache) {
+    const cacheDir = options.cacheDir ?? defaultCacheDir();
+    const why = cacheDirProblem(cacheDir);
+    if (why) problems.push(new UserError("usage", `Cache directory ${cacheDir} is not writable (${why}); pass --cache-dir with a writable folder, or --no-cache.`));
+  }
+
+  // With the pull cache as the data folder, missing files are fetched; nothing is fetched (or
+  // checked) while anything else is wrong.
+  if (options.pullMissingData && problems.length > 0) throw problems.length === 1 ? problems[0]! : new UserErrors(problems);
+  if (options.pullMissingData && selections) {
+    mkdirSync(options.dataDir, { recursive: true });
+    const refs = selections.flatMap(({ task, shots }) => [task.evalData, ...(task.fewshotData && shots > 0 && task.fewshot.kind !== "none" ? [task.fewshotData] : [])]);
+    const report = await ensureDatasets(refs, { dataDir: options.dataDir, offline: offlineFromEnv(), progress: true, ...(options.log ? { log: options.log } : {}) });
+    for (const f of report.files) if (f.state === "pulled" || f.state === "partial") options.log?.(`data: ${f.path} ${f.state} (${f.detail})`);
+  }
+
+  let dataDirOk = true;
+  try {
+    dataDirOk = statSync(options.dataDir).isDirectory();
+  } catch {
+    dataDirOk = false;
+  }
+  if (!dataDirOk) {
+    problems.push(
+      new UserError("dataset", `Data directory ${options.dataDir} (--data-dir) does not exist or is not a folder; pass the folder that holds the datasets (e.g. ../shared/datasets) or fill it with \`rakuten-eval datasets pull\`.`),
+    );
+  }
+
+  let plan: { planned: PlannedTask[]; skipped: SkippedTask[] } = { planned: [], skipped: [] };
+  if (selections && dataDirOk) {
+    try {
+      plan = await planTasks(selections, {
+        dataDir: options.dataDir,
+        ...(options.limit !== undefined && options.limit >= 1 ? { limit: options.limit } : {}),
+        ...(options.allowDatasetMismatch ? { allowDatasetMismatch: true } : {}),
+      });
+      if (plan.planned.length === 0) {
+        problems.push(
+          new UserError("dataset", `No selected task has its data in ${options.dataDir}; pass --data-dir pointing at a folder laid out like the dataset manifests, or run \`rakuten-eval datasets pull\`.`),
+        );
+      }
+    } catch (e) {
+      add(e);
+    }
+  }
+  if (problems.length > 0) throw problems.length === 1 ? problems[0]! : new UserErrors(problems);
+  const warn = options.warn ?? options.log;
+  const warned = new Set<string>();
+  for (const p of plan.planned) {
+    for (const line of [...(p.data.eval.warnings ?? []), ...(p.data.fewshot?.warnings ?? [])]) {
+      if (warned.has(line)) continue;
+      warned.add(line);
+      warn?.(`warning: ${line}`);
+    }
+  }
+  return plan;
+}
