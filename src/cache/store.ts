@@ -1,10 +1,13 @@
-// The persistent request cache: one SQLite file in WAL mode. Answers are written
-// in small transactions as they arrive, so a killed process loses at most the
+// The persistent request cache: one SQLite file in WAL mode. Each answer is committed
+// in its own transaction the moment it is final, so a killed process loses only the
 // requests it was computing; WAL with synchronous=NORMAL survives a process kill
-// (only a power cut may lose the last transactions, never corrupt the file).
+// (only a power cut may lose the last transactions, never corrupt the file). Runs that
+// share the file see each other's commits; writers queue on SQLite's lock (busy_timeout)
+// instead of failing.
 
 import Database from "better-sqlite3";
-import { existsSync, mkdirSync, renameSync, statSync, accessSync, constants as fsConstants, rmSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readSync, renameSync, statSync, accessSync, constants as fsConstants, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import type { BackendDescription } from "../api/types.js";
@@ -79,7 +82,8 @@ export class RequestCache {
   ) {
     this.db = db;
     this.getAnswer = db.prepare("SELECT response FROM answers WHERE settings_id = ? AND kind = ? AND request_key = ?");
-    this.putAnswer = db.prepare("INSERT OR REPLACE INTO answers (settings_id, kind, request_key, response, created_at) VALUES (?, ?, ?, ?, ?)");
+    // The first answer stored for a key stays: a concurrent run that computed it too does not rewrite it.
+    this.putAnswer = db.prepare("INSERT OR IGNORE INTO answers (settings_id, kind, request_key, response, created_at) VALUES (?, ?, ?, ?, ?)");
     this.putMany = db.transaction((settings: string, kind: RequestKind, entries: readonly (readonly [string, string])[]) => {
       const now = Date.now();
       for (const [key, response] of entries) this.putAnswer.run(settings, kind, key, response, now);
@@ -113,7 +117,8 @@ export class RequestCache {
   private static openFile(file: string, readonly: boolean): RequestCache {
     const db = new Database(file, readonly ? { readonly: true, fileMustExist: true } : {});
     try {
-      db.pragma("busy_timeout = 10000");
+      // Runs sharing the file queue for its write lock instead of failing.
+      db.pragma("busy_timeout = 60000");
       if (!readonly) {
         db.pragma("journal_mode = WAL");
         db.pragma("synchronous = NORMAL");
@@ -129,6 +134,12 @@ export class RequestCache {
             PRIMARY KEY (settings_id, kind, request_key)
           ) WITHOUT ROWID;
           CREATE TABLE IF NOT EXISTS model_files (path TEXT PRIMARY KEY, size INTEGER NOT NULL, mtime_ms REAL NOT NULL, sha256 TEXT NOT NULL);
+          CREATE TABLE IF NOT EXISTS model_identity (
+            path TEXT PRIMARY KEY,
+            identity TEXT NOT NULL,
+            fingerprint TEXT NOT NULL,
+            sha256 TEXT NOT NULL
+          );
         `);
         db.prepare("INSERT OR IGNORE INTO meta (key, value) VALUES ('schema', ?)").run(SCHEMA_VERSION);
       }
@@ -158,6 +169,12 @@ export class RequestCache {
     return this.getAnswer.get(settings, kind, key)?.response;
   }
 
+  /** Commits one answer (its own transaction); true once it is on disk (or already was). */
+  put(settings: string, kind: RequestKind, key: string, response: string): boolean {
+    this.putAnswer.run(settings, kind, key, response, Date.now());
+    return true;
+  }
+
   /** Stores answers in one transaction. */
   putAll(settings: string, kind: RequestKind, entries: readonly (readonly [string, string])[]): void {
     if (entries.length > 0) this.putMany(settings, kind, entries);
@@ -174,18 +191,25 @@ export class RequestCache {
   }
 
   /**
-   * The model file's sha256, hashed once and remembered by absolute path, size and
-   * mtime: a file replaced in place (other size or mtime) is hashed again.
+   * The model file's sha256, hashed once and remembered by absolute path together with the
+   * file's identity (device, inode, size, mtime and ctime in nanoseconds) and a content
+   * fingerprint (size, first and last MiB) that is read again on every run. A file replaced
+   * in any way (a new inode from a rename or `rsync`, a write in place, which moves ctime
+   * even when `cp -p` or `touch` restores mtime, or other bytes at either end) is hashed again.
    */
   async modelSha256(modelPath: string): Promise<string> {
     const absolute = path.resolve(modelPath);
-    const info = statSync(absolute);
-    const row = this.db.prepare("SELECT size, mtime_ms, sha256 FROM model_files WHERE path = ?").get(absolute) as
-      | { size: number; mtime_ms: number; sha256: string }
+    const identity = fileIdentity(absolute);
+    const fingerprint = contentFingerprint(absolute);
+    const row = this.db.prepare("SELECT identity, fingerprint, sha256 FROM model_identity WHERE path = ?").get(absolute) as
+      | { identity: string; fingerprint: string; sha256: string }
       | undefined;
-    if (row && row.size === info.size && row.mtime_ms === info.mtimeMs) return row.sha256;
+    if (row && row.identity === identity && row.fingerprint === fingerprint) return row.sha256;
     const sha256 = await sha256File(absolute);
-    this.db.prepare("INSERT OR REPLACE INTO model_files (path, size, mtime_ms, sha256) VALUES (?, ?, ?, ?)").run(absolute, info.size, info.mtimeMs, sha256);
+    // Remembered only if the file did not change while it was hashed.
+    if (fileIdentity(absolute) === identity && contentFingerprint(absolute) === fingerprint) {
+      this.db.prepare("INSERT OR REPLACE INTO model_identity (path, identity, fingerprint, sha256) VALUES (?, ?, ?, ?)").run(absolute, identity, fingerprint, sha256);
+    }
     return sha256;
   }
 
@@ -210,7 +234,7 @@ export class RequestCache {
       answers: ll + gen,
       loglikelihood: ll,
       generate: gen,
-      modelFilesHashed: (this.db.prepare("SELECT COUNT(*) AS n FROM model_files").get() as { n: number }).n,
+      modelFilesHashed: (this.db.prepare("SELECT COUNT(*) AS n FROM model_identity").get() as { n: number }).n,
       settings: perSettings.map((s) => ({
         settingsId: s.id,
         description: JSON.parse(s.description) as Record<string, unknown>,
@@ -273,6 +297,38 @@ export function cacheDirProblem(cacheDir: string): string | null {
     return null;
   } catch (error) {
     return (error as NodeJS.ErrnoException).code ?? oneLine(error);
+  }
+}
+
+/** What the file system says identifies a file's current version. */
+export function fileIdentity(file: string): string {
+  const s = statSync(file, { bigint: true });
+  return [s.dev, s.ino, s.size, s.mtimeNs, s.ctimeNs].join(":");
+}
+
+const FINGERPRINT_SPAN = 1 << 20;
+
+/** sha256 over the size and the first and last MiB of a file: cheap enough to check on every run. */
+export function contentFingerprint(file: string): string {
+  const fd = openSync(file, "r");
+  try {
+    const size = fstatSync(fd).size;
+    const hash = createHash("sha256").update(`${size}\0`);
+    const buffer = Buffer.alloc(Math.min(FINGERPRINT_SPAN, size));
+    const read = (position: number) => {
+      let got = 0;
+      while (got < buffer.length) {
+        const n = readSync(fd, buffer, got, buffer.length - got, position + got);
+        if (n === 0) break;
+        got += n;
+      }
+      hash.update(buffer.subarray(0, got));
+    };
+    read(0);
+    read(Math.max(0, size - buffer.length));
+    return hash.digest("hex");
+  } finally {
+    closeSync(fd);
   }
 }
 
