@@ -105,7 +105,7 @@ test("a second run answers everything from the file; only misses reach the inner
   const b = await caching.loglikelihood(withRepeats);
   assert.deepEqual(b, withRepeats.map(expected));
   assert.deepEqual(second.computed.sort(), requests.slice(20).map((r) => r.continuation).sort(), "only the 10 new requests are computed, each once");
-  assert.deepEqual(caching.phaseCounts(), [{ kind: "loglikelihood", requests: 32, distinct: 30, fromCache: 20, computed: 10 }]);
+  assert.deepEqual(caching.phaseCounts(), [{ kind: "loglikelihood", requests: 32, distinct: 30, fromCache: 20, computed: 10, stored: 10 }]);
   assert.deepEqual(lines, ["loglikelihood: 20 of 30 requests from cache, 10 to compute (2 repeats)"]);
   assert.equal(cache.count(), 30);
   cache.close();
