@@ -286,3 +286,56 @@ test("stats count answers per settings; clear removes only the cache database", 
   assert.equal(cacheStats(dir).exists, false);
   assert.ok(!existsSync(path.join(dir, CACHE_FILE_NAME)));
 });
+
+test("each answer reported through onResult is committed at once: a crash mid-call keeps every one reported", async () => {
+  const dir = freshDir();
+  const cache = RequestCache.open(dir);
+  const file = path.join(dir, CACHE_FILE_NAME);
+  const inner = new CountingBackend();
+  const seenOnDisk: number[] = [];
+  const asBackend: Backend = inner;
+  asBackend.loglikelihood = async (rs, _onProgress, onResult) => {
+    for (let i = 0; i < rs.length; i++) {
+      if (i === 3) throw new Error("engine crashed mid-call");
+      onResult?.(i, expected(rs[i]!));
+      // Another connection (another process) sees it committed before the next one is computed.
+      const db = new Database(file, { readonly: true });
+      seenOnDisk.push((db.prepare("SELECT COUNT(*) AS n FROM answers").get() as { n: number }).n);
+      db.close();
+    }
+    return rs.map(expected);
+  };
+  const distinctContexts = Array.from({ length: 10 }, (_, i) => ll(`question ${i}`, " yes"));
+  await assert.rejects(new CachingBackend(inner, { store: cache, minChunk: 8 }).loglikelihood(distinctContexts), /engine crashed mid-call/);
+  assert.deepEqual(seenOnDisk, [1, 2, 3]);
+  cache.close();
+});
+
+test("before each chunk the store is read again: answers another run committed meanwhile are not recomputed", async () => {
+  const dir = freshDir();
+  const mine = RequestCache.open(dir);
+  const theirs = RequestCache.open(dir); // another run's connection to the same file
+  const all = Array.from({ length: 12 }, (_, i) => ll(`question ${String(i).padStart(2, "0")}`, ` yes ${i}`));
+  const inner = new CountingBackend();
+  const original = inner.loglikelihood.bind(inner);
+  inner.loglikelihood = async (rs) => {
+    const out = await original(rs);
+    // While our first chunk (4 requests) computes, the other run stores requests 6..11.
+    if (inner.calls.length === 1) {
+      const other = new CachingBackend(new CountingBackend(), { store: theirs });
+      await other.loglikelihood(all.slice(6));
+    }
+    return out;
+  };
+  const lines: string[] = [];
+  const caching = new CachingBackend(inner, { store: mine, log: (l) => lines.push(l), minChunk: 4 });
+  assert.deepEqual(await caching.loglikelihood(all), all.map(expected));
+  // Ours: 0..3 in the first chunk, then 4..5 of the second (6..11 were answered meanwhile).
+  assert.deepEqual(inner.computed, [0, 1, 2, 3, 4, 5].map((i) => ` yes ${i}`));
+  assert.deepEqual(inner.calls, [4, 2]);
+  assert.deepEqual(caching.phaseCounts(), [{ kind: "loglikelihood", requests: 12, distinct: 12, fromCache: 6, computed: 6, stored: 6 }]);
+  assert.ok(lines.includes("loglikelihood: 6 requests were answered meanwhile by another run sharing the cache"), lines.join("\n"));
+  assert.equal(mine.count(), 12);
+  mine.close();
+  theirs.close();
+});

@@ -1,0 +1,87 @@
+// Two runs sharing one request cache at the same time, through the CLI on a real model: both
+// finish without an error or a lock timeout, the second reuses what the first had committed
+// when it started and what the first commits while it runs (the store is read again before
+// each chunk), every answer is stored once, and both give the same results as a run alone.
+import { test, after } from "node:test";
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import Database from "better-sqlite3";
+
+const root = process.cwd();
+const model = path.resolve(root, "../shared/models/stories260K.gguf");
+const dataDir = path.resolve(root, "../shared/datasets");
+const skip = (!existsSync(model) || !existsSync(dataDir)) && "../shared/models/stories260K.gguf or ../shared/datasets absent";
+const scratch = mkdtempSync(path.join(tmpdir(), "rakuten-eval-concurrent-"));
+after(() => rmSync(scratch, { recursive: true, force: true }));
+
+// JCommonsenseQA 0-shot, 5 choices × 8 docs, and xWinograd, 2 × 8: 56 requests.
+const EXPECTED_REQUESTS = 56;
+
+function run(output: string, cacheDir: string): { done: Promise<{ code: number | null; stderr: string }> } {
+  const args = ["bin/run.js", "run", "--tasks", "jcs,xwinograd_ja", "--shots", "0", "--limit", "8", "--model", model, "--data-dir", dataDir, "--output", output, "--threads", "1", "--cache-dir", cacheDir];
+  const child = spawn(process.execPath, args, { cwd: root, stdio: ["ignore", "ignore", "pipe"] });
+  let stderr = "";
+  child.stderr!.on("data", (d: Buffer) => (stderr += d.toString("utf8")));
+  return { done: new Promise((resolve) => child.on("close", (code) => resolve({ code, stderr }))) };
+}
+
+function stored(cacheDir: string): number {
+  const file = path.join(cacheDir, "requests.sqlite");
+  if (!existsSync(file)) return 0;
+  const db = new Database(file, { readonly: true, fileMustExist: true });
+  try {
+    return (db.prepare("SELECT COUNT(*) AS n FROM answers").get() as { n: number }).n;
+  } catch {
+    return 0;
+  } finally {
+    db.close();
+  }
+}
+
+function samplesText(dir: string): string {
+  return readdirSync(dir)
+    .filter((n) => n.startsWith("samples_"))
+    .sort()
+    .map((f) => readFileSync(path.join(dir, f), "utf8"))
+    .join("");
+}
+
+function cacheLine(stderr: string): { reused: number; computed: number } {
+  const m = /^cache: (\d+) answers reused, (\d+) computed and stored in /m.exec(stderr);
+  assert.ok(m, stderr);
+  return { reused: Number(m[1]), computed: Number(m[2]) };
+}
+
+test("two runs at once on one cache: no errors, the second reuses the first's answers, each answer stored once", { skip, timeout: 120_000 }, async () => {
+  const cacheDir = path.join(scratch, "cache");
+  const first = run(path.join(scratch, "a"), cacheDir);
+  // The second starts once the first has committed some answers.
+  for (let waited = 0; stored(cacheDir) < 8 && waited < 60_000; waited += 20) await new Promise((resolve) => setTimeout(resolve, 20));
+  const atStart = stored(cacheDir);
+  const second = run(path.join(scratch, "b"), cacheDir);
+  const [a, b] = await Promise.all([first.done, second.done]);
+  assert.equal(a.code, 0, a.stderr);
+  assert.equal(b.code, 0, b.stderr);
+  for (const stderr of [a.stderr, b.stderr]) assert.doesNotMatch(stderr, /warning|locked|SQLITE_BUSY|error/i);
+
+  const phase = /^loglikelihood: (\d+) of 56 requests from cache, (\d+) to compute$/m.exec(b.stderr);
+  assert.ok(phase, b.stderr);
+  assert.ok(Number(phase[1]) >= atStart, `the second run reused the ${atStart} answers stored when it started: ${phase[0]}`);
+  const ca = cacheLine(a.stderr);
+  const cb = cacheLine(b.stderr);
+  assert.equal(ca.reused + ca.computed, EXPECTED_REQUESTS);
+  assert.equal(cb.reused + cb.computed, EXPECTED_REQUESTS);
+  assert.ok(cb.reused >= atStart && cb.reused >= 8);
+  assert.equal(stored(cacheDir), EXPECTED_REQUESTS, "every answer stored exactly once");
+  console.log(`second run started with ${atStart} answers stored; it reused ${cb.reused} and computed ${cb.computed}; the first computed ${ca.computed}`);
+
+  // Both give what a run alone gives.
+  const aloneOut = path.join(scratch, "alone");
+  const alone = run(aloneOut, path.join(scratch, "cache-alone"));
+  assert.equal((await alone.done).code, 0);
+  assert.equal(samplesText(path.join(scratch, "a")), samplesText(aloneOut));
+  assert.equal(samplesText(path.join(scratch, "b")), samplesText(aloneOut));
+});
