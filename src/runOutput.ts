@@ -6,6 +6,7 @@
 
 import { createHash } from "node:crypto";
 import path from "node:path";
+import { UserError } from "./errors.js";
 import type { TaskResult } from "./evaluator.js";
 import type { ResultsDocument, SamplesFileRecord } from "./results/document.js";
 import { assertValidResults } from "./results/validate.js";
@@ -41,6 +42,17 @@ export async function writeRunOutputs(outputDir: string, doc: ResultsDocument, t
   doc.rakuten_eval.samples = record;
   assertValidResults(doc);
   const manifest: PublishedFile = { name: RESULTS_FILE_NAME, content: JSON.stringify(doc, null, 2) + "\n" };
-  await publishFiles(outputDir, files, manifest, { owns: SAMPLES_FILE_PATTERN });
+  try {
+    await publishFiles(outputDir, files, manifest, { owns: SAMPLES_FILE_PATTERN });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "ENOSPC" || code === "EDQUOT" || code === "EROFS" || code === "EACCES" || code === "EPERM") {
+      throw new UserError(
+        "output",
+        `Cannot write the run's outputs into ${outputDir} (${code}); free space there or pass --output with another folder, then rerun the same command (finished answers are in the request cache unless --no-cache).`,
+      );
+    }
+    throw error;
+  }
   return { resultsPath: path.join(outputDir, RESULTS_FILE_NAME), samplesPaths: files.map((f) => path.join(outputDir, f.name)) };
 }

@@ -143,7 +143,7 @@ function baselineDone(): Promise<Finished> {
   return baselineRun;
 }
 
-test("SIGKILL at model load, twice mid-scoring and twice while publishing: nothing stored is recomputed, no mixed or stray output, the same results", { skip, timeout: 240_000 }, async () => {
+test("SIGKILL at model load, three times mid-scoring and twice while publishing: nothing stored is recomputed, no mixed or stray output, the same results", { skip, timeout: 240_000 }, async () => {
   const baseline = await baselineDone();
   assert.equal(baseline.code, 0, baseline.stderr);
 
@@ -186,10 +186,19 @@ test("SIGKILL at model load, twice mid-scoring and twice while publishing: nothi
   assert.equal(second.length, 19);
   earlierOutputsIntact("killed mid-scoring");
 
+  // 3b. From outside, at whatever moment the run is in once 25 answers are stored (perhaps in
+  //     the middle of a commit): every committed answer survives and is reused.
+  killed = await interruptOnceStored(cacheDir, args, "SIGKILL", 25);
+  assert.equal(killed.signal, "SIGKILL", `the run ended before it could be killed: ${killed.stderr}`);
+  assert.deepEqual(reuse(killed.stderr), [19, EXPECTED_REQUESTS, EXPECTED_REQUESTS - 19]);
+  const third = rows(cacheDir);
+  assert.ok(third.length >= 25 && third.length < EXPECTED_REQUESTS, `stored before the kill: ${third.length}`);
+  earlierOutputsIntact("killed from outside");
+
   // 4. Publishing, after two files were written into the temporary folder: every answer is
   //    stored; the earlier outputs are still whole; a temporary folder is left behind.
   killed = await killedAt("publish-write:2");
-  assert.deepEqual(reuse(killed.stderr), [19, EXPECTED_REQUESTS, EXPECTED_REQUESTS - 19]);
+  assert.deepEqual(reuse(killed.stderr), [third.length, EXPECTED_REQUESTS, EXPECTED_REQUESTS - third.length]);
   const all = rows(cacheDir);
   assert.equal(all.length, EXPECTED_REQUESTS);
   earlierOutputsIntact("killed while writing the outputs");
@@ -213,13 +222,13 @@ test("SIGKILL at model load, twice mid-scoring and twice while publishing: nothi
   // Answers stored before a kill were never written again (their rows are unchanged).
   const final = new Map(rows(cacheDir).map((r) => [r.key, r]));
   assert.equal(final.size, EXPECTED_REQUESTS);
-  for (const r of [...first, ...second, ...all]) assert.deepEqual(final.get(r.key), r);
+  for (const r of [...first, ...second, ...third, ...all]) assert.deepEqual(final.get(r.key), r);
 
   // The same results as the uninterrupted run; log-likelihoods within 1e-6 nats (README).
   assert.deepEqual(comparable(path.join(out, "results.json")), comparable(path.join(baselineOut, "results.json")));
   const largest = assertSamplesClose(samples(out), samples(baselineOut), 1e-6);
   const identical = SAMPLES_FILES.every((f) => readFileSync(path.join(out, f), "utf8") === readFileSync(path.join(baselineOut, f), "utf8"));
-  console.log(`kills at model-load, stored:5, stored:14, publish-write:2, publish-rename:1; largest log-likelihood difference ${largest}; samples byte-identical: ${identical}`);
+  console.log(`kills at model-load, stored:5, stored:14, from outside after ${third.length} answers, publish-write:2, publish-rename:1; largest log-likelihood difference ${largest}; samples byte-identical: ${identical}`);
 });
 
 test("Ctrl-C: partial results marked incomplete, exit 130, each scored doc as in the full run", { skip, timeout: 120_000 }, async () => {
