@@ -41,12 +41,32 @@ function stored(cacheDir: string): number {
   }
 }
 
-function samplesText(dir: string): string {
-  return readdirSync(dir)
-    .filter((n) => n.startsWith("samples_"))
-    .sort()
-    .map((f) => readFileSync(path.join(dir, f), "utf8"))
-    .join("");
+/** Every sample's responses by task and doc (log-likelihoods as numbers). */
+function responses(dir: string): Map<string, { logprob: number; isGreedy: boolean }[]> {
+  const out = new Map<string, { logprob: number; isGreedy: boolean }[]>();
+  for (const f of readdirSync(dir).filter((n) => n.startsWith("samples_"))) {
+    for (const line of readFileSync(path.join(dir, f), "utf8").split("\n").filter(Boolean)) {
+      const s = JSON.parse(line) as { task: string; doc_id: number; responses: { logprob: number; isGreedy: boolean }[] };
+      out.set(`${s.task}#${s.doc_id}`, s.responses);
+    }
+  }
+  return out;
+}
+
+/** The same docs and greedy flags, log-likelihoods within 1e-6 nats (a run that shares work may batch differently). */
+function assertClose(dir: string, reference: string): void {
+  const got = responses(dir);
+  const want = responses(reference);
+  assert.deepEqual([...got.keys()].sort(), [...want.keys()].sort());
+  for (const [id, w] of want) {
+    const g = got.get(id)!;
+    assert.deepEqual(g.map((r) => r.isGreedy), w.map((r) => r.isGreedy), id);
+    g.forEach((r, i) => assert.ok(Math.abs(r.logprob - w[i]!.logprob) <= 1e-6, `${id}: ${r.logprob} vs ${w[i]!.logprob}`));
+  }
+}
+
+function results(dir: string): unknown {
+  return (JSON.parse(readFileSync(path.join(dir, "results.json"), "utf8")) as { results: unknown }).results;
 }
 
 function cacheLine(stderr: string): { reused: number; computed: number } {
@@ -54,6 +74,9 @@ function cacheLine(stderr: string): { reused: number; computed: number } {
   assert.ok(m, stderr);
   return { reused: Number(m[1]), computed: Number(m[2]) };
 }
+
+const aloneOut = path.join(scratch, "alone");
+let aloneDone: Promise<unknown> | undefined;
 
 test("two runs at once on one cache: no errors, the second reuses the first's answers, each answer stored once", { skip, timeout: 120_000 }, async () => {
   const cacheDir = path.join(scratch, "cache");
@@ -79,9 +102,33 @@ test("two runs at once on one cache: no errors, the second reuses the first's an
   console.log(`second run started with ${atStart} answers stored; it reused ${cb.reused} and computed ${cb.computed}; the first computed ${ca.computed}`);
 
   // Both give what a run alone gives.
-  const aloneOut = path.join(scratch, "alone");
   const alone = run(aloneOut, path.join(scratch, "cache-alone"));
+  aloneDone = alone.done;
   assert.equal((await alone.done).code, 0);
-  assert.equal(samplesText(path.join(scratch, "a")), samplesText(aloneOut));
-  assert.equal(samplesText(path.join(scratch, "b")), samplesText(aloneOut));
+  for (const dir of ["a", "b"]) {
+    assertClose(path.join(scratch, dir), aloneOut);
+    assert.deepEqual(results(path.join(scratch, dir)), results(aloneOut));
+  }
+});
+
+test("two runs started at the same moment: no errors, every answer stored once, the work shared through claims", { skip, timeout: 120_000 }, async () => {
+  const cacheDir = path.join(scratch, "cache-together");
+  const first = run(path.join(scratch, "c"), cacheDir);
+  const second = run(path.join(scratch, "d"), cacheDir);
+  const [c, d] = await Promise.all([first.done, second.done]);
+  assert.equal(c.code, 0, c.stderr);
+  assert.equal(d.code, 0, d.stderr);
+  for (const stderr of [c.stderr, d.stderr]) assert.doesNotMatch(stderr, /warning|locked|SQLITE_BUSY|error/i);
+  const [cc, cd] = [cacheLine(c.stderr), cacheLine(d.stderr)];
+  assert.equal(cc.reused + cc.computed, EXPECTED_REQUESTS);
+  assert.equal(cd.reused + cd.computed, EXPECTED_REQUESTS);
+  assert.equal(stored(cacheDir), EXPECTED_REQUESTS);
+  console.log(`started together: one computed ${cc.computed}, the other ${cd.computed} (of ${EXPECTED_REQUESTS})`);
+  if (aloneDone) {
+    await aloneDone;
+    for (const dir of ["c", "d"]) {
+      assertClose(path.join(scratch, dir), aloneOut);
+      assert.deepEqual(results(path.join(scratch, dir)), results(aloneOut));
+    }
+  }
 });

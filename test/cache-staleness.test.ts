@@ -28,7 +28,8 @@ test("a same-size replacement that keeps the mtime is hashed again (rewritten in
     // 3 MiB, so that the middle is outside the first and last MiB the fingerprint reads.
     const original = Buffer.alloc(3 << 20, 0x11);
     writeFileSync(file, original);
-    const mtime = statSync(file).mtime;
+    const mtime = new Date(1_700_000_000_000); // a whole second: restored exactly below
+    utimesSync(file, mtime, mtime);
     assert.equal(await cache.modelSha256(file), sha(file));
 
     // Rewritten in place with other bytes of the same size, then its mtime restored (`cp -p`).

@@ -5,7 +5,8 @@
 // without `onResult` has its answers stored when its call returns.)
 //
 // Misses go to the inner backend in chunks. Before each chunk the store is read again,
-// so answers that another run sharing the cache committed meanwhile are not recomputed.
+// so answers that another run sharing the cache committed meanwhile are not recomputed,
+// and a chunk that another live run has claimed (is computing) is put off to the end.
 // Chunk boundaries never split the choices of one question (requests with the same
 // context). The llama backend scores the positions such requests share once, in the
 // batch of the first of them; scored in another call, the same position comes from a
@@ -61,6 +62,11 @@ export interface CachingBackendOptions {
   signal?: AbortSignal;
   /** One line per phase ("loglikelihood: 812 of 1000 requests from cache") and warnings. */
   log?: (line: string) => void;
+  /**
+   * Put off chunks that another live run sharing the store has claimed (default true). The
+   * deferred chunk is computed later only if its answers have not been stored meanwhile.
+   */
+  shareWork?: boolean;
   /** First and largest chunk, in requests (defaults 4 and 64); a question's choices may overrun it. */
   minChunk?: number;
   maxChunk?: number;
@@ -240,20 +246,36 @@ export class CachingBackend implements Backend {
     let chunk = Math.min(this.options.minChunk ?? 4, maxChunk);
     let fromOthers = 0;
     const progress = () => onProgress?.(counts.fromCache + counts.computed, firstOfKey.size);
+    const chunks: { key: string; request: R }[][] = [];
     for (let start = 0; start < misses.length; ) {
-      this.throwIfAborted();
       let end = Math.min(misses.length, start + chunk);
       while (end < misses.length && codec.together(misses[end - 1]!.request, misses[end]!.request)) end++;
-      // Read again: another run sharing the cache may have answered some meanwhile.
-      const slice = misses.slice(start, end).filter((m) => this.lookup(codec, m.key) === undefined);
-      const answeredMeanwhile = end - start - slice.length;
-      counts.fromCache += answeredMeanwhile;
-      fromOthers += answeredMeanwhile;
+      chunks.push(misses.slice(start, end));
       start = end;
       chunk = Math.min(maxChunk, 2 * chunk);
+    }
+    // A chunk that another live run sharing the cache is computing is put off to the end, when
+    // its answers are probably stored; two runs started together thus share the work.
+    const deferred: { key: string; request: R }[][] = [];
+    const runChunk = async (candidates: { key: string; request: R }[], mayDefer: boolean): Promise<void> => {
+      this.throwIfAborted();
+      // Read again: another run sharing the cache may have answered some meanwhile.
+      const slice = candidates.filter((m) => this.lookup(codec, m.key) === undefined);
+      const answeredMeanwhile = candidates.length - slice.length;
+      counts.fromCache += answeredMeanwhile;
+      fromOthers += answeredMeanwhile;
       if (slice.length === 0) {
         progress();
-        continue;
+        return;
+      }
+      if (this.claimsEnabled()) {
+        const settings = this.settingsId();
+        const keys = slice.map((m) => m.key);
+        if (mayDefer && (this.guard(() => this.store!.claimedByOthers(settings, codec.kind, keys).size) ?? 0) > 0) {
+          deferred.push(slice);
+          return;
+        }
+        this.guard(() => this.store!.claim(settings, codec.kind, keys));
       }
       const done = new Uint8Array(slice.length);
       const keep = (i: number, answer: A) => {
@@ -280,10 +302,17 @@ export class CachingBackend implements Backend {
         });
       await this.abortable(computation);
       progress();
-    }
+    };
+    for (const c of chunks) await runChunk(c, true);
+    for (const c of deferred) await runChunk(c, false);
     if (fromOthers > 0) this.options.log?.(`${codec.kind}: ${fromOthers} requests were answered meanwhile by another run sharing the cache`);
     if (misses.length === 0 && firstOfKey.size > 0) onProgress?.(firstOfKey.size, firstOfKey.size);
     return keys.map((key) => codec.decode(this.memory.get(this.memoryKey(codec.kind, key))!));
+  }
+
+  /** Whether claims are worth making: a usable persistent store (runs may share it). */
+  private claimsEnabled(): boolean {
+    return this.store !== null && !this.storeBroken && !this.store.isClosed && this.options.shareWork !== false;
   }
 
   /** Keeps one answer for this run and commits it to the store; whether it was stored. */

@@ -6,17 +6,20 @@
 // instead of failing.
 
 import Database from "better-sqlite3";
-import { createHash } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readSync, renameSync, statSync, accessSync, constants as fsConstants, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import type { BackendDescription } from "../api/types.js";
 import { sha256File } from "../util/files.js";
+import { pidAlive } from "../util/publish.js";
 import { canonicalJson, numberChangingSettings, settingsId, type RequestKind } from "./keys.js";
 
 /** The database file's name inside the cache folder (datasets may share the folder). */
 export const CACHE_FILE_NAME = "requests.sqlite";
 const SCHEMA_VERSION = "1";
+/** How long a claim made on another machine (a cache on a shared file system) is honoured. */
+const CLAIM_LIFETIME_MS = 60 * 60 * 1000;
 
 /** `$XDG_CACHE_HOME/rakuten-eval`, else `~/.cache/rakuten-eval`. */
 export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {
@@ -75,6 +78,11 @@ export class RequestCache {
   private readonly getAnswer: Database.Statement<[string, string, string], { response: string }>;
   private readonly putAnswer: Database.Statement<[string, string, string, string, number]>;
   private readonly putMany: (settings: string, kind: RequestKind, entries: readonly (readonly [string, string])[]) => void;
+  private claimStatements:
+    | { get: Database.Statement<[string, string, string], { owner: string; host: string; pid: number; claimed_at: number }>; putMany: (settings: string, kind: RequestKind, keys: readonly string[]) => void }
+    | undefined;
+  /** This connection's name in the claims table. */
+  private readonly owner = `${os.hostname()}:${process.pid}:${randomBytes(6).toString("hex")}`;
 
   private constructor(
     readonly file: string,
@@ -134,6 +142,16 @@ export class RequestCache {
             PRIMARY KEY (settings_id, kind, request_key)
           ) WITHOUT ROWID;
           CREATE TABLE IF NOT EXISTS model_files (path TEXT PRIMARY KEY, size INTEGER NOT NULL, mtime_ms REAL NOT NULL, sha256 TEXT NOT NULL);
+          CREATE TABLE IF NOT EXISTS claims (
+            settings_id TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            request_key TEXT NOT NULL,
+            owner TEXT NOT NULL,
+            host TEXT NOT NULL,
+            pid INTEGER NOT NULL,
+            claimed_at INTEGER NOT NULL,
+            PRIMARY KEY (settings_id, kind, request_key)
+          ) WITHOUT ROWID;
           CREATE TABLE IF NOT EXISTS model_identity (
             path TEXT PRIMARY KEY,
             identity TEXT NOT NULL,
@@ -173,6 +191,44 @@ export class RequestCache {
   put(settings: string, kind: RequestKind, key: string, response: string): boolean {
     this.putAnswer.run(settings, kind, key, response, Date.now());
     return true;
+  }
+
+  /**
+   * Marks requests as being computed by this connection, so that a run sharing the cache
+   * computes other requests first (see CachingBackend). A claim is only a hint: answers are
+   * what count, and a claim of a process that died is ignored.
+   */
+  claim(settings: string, kind: RequestKind, keys: readonly string[]): void {
+    if (keys.length > 0) this.claims().putMany(settings, kind, keys);
+  }
+
+  // Prepared on first use: a read-only connection to an older file (cache stats) has no claims table.
+  private claims(): NonNullable<RequestCache["claimStatements"]> {
+    if (this.claimStatements === undefined) {
+      const put = this.db.prepare("INSERT OR REPLACE INTO claims (settings_id, kind, request_key, owner, host, pid, claimed_at) VALUES (?, ?, ?, ?, ?, ?, ?)");
+      this.claimStatements = {
+        get: this.db.prepare("SELECT owner, host, pid, claimed_at FROM claims WHERE settings_id = ? AND kind = ? AND request_key = ?"),
+        putMany: this.db.transaction((settings: string, kind: RequestKind, keys: readonly string[]) => {
+          const now = Date.now();
+          for (const key of keys) put.run(settings, kind, key, this.owner, os.hostname(), process.pid, now);
+        }),
+      };
+    }
+    return this.claimStatements;
+  }
+
+  /** The keys among `keys` that another live run has claimed and not yet answered. */
+  claimedByOthers(settings: string, kind: RequestKind, keys: readonly string[]): Set<string> {
+    const out = new Set<string>();
+    const now = Date.now();
+    for (const key of keys) {
+      const row = this.claims().get.get(settings, kind, key);
+      if (!row || row.owner === this.owner) continue;
+      // On this machine a claim lasts while its process lives; from another one, an hour.
+      const live = row.host === os.hostname() ? pidAlive(row.pid) : now - row.claimed_at < CLAIM_LIFETIME_MS;
+      if (live) out.add(key);
+    }
+    return out;
   }
 
   /** Stores answers in one transaction. */
@@ -234,7 +290,7 @@ export class RequestCache {
       answers: ll + gen,
       loglikelihood: ll,
       generate: gen,
-      modelFilesHashed: (this.db.prepare("SELECT COUNT(*) AS n FROM model_identity").get() as { n: number }).n,
+      modelFilesHashed: this.modelFilesHashed(),
       settings: perSettings.map((s) => ({
         settingsId: s.id,
         description: JSON.parse(s.description) as Record<string, unknown>,
@@ -245,6 +301,14 @@ export class RequestCache {
     };
   }
 
+  private modelFilesHashed(): number {
+    try {
+      return (this.db.prepare("SELECT COUNT(*) AS n FROM model_identity").get() as { n: number }).n;
+    } catch {
+      return 0; // a file of an older version opened read-only: nothing hashed the new way yet
+    }
+  }
+
   get isClosed(): boolean {
     return this.closed;
   }
@@ -252,6 +316,11 @@ export class RequestCache {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    try {
+      if (this.claimStatements !== undefined) this.db.prepare("DELETE FROM claims WHERE owner = ?").run(this.owner);
+    } catch {
+      // A claim left behind is ignored once this process has exited.
+    }
     this.db.close();
   }
 }
