@@ -21,7 +21,7 @@ const LAYERS = [
   // Terminal tables, Markdown, HTML and the report model (renders what compare computes).
   { name: "report", path: "^src/report/" },
   // Library entry functions the commands call.
-  { name: "library", path: "^src/(run|runInput|prompts|catalogue|validate)\\.ts$" },
+  { name: "library", path: "^src/(run|runInput|runOutput|prompts|catalogue|validate)\.ts$" },
   { name: "commands", path: "^src/commands/" },
 ];
 

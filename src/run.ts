@@ -6,16 +6,16 @@ import path from "node:path";
 import type { Suite } from "./api/task.js";
 import type { Backend, LoglikelihoodRequest, ResolvedGenerateRequest } from "./api/types.js";
 import { UserError } from "./errors.js";
-import { evaluate, resolveGenerate, type PlannedTask, type TaskResult } from "./evaluator.js";
+import { evaluate, resolveGenerate, type PlannedTask, type SkippedTask, type TaskResult } from "./evaluator.js";
 import { createLlamaBackend } from "./backend/llama/index.js";
 import { CachingBackend, InterruptedError, type PhaseCounts } from "./backend/cachingBackend.js";
 import { defaultCacheDir, RequestCache } from "./cache/store.js";
 import { buildResultsDocument, type ResultsDocument } from "./results/document.js";
-import { assertValidResults } from "./results/validate.js";
 import { contextPlan } from "./validate.js";
 import { validateInput } from "./runInput.js";
 import { packageRoot } from "./paths.js";
-import { writeFileAtomic } from "./util/files.js";
+import { removeStaleTemporaries } from "./util/publish.js";
+import { writeRunOutputs } from "./runOutput.js";
 
 export interface RunOptions {
   model: string;
@@ -26,7 +26,7 @@ export interface RunOptions {
   dataDir: string;
   outputDir?: string;
   threads?: number;
-  /** llama.cpp sequences evaluated side by side (default "auto": 4 on a GPU, 2 on >4 CPU threads, else 1). */
+  /** llama.cpp sequences evaluated side by side (default "auto": 4 on a GPU, else 1). */
   parallel?: number;
   contextSize?: number;
   batchSize?: number;
@@ -97,7 +97,7 @@ function unansweredRequests(planned: PlannedTask[], backend: CachingBackend): { 
   return { loglikelihood, generate };
 }
 
-/** The planned docs whose every request has an answer (after an interrupt). */
+/** The planned docs whose every request has an answer (after an interrupt or a failure). */
 function answeredDocs(planned: PlannedTask[], backend: CachingBackend): { done: PlannedTask[]; none: PlannedTask[] } {
   const done: PlannedTask[] = [];
   const none: PlannedTask[] = [];
@@ -109,6 +109,35 @@ function answeredDocs(planned: PlannedTask[], backend: CachingBackend): { done: 
   return { done, none };
 }
 
+/**
+ * Scores what finished, from stored answers only: every task's fully answered docs. A task
+ * whose scoring fails (the failure that stopped the run, say) is left out with the reason.
+ */
+async function partialResults(planned: PlannedTask[], backend: CachingBackend): Promise<{ taskResults: TaskResult[]; skipped: SkippedTask[] }> {
+  backend.answerOnlyFromCache();
+  const { done, none } = answeredDocs(planned, backend);
+  const skippedOf = (p: PlannedTask, reason: string): SkippedTask => ({ task: p.task, ...(p.group ? { group: p.group } : {}), shots: p.shots, reason });
+  const skipped = none.map((p) => skippedOf(p, "stopped before any of its docs was scored"));
+  try {
+    // Together first: tasks share numpy's RNG (XLSum's bootstrap) as in a complete run.
+    return { taskResults: done.length > 0 ? await evaluate(done, backend) : [], skipped };
+  } catch {
+    const taskResults: TaskResult[] = [];
+    for (const p of done) {
+      try {
+        taskResults.push(...(await evaluate([p], backend)));
+      } catch (e) {
+        skipped.push(skippedOf(p, `scoring failed: ${oneLine(e)}`));
+      }
+    }
+    return { taskResults, skipped };
+  }
+}
+
+function oneLine(error: unknown): string {
+  return (error instanceof Error ? error.message : String(error)).replace(/\s+/g, " ").trim();
+}
+
 export async function runEvaluation(options: RunOptions): Promise<RunOutcome> {
   const started = Date.now();
   const log = options.log ?? (() => {});
@@ -117,6 +146,8 @@ export async function runEvaluation(options: RunOptions): Promise<RunOutcome> {
   const { planned, skipped } = await validateInput(options, outputDir);
   for (const s of skipped) log(`skip ${s.task.name}: ${s.reason}`);
   for (const p of planned) if (p.shotsNote) log(`note: ${p.shotsNote}`);
+  // Temporary files of runs killed while publishing into this folder.
+  removeStaleTemporaries(outputDir);
   if (options.signal?.aborted) throw new InterruptedError("interrupted before any request was scored; nothing was written.");
 
   const cache = options.noCache ? null : RequestCache.open(options.cacheDir ?? defaultCacheDir(), { warn });
@@ -180,18 +211,24 @@ export async function runEvaluation(options: RunOptions): Promise<RunOutcome> {
     let taskResults: TaskResult[];
     let allSkipped = skipped;
     const notes: string[] = [];
+    let stopped: { reason: string; error: unknown } | undefined;
     try {
       taskResults = await evaluate(planned, backend, hooks);
     } catch (e) {
-      if (!(e instanceof InterruptedError)) throw e;
-      interrupted = true;
-      // Score what finished: the docs whose every request has an answer, from the cache only.
-      backend.answerOnlyFromCache();
-      const { done, none } = answeredDocs(planned, backend);
-      taskResults = done.length > 0 ? await evaluate(done, backend) : [];
-      allSkipped = [...skipped, ...none.map((p) => ({ task: p.task, ...(p.group ? { group: p.group } : {}), shots: p.shots, reason: "interrupted before any of its docs was scored" }))];
-      const finished = done.reduce((a, p) => a + p.docs.length, 0);
-      notes.push(`interrupted: partial results, ${finished} of ${nDocs} docs scored; rerun the same command to finish`);
+      // Interrupted, or failed after work began (the engine, a task's metric): keep what finished.
+      interrupted = e instanceof InterruptedError;
+      const answers = backend.phaseCounts().reduce((a, c) => a + c.fromCache + c.computed, 0);
+      if (answers === 0 && !interrupted) throw e;
+      stopped = { reason: interrupted ? "interrupted" : `failed: ${oneLine(e)}`, error: e };
+      const partial = await partialResults(planned, backend);
+      taskResults = partial.taskResults;
+      allSkipped = [...skipped, ...partial.skipped];
+      const finished = taskResults.reduce((a, r) => a + r.nEffective, 0);
+      notes.push(
+        interrupted
+          ? `interrupted: partial results, ${finished} of ${nDocs} docs scored; rerun the same command to finish`
+          : `${stopped.reason}: partial results, ${finished} of ${nDocs} docs scored; fix the cause and rerun the same command to finish`,
+      );
     }
     const doc = buildResultsDocument(taskResults, allSkipped, {
       engine: backend.describe(),
@@ -200,30 +237,33 @@ export async function runEvaluation(options: RunOptions): Promise<RunOutcome> {
       dataDir: options.dataDir,
       date: new Date(started).toISOString(),
       durationSeconds: (Date.now() - started) / 1000,
-      complete: !interrupted,
+      complete: stopped === undefined,
       ...(notes.length > 0 ? { notes } : {}),
     });
-    assertValidResults(doc);
-    const resultsPath = path.join(outputDir, "results.json");
-    const samplesPaths: string[] = [];
-    for (const r of taskResults) {
-      const file = path.join(outputDir, `samples_${r.task.name}.jsonl`);
-      writeFileAtomic(file, r.samples.map((s) => JSON.stringify({ task: r.task.name, ...s })).join("\n") + "\n");
-      samplesPaths.push(file);
-    }
-    writeFileAtomic(resultsPath, JSON.stringify(doc, null, 2) + "\n");
+    if (stopped) doc.rakuten_eval.incomplete_reason = stopped.reason;
+    const { resultsPath, samplesPaths } = await writeRunOutputs(outputDir, doc, taskResults);
     const counts = backend.phaseCounts().filter((c) => c.requests > 0);
-    if (interrupted) {
+    const computed = counts.reduce((a, c) => a + c.computed, 0);
+    const stored = counts.reduce((a, c) => a + c.stored, 0);
+    const kept = cache
+      ? `${stored} computed answer(s) stored in ${cache.file}${stored < computed ? ` (${computed - stored} could not be stored: see the warning above)` : ""}`
+      : "nothing was kept for a resume (--no-cache)";
+    if (stopped) {
       const finished = taskResults.reduce((a, r) => a + r.nEffective, 0);
-      throw new InterruptedError(
-        `partial results (${finished} of ${nDocs} docs) written to ${resultsPath} with rakuten_eval.complete false; ` +
-          (cache ? `rerun the same command to resume: finished answers are in ${cache.file}.` : "nothing was kept for a resume (--no-cache)."),
-      );
+      const written = `partial results (${finished} of ${nDocs} docs) written to ${resultsPath} with rakuten_eval.complete false`;
+      if (interrupted) {
+        throw new InterruptedError(`${written}; ` + (cache ? `rerun the same command to resume: finished answers are in ${cache.file}.` : "nothing was kept for a resume (--no-cache)."));
+      }
+      warn(`error after work began: ${written}; ${kept}.`);
+      throw stopped.error;
     }
     if (cache) {
       const reused = counts.reduce((a, c) => a + c.fromCache, 0);
-      const computed = counts.reduce((a, c) => a + c.computed, 0);
-      log(`cache: ${reused} answers reused, ${computed} computed and stored in ${cache.file}`);
+      log(
+        stored === computed
+          ? `cache: ${reused} answers reused, ${computed} computed and stored in ${cache.file}`
+          : `cache: ${reused} answers reused, ${computed} computed, ${stored} of them stored in ${cache.file} (the cache failed: see the warning above)`,
+      );
     }
     return { doc, resultsPath, samplesPaths, taskResults, cache: counts };
   } finally {

@@ -3,12 +3,13 @@ import { test, after } from "node:test";
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { appendFileSync, existsSync, mkdtempSync, openSync, readdirSync, readFileSync, readSync, closeSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { hostname, tmpdir } from "node:os";
+import { spawnSync } from "node:child_process";
 import path from "node:path";
 import Database from "better-sqlite3";
 import type { Backend, BackendDescription, LoglikelihoodRequest, LoglikelihoodResponse, ResolvedGenerateRequest } from "../src/api/types.js";
 import { CachingBackend, InterruptedError } from "../src/backend/cachingBackend.js";
-import { settingsId } from "../src/cache/keys.js";
+import { loglikelihoodKey, settingsId } from "../src/cache/keys.js";
 import { cacheStats, clearCache, RequestCache, CACHE_FILE_NAME } from "../src/cache/store.js";
 
 const scratch = mkdtempSync(path.join(tmpdir(), "rakuten-eval-cache-"));
@@ -105,7 +106,7 @@ test("a second run answers everything from the file; only misses reach the inner
   const b = await caching.loglikelihood(withRepeats);
   assert.deepEqual(b, withRepeats.map(expected));
   assert.deepEqual(second.computed.sort(), requests.slice(20).map((r) => r.continuation).sort(), "only the 10 new requests are computed, each once");
-  assert.deepEqual(caching.phaseCounts(), [{ kind: "loglikelihood", requests: 32, distinct: 30, fromCache: 20, computed: 10 }]);
+  assert.deepEqual(caching.phaseCounts(), [{ kind: "loglikelihood", requests: 32, distinct: 30, fromCache: 20, computed: 10, stored: 10 }]);
   assert.deepEqual(lines, ["loglikelihood: 20 of 30 requests from cache, 10 to compute (2 repeats)"]);
   assert.equal(cache.count(), 30);
   cache.close();
@@ -285,4 +286,128 @@ test("stats count answers per settings; clear removes only the cache database", 
   assert.deepEqual(readdirSync(dir), ["keep.txt"]);
   assert.equal(cacheStats(dir).exists, false);
   assert.ok(!existsSync(path.join(dir, CACHE_FILE_NAME)));
+});
+
+test("each answer reported through onResult is committed at once: a crash mid-call keeps every one reported", async () => {
+  const dir = freshDir();
+  const cache = RequestCache.open(dir);
+  const file = path.join(dir, CACHE_FILE_NAME);
+  const inner = new CountingBackend();
+  const seenOnDisk: number[] = [];
+  const asBackend: Backend = inner;
+  asBackend.loglikelihood = async (rs, _onProgress, onResult) => {
+    for (let i = 0; i < rs.length; i++) {
+      if (i === 3) throw new Error("engine crashed mid-call");
+      onResult?.(i, expected(rs[i]!));
+      // Another connection (another process) sees it committed before the next one is computed.
+      const db = new Database(file, { readonly: true });
+      seenOnDisk.push((db.prepare("SELECT COUNT(*) AS n FROM answers").get() as { n: number }).n);
+      db.close();
+    }
+    return rs.map(expected);
+  };
+  const distinctContexts = Array.from({ length: 10 }, (_, i) => ll(`question ${i}`, " yes"));
+  await assert.rejects(new CachingBackend(inner, { store: cache, minChunk: 8 }).loglikelihood(distinctContexts), /engine crashed mid-call/);
+  assert.deepEqual(seenOnDisk, [1, 2, 3]);
+  cache.close();
+});
+
+test("before each chunk the store is read again: answers another run committed meanwhile are not recomputed", async () => {
+  const dir = freshDir();
+  const mine = RequestCache.open(dir);
+  const theirs = RequestCache.open(dir); // another run's connection to the same file
+  const all = Array.from({ length: 12 }, (_, i) => ll(`question ${String(i).padStart(2, "0")}`, ` yes ${i}`));
+  const inner = new CountingBackend();
+  const original = inner.loglikelihood.bind(inner);
+  inner.loglikelihood = async (rs) => {
+    const out = await original(rs);
+    // While our first chunk (4 requests) computes, the other run stores requests 6..11.
+    if (inner.calls.length === 1) {
+      const other = new CachingBackend(new CountingBackend(), { store: theirs });
+      await other.loglikelihood(all.slice(6));
+    }
+    return out;
+  };
+  const lines: string[] = [];
+  const caching = new CachingBackend(inner, { store: mine, log: (l) => lines.push(l), minChunk: 4 });
+  assert.deepEqual(await caching.loglikelihood(all), all.map(expected));
+  // Ours: 0..3 in the first chunk, then 4..5 of the second (6..11 were answered meanwhile).
+  assert.deepEqual(inner.computed, [0, 1, 2, 3, 4, 5].map((i) => ` yes ${i}`));
+  assert.deepEqual(inner.calls, [4, 2]);
+  assert.deepEqual(caching.phaseCounts(), [{ kind: "loglikelihood", requests: 12, distinct: 12, fromCache: 6, computed: 6, stored: 6 }]);
+  assert.ok(lines.includes("loglikelihood: 6 requests were answered meanwhile by another run sharing the cache"), lines.join("\n"));
+  assert.equal(mine.count(), 12);
+  mine.close();
+  theirs.close();
+});
+
+test("a chunk another live run has claimed is put off to the end, and skipped if its answers arrive meanwhile; a dead run's claim is ignored", async () => {
+  const dir = freshDir();
+  const mine = RequestCache.open(dir);
+  const theirs = RequestCache.open(dir); // another run's connection: its claims count as another live run's
+  const settings = mine.registerSettings(DESCRIPTION);
+  const all = Array.from({ length: 12 }, (_, i) => ll(`question ${String(i).padStart(2, "0")}`, ` yes ${i}`));
+  const keyOf = (r: LoglikelihoodRequest) => loglikelihoodKey(r);
+  // Chunks of 4: [0..3], [4..7], [8..11]. The other run is computing the second one.
+  theirs.claim(settings, "loglikelihood", all.slice(4, 8).map(keyOf));
+  const inner = new CountingBackend();
+  const original = inner.loglikelihood.bind(inner);
+  inner.loglikelihood = async (rs) => {
+    const out = await original(rs);
+    // While we compute our first chunk, the other run stores 4 and 5 of the chunk it claimed.
+    if (inner.calls.length === 1) await new CachingBackend(new CountingBackend(), { store: theirs, minChunk: 2, maxChunk: 2 }).loglikelihood(all.slice(4, 6));
+    return out;
+  };
+  const caching = new CachingBackend(inner, { store: mine, minChunk: 4, maxChunk: 4 });
+  assert.deepEqual(await caching.loglikelihood(all), all.map(expected));
+  // 0..3, then 8..11, then what was left of the deferred chunk: 6 and 7.
+  assert.deepEqual(inner.computed, [0, 1, 2, 3, 8, 9, 10, 11, 6, 7].map((i) => ` yes ${i}`));
+  assert.deepEqual(inner.calls, [4, 4, 2]);
+  theirs.close();
+  mine.close();
+
+  // A claim by a process that has exited is ignored: everything in order.
+  const dir2 = freshDir();
+  const cache = RequestCache.open(dir2);
+  const settings2 = cache.registerSettings(DESCRIPTION);
+  const dead = Number(spawnSync(process.execPath, ["-e", "process.stdout.write(String(process.pid))"], { encoding: "utf8" }).stdout);
+  const db = new Database(path.join(dir2, CACHE_FILE_NAME));
+  const insert = db.prepare("INSERT INTO claims (settings_id, kind, request_key, owner, host, pid, claimed_at) VALUES (?, 'loglikelihood', ?, ?, ?, ?, ?)");
+  for (const r of all.slice(0, 4)) insert.run(settings2, keyOf(r), `${hostname()}:${dead}:x`, hostname(), dead, Date.now());
+  db.close();
+  const fresh = new CountingBackend();
+  await new CachingBackend(fresh, { store: cache, minChunk: 4, maxChunk: 4 }).loglikelihood(all);
+  assert.deepEqual(fresh.computed, all.map((r) => r.continuation));
+  cache.close();
+});
+
+test("two runs on one cache at the same time share the work: each answer is computed once, but for at most one chunk at the end", async () => {
+  const dir = freshDir();
+  const a = RequestCache.open(dir);
+  const b = RequestCache.open(dir);
+  const all = Array.from({ length: 40 }, (_, i) => ll(`question ${String(i).padStart(2, "0")}`, ` yes ${i}`));
+  const slow = () => {
+    const inner = new CountingBackend();
+    const original = inner.loglikelihood.bind(inner);
+    inner.loglikelihood = async (rs) => {
+      await new Promise((resolve) => setTimeout(resolve, 5 * rs.length));
+      return original(rs);
+    };
+    return inner;
+  };
+  const [innerA, innerB] = [slow(), slow()];
+  const [ra, rb] = await Promise.all([
+    new CachingBackend(innerA, { store: a, minChunk: 4, maxChunk: 4 }).loglikelihood(all),
+    new CachingBackend(innerB, { store: b, minChunk: 4, maxChunk: 4 }).loglikelihood(all),
+  ]);
+  assert.deepEqual(ra, all.map(expected));
+  assert.deepEqual(rb, all.map(expected));
+  const computed = [...innerA.computed, ...innerB.computed];
+  assert.equal(new Set(computed).size, 40);
+  // In lockstep each run takes every other chunk; only a chunk the other run is still computing
+  // when this one has nothing else left is computed by both (4 requests here).
+  assert.ok(computed.length <= 44, `each computed once but for one chunk (A ${innerA.computed.length}, B ${innerB.computed.length})`);
+  assert.ok(innerA.computed.length >= 16 && innerB.computed.length >= 16, `both took a share (A ${innerA.computed.length}, B ${innerB.computed.length})`);
+  a.close();
+  b.close();
 });

@@ -321,15 +321,6 @@ const ROWS: Row[] = [
   },
   { input: "report given a FIFO", args: () => ["report", p("results-fifo.json"), "--output", p("out")], lines: () => [NOT_RESULTS(p("results-fifo.json"), "a FIFO (named pipe)")] },
   {
-    input: "disk full while writing outputs",
-    // The run's first output is written through samples_xwinograd_ja.jsonl.tmp-<pid>: make that /dev/full.
-    before: () => `mkdir -p '${p("full-out")}' && ln -sf /dev/full '${p("full-out")}/samples_xwinograd_ja.jsonl.tmp-'$$`,
-    args: () => [...base([], { tasks: ["--tasks", "xwinograd_ja", "--limit", "1"], output: p("full-out") }).filter((a) => a !== "--no-cache"), "--cache-dir", p("full-cache"), "-q"],
-    lines: () => [
-      `error: No space left on device writing ${p("full-out", "samples_xwinograd_ja.jsonl")}; free space or pass --output on another disk. Finished answers are kept in the request cache.`,
-    ],
-  },
-  {
     input: "several problems at once: all listed",
     args: () => base([], { modelPath: p("nope.gguf"), data: p("no-such-data"), tasks: ["--tasks", "nosuchtask", "--limit", "0", "--shots", "x"] }),
     lines: () => [

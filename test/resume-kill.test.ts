@@ -1,14 +1,23 @@
-// The promise of the request cache, end to end through the CLI on a real model: a run killed
-// with SIGKILL part way is rerun, reuses every answer that was stored, computes only the rest,
-// and ends with the same results as a run that was never interrupted. Ctrl-C (SIGINT) writes
-// partial results marked incomplete and exits with 130.
+// The promise of the request cache and of the output folder, end to end through the CLI on a
+// real model. A run is killed with SIGKILL at several moments (during model load, at two points
+// mid-scoring, at two steps of publishing its outputs) and rerun each time on the same cache:
+// every answer stored before a kill is reused, exactly the rest is computed, no output folder
+// ever holds a results.json beside samples of another run, no temporary file survives, and the
+// final results equal those of a run that was never interrupted. Ctrl-C (SIGINT) writes partial
+// results marked incomplete and exits with 130.
+//
+// The kills come from RAKUTEN_EVAL_KILL_AT=<point>:<n> (src/util/killPoint.ts): the process
+// SIGKILLs itself the n-th time it passes that point, e.g. right after committing its n-th
+// answer, so the number of answers that must survive is known exactly.
 import { test, after } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import Database from "better-sqlite3";
+import { samplesFileProblems } from "../src/results/samplesFiles.js";
+import type { ResultsDocument } from "../src/results/document.js";
 
 const root = process.cwd();
 const model = path.resolve(root, "../shared/models/stories260K.gguf");
@@ -18,10 +27,11 @@ const skip = (!existsSync(model) || !existsSync(dataDir)) && "../shared/models/s
 const scratch = mkdtempSync(path.join(tmpdir(), "rakuten-eval-resume-"));
 after(() => rmSync(scratch, { recursive: true, force: true }));
 
-// Small enough for ~20 s on 2 cores: JCommonsenseQA 0-shot has 5 choices per question and
-// xWinograd 2 options, so 8 docs each give 8·5 + 8·2 = 56 loglikelihood requests.
+// Small enough for a few seconds a run on 2 cores: JCommonsenseQA 0-shot has 5 choices per
+// question and xWinograd 2 options, so 8 docs each give 8·5 + 8·2 = 56 loglikelihood requests.
 const TASK_ARGS = ["--tasks", "jcs,xwinograd_ja", "--shots", "0", "--limit", "8"];
 const EXPECTED_REQUESTS = 8 * 5 + 8 * 2;
+const SAMPLES_FILES = ["samples_jcommonsenseqa-1.1-0.3.jsonl", "samples_xwinograd_ja.jsonl"];
 
 function runArgs(output: string, cache: string[]): string[] {
   return ["bin/run.js", "run", ...TASK_ARGS, "--model", model, "--data-dir", dataDir, "--output", output, "--threads", "1", ...cache];
@@ -33,20 +43,23 @@ interface Finished {
   stderr: string;
 }
 
-function start(args: string[]): { child: ChildProcess; done: Promise<Finished> } {
-  const child = spawn(process.execPath, args, { cwd: root, stdio: ["ignore", "ignore", "pipe"] });
+function start(args: string[], killAt?: string): { child: ChildProcess; done: Promise<Finished> } {
+  const env = { ...process.env };
+  delete env["RAKUTEN_EVAL_KILL_AT"];
+  if (killAt !== undefined) env["RAKUTEN_EVAL_KILL_AT"] = killAt;
+  const child = spawn(process.execPath, args, { cwd: root, stdio: ["ignore", "ignore", "pipe"], env });
   let stderr = "";
   child.stderr!.on("data", (d: Buffer) => (stderr += d.toString("utf8")));
   const done = new Promise<Finished>((resolve) => child.on("close", (code, signal) => resolve({ code, signal, stderr })));
   return { child, done };
 }
 
-function rows(cacheDir: string): { key: string; created: number }[] {
+function rows(cacheDir: string): { key: string; created: number; response: string }[] {
   const file = path.join(cacheDir, "requests.sqlite");
   if (!existsSync(file)) return [];
   const db = new Database(file, { readonly: true, fileMustExist: true });
   try {
-    return db.prepare("SELECT request_key AS key, created_at AS created FROM answers ORDER BY request_key").all() as { key: string; created: number }[];
+    return db.prepare("SELECT request_key AS key, created_at AS created, response FROM answers ORDER BY request_key").all() as { key: string; created: number; response: string }[];
   } catch {
     return []; // tables not created yet
   } finally {
@@ -70,10 +83,12 @@ async function interruptOnceStored(cacheDir: string, args: string[], signal: Nod
   return done;
 }
 
-function comparable(resultsFile: string): unknown {
+function comparable(resultsFile: string): Record<string, unknown> {
   const doc = JSON.parse(readFileSync(resultsFile, "utf8")) as Record<string, unknown>;
   delete doc["date"];
   delete doc["total_evaluation_time_seconds"];
+  // The samples' hashes are compared through the samples themselves (below), with a tolerance.
+  delete (doc["rakuten_eval"] as Record<string, unknown>)["samples"];
   return doc;
 }
 
@@ -88,56 +103,151 @@ function samples(dir: string): Map<string, Record<string, unknown>> {
   return out;
 }
 
-test("SIGKILL part way, rerun: nothing finished is recomputed and the results equal an uninterrupted run's", { skip, timeout: 120_000 }, async () => {
-  const baselineOut = path.join(scratch, "baseline");
-  const baseline = await start(runArgs(baselineOut, ["--no-cache"])).done;
+/** The reuse line of a run: [from cache, distinct, to compute]. */
+function reuse(stderr: string): [number, number, number] {
+  const phase = /^loglikelihood: (\d+) of (\d+) requests from cache, (\d+) to compute/m.exec(stderr);
+  assert.ok(phase, `a reuse line on stderr:\n${stderr}`);
+  return [Number(phase[1]), Number(phase[2]), Number(phase[3])];
+}
+
+function readDoc(dir: string): ResultsDocument {
+  return JSON.parse(readFileSync(path.join(dir, "results.json"), "utf8")) as ResultsDocument;
+}
+
+/** Samples equal but for log-likelihoods, which must agree within `tolerance` nats; the largest difference. */
+function assertSamplesClose(actual: Map<string, Record<string, unknown>>, expected: Map<string, Record<string, unknown>>, tolerance: number): number {
+  assert.deepEqual([...actual.keys()].sort(), [...expected.keys()].sort());
+  let largest = 0;
+  for (const [id, want] of expected) {
+    const got = actual.get(id)!;
+    const strip = (s: Record<string, unknown>) => ({ ...s, responses: undefined });
+    assert.deepEqual(strip(got), strip(want), id);
+    const a = got["responses"] as { logprob: number; isGreedy: boolean }[];
+    const b = want["responses"] as { logprob: number; isGreedy: boolean }[];
+    assert.equal(a.length, b.length, id);
+    for (let i = 0; i < a.length; i++) {
+      assert.equal(a[i]!.isGreedy, b[i]!.isGreedy, `${id} response ${i}: isGreedy`);
+      const difference = Math.abs(a[i]!.logprob - b[i]!.logprob);
+      assert.ok(difference <= tolerance, `${id} response ${i}: ${a[i]!.logprob} vs ${b[i]!.logprob}`);
+      largest = Math.max(largest, difference);
+    }
+  }
+  return largest;
+}
+
+// One uninterrupted run that both tests compare with.
+const baselineOut = path.join(scratch, "baseline");
+let baselineRun: Promise<Finished> | undefined;
+function baselineDone(): Promise<Finished> {
+  baselineRun ??= start(runArgs(baselineOut, ["--no-cache"])).done;
+  return baselineRun;
+}
+
+test("SIGKILL at model load, three times mid-scoring and twice while publishing: nothing stored is recomputed, no mixed or stray output, the same results", { skip, timeout: 240_000 }, async () => {
+  const baseline = await baselineDone();
   assert.equal(baseline.code, 0, baseline.stderr);
 
   const cacheDir = path.join(scratch, "cache-kill");
   const out = path.join(scratch, "resumed");
-  const killed = await interruptOnceStored(cacheDir, runArgs(out, ["--cache-dir", cacheDir]), "SIGKILL", 10);
+  // The folder holds an earlier run's outputs, with a task this run does not have.
+  cpSync(baselineOut, out, { recursive: true });
+  const earlier = readDoc(out);
+  earlier.date = "2000-01-01T00:00:00.000Z";
+  writeFileSync(path.join(out, "results.json"), JSON.stringify(earlier, null, 2) + "\n");
+  writeFileSync(path.join(out, "samples_retired-task.jsonl"), "{}\n");
+  const args = runArgs(out, ["--cache-dir", cacheDir]);
+  const killedAt = async (point: string) => {
+    const killed = await start(args, point).done;
+    assert.equal(killed.signal, "SIGKILL", `killed at ${point}, not ended on its own: ${killed.stderr}`);
+    return killed;
+  };
+  const earlierOutputsIntact = (when: string) => {
+    assert.equal(readDoc(out).date, earlier.date, `${when}: the earlier results.json stays`);
+    assert.deepEqual(samplesFileProblems(out, readDoc(out)), [], `${when}: and its samples are the ones it names`);
+  };
+
+  // 1. During model load: nothing is stored, the earlier outputs are untouched.
+  await killedAt("model-load:1");
+  assert.equal(rows(cacheDir).length, 0);
+  earlierOutputsIntact("killed at model load");
+
+  // 2. Mid-scoring, right after the 5th answer was committed: exactly 5 are stored.
+  let killed = await killedAt("stored:5");
+  assert.deepEqual(reuse(killed.stderr), [0, EXPECTED_REQUESTS, EXPECTED_REQUESTS]);
+  const first = rows(cacheDir);
+  assert.equal(first.length, 5);
+
+  // 3. Mid-scoring again, 14 answers later: all 5 reused, 14 more stored. In prefix order the 16
+  //    xWinograd requests (empty context) come first, so the 19th is the 3rd of 5 choices of a
+  //    JCommonsenseQA question: the rerun computes its other two choices without it.
+  killed = await killedAt("stored:14");
+  assert.deepEqual(reuse(killed.stderr), [5, EXPECTED_REQUESTS, EXPECTED_REQUESTS - 5]);
+  const second = rows(cacheDir);
+  assert.equal(second.length, 19);
+  earlierOutputsIntact("killed mid-scoring");
+
+  // 3b. From outside, at whatever moment the run is in once 25 answers are stored (perhaps in
+  //     the middle of a commit): every committed answer survives and is reused.
+  killed = await interruptOnceStored(cacheDir, args, "SIGKILL", 25);
   assert.equal(killed.signal, "SIGKILL", `the run ended before it could be killed: ${killed.stderr}`);
-  assert.ok(!existsSync(path.join(out, "results.json")), "a killed run writes no results");
+  assert.deepEqual(reuse(killed.stderr), [19, EXPECTED_REQUESTS, EXPECTED_REQUESTS - 19]);
+  const third = rows(cacheDir);
+  assert.ok(third.length >= 25 && third.length < EXPECTED_REQUESTS, `stored before the kill: ${third.length}`);
+  earlierOutputsIntact("killed from outside");
 
-  const before = rows(cacheDir);
-  assert.ok(before.length > 0 && before.length < EXPECTED_REQUESTS, `some but not all answers stored: ${before.length}`);
+  // 4. Publishing, after two files were written into the temporary folder: every answer is
+  //    stored; the earlier outputs are still whole; a temporary folder is left behind.
+  killed = await killedAt("publish-write:2");
+  assert.deepEqual(reuse(killed.stderr), [third.length, EXPECTED_REQUESTS, EXPECTED_REQUESTS - third.length]);
+  const all = rows(cacheDir);
+  assert.equal(all.length, EXPECTED_REQUESTS);
+  earlierOutputsIntact("killed while writing the outputs");
+  assert.equal(readdirSync(out).filter((n) => n.startsWith(".tmp-")).length, 1, "the killed run's temporary folder");
 
-  const rerun = await start(runArgs(out, ["--cache-dir", cacheDir])).done;
+  // 5. Publishing, after the first samples file was renamed in: the earlier results.json is
+  //    already gone, so no results.json stands beside samples it does not name.
+  killed = await killedAt("publish-rename:1");
+  assert.deepEqual(reuse(killed.stderr), [EXPECTED_REQUESTS, EXPECTED_REQUESTS, 0]);
+  assert.ok(!existsSync(path.join(out, "results.json")), "no results.json while the samples are being replaced");
+
+  // 6. The rerun finishes: nothing computed, the stale temporaries and the retired samples are gone.
+  const rerun = await start(args).done;
   assert.equal(rerun.code, 0, rerun.stderr);
-  const phase = /^loglikelihood: (\d+) of (\d+) requests from cache, (\d+) to compute/m.exec(rerun.stderr);
-  assert.ok(phase, `a reuse line on stderr:\n${rerun.stderr}`);
-  const [fromCache, distinct, toCompute] = [Number(phase[1]), Number(phase[2]), Number(phase[3])];
-  assert.equal(distinct, EXPECTED_REQUESTS);
-  assert.equal(fromCache, before.length, "every stored answer is reused");
-  assert.equal(toCompute, EXPECTED_REQUESTS - before.length, "only the rest is computed");
-  assert.match(rerun.stderr, new RegExp(`^cache: ${before.length} answers reused, ${EXPECTED_REQUESTS - before.length} computed and stored in `, "m"));
+  assert.deepEqual(reuse(rerun.stderr), [EXPECTED_REQUESTS, EXPECTED_REQUESTS, 0]);
+  assert.match(rerun.stderr, new RegExp(`^cache: ${EXPECTED_REQUESTS} answers reused, 0 computed and stored in `, "m"));
+  assert.deepEqual(readdirSync(out).sort(), ["results.json", ...SAMPLES_FILES]);
+  assert.deepEqual(samplesFileProblems(out, readDoc(out)), []);
+  assert.deepEqual(Object.keys(readDoc(out).rakuten_eval.samples ?? {}).sort(), SAMPLES_FILES);
 
-  // The answers stored before the kill were not written again (their timestamps are unchanged).
-  const afterRows = rows(cacheDir);
-  assert.equal(afterRows.length, EXPECTED_REQUESTS);
-  const created = new Map(afterRows.map((r) => [r.key, r.created]));
-  for (const r of before) assert.equal(created.get(r.key), r.created);
+  // Answers stored before a kill were never written again (their rows are unchanged).
+  const final = new Map(rows(cacheDir).map((r) => [r.key, r]));
+  assert.equal(final.size, EXPECTED_REQUESTS);
+  for (const r of [...first, ...second, ...third, ...all]) assert.deepEqual(final.get(r.key), r);
 
+  // The same results as the uninterrupted run; log-likelihoods within 1e-6 nats (README).
   assert.deepEqual(comparable(path.join(out, "results.json")), comparable(path.join(baselineOut, "results.json")));
-  for (const f of readdirSync(baselineOut).filter((n) => n.startsWith("samples_"))) {
-    assert.equal(readFileSync(path.join(out, f), "utf8"), readFileSync(path.join(baselineOut, f), "utf8"), f);
-  }
-  // Outputs are renamed into place: no temporary file is left behind.
-  assert.deepEqual(readdirSync(out).sort(), ["results.json", "samples_jcommonsenseqa-1.1-0.3.jsonl", "samples_xwinograd_ja.jsonl"]);
+  const largest = assertSamplesClose(samples(out), samples(baselineOut), 1e-6);
+  const identical = SAMPLES_FILES.every((f) => readFileSync(path.join(out, f), "utf8") === readFileSync(path.join(baselineOut, f), "utf8"));
+  console.log(`kills at model-load, stored:5, stored:14, from outside after ${third.length} answers, publish-write:2, publish-rename:1; largest log-likelihood difference ${largest}; samples byte-identical: ${identical}`);
+});
 
-  // Ctrl-C: partial results, marked incomplete, exit code 130; each scored doc as in the full run.
+test("Ctrl-C: partial results marked incomplete, exit 130, each scored doc as in the full run", { skip, timeout: 120_000 }, async () => {
+  const baseline = await baselineDone();
+  assert.equal(baseline.code, 0, baseline.stderr);
   const sigintCache = path.join(scratch, "cache-sigint");
   const partialOut = path.join(scratch, "partial");
   const interrupted = await interruptOnceStored(sigintCache, runArgs(partialOut, ["--cache-dir", sigintCache]), "SIGINT", 12);
   assert.equal(interrupted.code, 130, interrupted.stderr);
   assert.match(interrupted.stderr, /^interrupted: partial results \(\d+ of 16 docs\) written to .*results\.json with rakuten_eval\.complete false; rerun the same command to resume/m);
-  const partial = JSON.parse(readFileSync(path.join(partialOut, "results.json"), "utf8")) as { rakuten_eval: { complete: boolean } };
+  const partial = readDoc(partialOut);
   assert.equal(partial.rakuten_eval.complete, false);
+  assert.equal(partial.rakuten_eval.incomplete_reason, "interrupted");
+  assert.deepEqual(samplesFileProblems(partialOut, partial), []);
   const full = samples(baselineOut);
   const some = samples(partialOut);
-  // 12 or more answers were stored before the signal (chunks of 4, 8, ... in prefix order), so
-  // at least one doc is complete; the run stopped long before the 56th.
+  // 12 or more answers were stored before the signal, in prefix order: xWinograd's requests
+  // (empty context) come first, so at least one doc is complete; the run stopped long before the 56th.
   assert.ok(some.size >= 1 && some.size < 16, `some docs but fewer than the full run: ${some.size}`);
-  console.log(`SIGKILL after ${before.length} of ${EXPECTED_REQUESTS} answers; SIGINT run scored ${some.size} of 16 docs`);
   for (const [id, s] of some) assert.deepEqual(s, full.get(id), id);
+  assert.deepEqual(readdirSync(partialOut).filter((n) => n.startsWith(".")), [], "no temporary or lock file left");
 });

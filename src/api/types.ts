@@ -98,9 +98,20 @@ export interface BackendLimits {
   contextSize: number;
 }
 
+/**
+ * Called once per request as soon as its answer is final, before the call returns (in any
+ * order; `index` is the request's position in the call). A caching layer stores each answer
+ * here, so that a process killed mid-call keeps everything that finished.
+ */
+export type OnResult<Answer> = (index: number, answer: Answer) => void;
+
 export interface Backend {
-  loglikelihood(requests: LoglikelihoodRequest[], onProgress?: (done: number, total: number) => void): Promise<LoglikelihoodResponse[]>;
-  generate(requests: ResolvedGenerateRequest[], onProgress?: (done: number, total: number) => void): Promise<GenerateResponse[]>;
+  loglikelihood(
+    requests: LoglikelihoodRequest[],
+    onProgress?: (done: number, total: number) => void,
+    onResult?: OnResult<LoglikelihoodResponse>,
+  ): Promise<LoglikelihoodResponse[]>;
+  generate(requests: ResolvedGenerateRequest[], onProgress?: (done: number, total: number) => void, onResult?: OnResult<GenerateResponse>): Promise<GenerateResponse[]>;
   /** Encode without special tokens, as `tokenizer.encode(s, add_special_tokens=False)`. */
   tokenize(text: string): number[];
   /** The text of the EOS token (for example `</s>`). */

@@ -1,13 +1,19 @@
 // A Backend decorator that answers from the request cache and sends only the
-// misses to the inner backend. The Backend contract returns answers only when a
-// whole call ends, so the misses go in chunks and each chunk is stored in one
-// transaction as soon as it returns: a killed run loses at most one chunk.
+// misses to the inner backend. Every answer is stored, in its own transaction, the
+// moment the inner backend reports it final (`onResult`), so a process killed at any
+// moment loses only the requests the engine was still computing. (An inner backend
+// without `onResult` has its answers stored when its call returns.)
 //
+// Misses go to the inner backend in chunks. Before each chunk the store is read again,
+// so answers that another run sharing the cache committed meanwhile are not recomputed,
+// and a chunk that another live run has claimed (is computing) is put off to the end.
 // Chunk boundaries never split the choices of one question (requests with the same
 // context). The llama backend scores the positions such requests share once, in the
 // batch of the first of them; scored in another call, the same position comes from a
 // batch of another size and can differ in the last bits (seen: 4.6e-7 nats on
-// stories260K). Kept together, a resumed run gives the same bits as an uninterrupted one.
+// stories260K). Kept together, an uninterrupted run gives the same bits whatever the
+// chunking. (A run resumed after a kill in the middle of a question computes the rest of
+// that question without its stored siblings: those answers agree within 1e-6 nats.)
 // Chunk sizes follow a fixed schedule (4, 8, 16, ... up to `maxChunk` requests), not
 // the clock, so two runs of the same command cut the same chunks.
 
@@ -18,9 +24,11 @@ import type {
   GenerateResponse,
   LoglikelihoodRequest,
   LoglikelihoodResponse,
+  OnResult,
   ResolvedGenerateRequest,
 } from "../api/types.js";
 import { UserError } from "../errors.js";
+import { killPoint } from "../util/killPoint.js";
 import {
   decodeGenerate,
   decodeLoglikelihood,
@@ -43,6 +51,8 @@ export interface PhaseCounts {
   fromCache: number;
   /** Distinct requests sent to the inner backend and answered. */
   computed: number;
+  /** Of `computed`, the answers committed to the persistent store (fewer when the store failed). */
+  stored: number;
 }
 
 export interface CachingBackendOptions {
@@ -52,6 +62,11 @@ export interface CachingBackendOptions {
   signal?: AbortSignal;
   /** One line per phase ("loglikelihood: 812 of 1000 requests from cache") and warnings. */
   log?: (line: string) => void;
+  /**
+   * Put off chunks that another live run sharing the store has claimed (default true). The
+   * deferred chunk is computed later only if its answers have not been stored meanwhile.
+   */
+  shareWork?: boolean;
   /** First and largest chunk, in requests (defaults 4 and 64); a question's choices may overrun it. */
   minChunk?: number;
   maxChunk?: number;
@@ -74,7 +89,7 @@ interface KindCodec<Request, Answer> {
   compare(a: Request, b: Request): number;
   /** Whether two adjacent requests must go in one call (see the note at the top). */
   together(a: Request, b: Request): boolean;
-  compute(inner: Backend, requests: Request[], onProgress: (done: number, total: number) => void): Promise<Answer[]>;
+  compute(inner: Backend, requests: Request[], onProgress: (done: number, total: number) => void, onResult: OnResult<Answer>): Promise<Answer[]>;
 }
 
 function compareStrings(a: string, b: string): number {
@@ -93,7 +108,7 @@ const LOGLIKELIHOOD: KindCodec<LoglikelihoodRequest, LoglikelihoodResponse> = {
     a.context !== "" &&
     a.tokenization === b.tokenization &&
     (a.context === b.context || (a.tokenization === "encode_pair" && a.context.trimEnd() === b.context.trimEnd())),
-  compute: (inner, requests, onProgress) => inner.loglikelihood(requests, onProgress),
+  compute: (inner, requests, onProgress, onResult) => inner.loglikelihood(requests, onProgress, onResult),
 };
 
 const GENERATE: KindCodec<ResolvedGenerateRequest, GenerateResponse> = {
@@ -103,7 +118,7 @@ const GENERATE: KindCodec<ResolvedGenerateRequest, GenerateResponse> = {
   decode: decodeGenerate,
   compare: (a, b) => compareStrings(a.context, b.context) || a.maxTokens - b.maxTokens || compareStrings(JSON.stringify(a.until), JSON.stringify(b.until)),
   together: () => false,
-  compute: (inner, requests, onProgress) => inner.generate(requests, onProgress),
+  compute: (inner, requests, onProgress, onResult) => inner.generate(requests, onProgress, onResult),
 };
 
 export class CachingBackend implements Backend {
@@ -217,7 +232,7 @@ export class CachingBackend implements Backend {
       if (this.lookup(codec, key) !== undefined) fromCache++;
       else misses.push({ key, request: requests[index]! });
     }
-    const counts: PhaseCounts = { kind: codec.kind, requests: requests.length, distinct: firstOfKey.size, fromCache, computed: 0 };
+    const counts: PhaseCounts = { kind: codec.kind, requests: requests.length, distinct: firstOfKey.size, fromCache, computed: 0, stored: 0 };
     this.counts.push(counts);
     if (requests.length > 0 && !this.offline) {
       this.options.log?.(
@@ -229,40 +244,83 @@ export class CachingBackend implements Backend {
     misses.sort((a, b) => codec.compare(a.request, b.request));
     const maxChunk = this.options.maxChunk ?? 64;
     let chunk = Math.min(this.options.minChunk ?? 4, maxChunk);
-    let done = 0;
+    let fromOthers = 0;
+    const progress = () => onProgress?.(counts.fromCache + counts.computed, firstOfKey.size);
+    const chunks: { key: string; request: R }[][] = [];
     for (let start = 0; start < misses.length; ) {
-      this.throwIfAborted();
       let end = Math.min(misses.length, start + chunk);
       while (end < misses.length && codec.together(misses[end - 1]!.request, misses[end]!.request)) end++;
-      const slice = misses.slice(start, end);
-      // Answers are stored when the inner call returns, even if an abort has already
-      // released the caller: a finished chunk is never thrown away.
+      chunks.push(misses.slice(start, end));
+      start = end;
+      chunk = Math.min(maxChunk, 2 * chunk);
+    }
+    // A chunk that another live run sharing the cache is computing is put off to the end, when
+    // its answers are probably stored; two runs started together thus share the work.
+    const deferred: { key: string; request: R }[][] = [];
+    const runChunk = async (candidates: { key: string; request: R }[], mayDefer: boolean): Promise<void> => {
+      this.throwIfAborted();
+      // Read again: another run sharing the cache may have answered some meanwhile.
+      const slice = candidates.filter((m) => this.lookup(codec, m.key) === undefined);
+      const answeredMeanwhile = candidates.length - slice.length;
+      counts.fromCache += answeredMeanwhile;
+      fromOthers += answeredMeanwhile;
+      if (slice.length === 0) {
+        progress();
+        return;
+      }
+      if (this.claimsEnabled()) {
+        const settings = this.settingsId();
+        const keys = slice.map((m) => m.key);
+        if (mayDefer && (this.guard(() => this.store!.claimedByOthers(settings, codec.kind, keys).size) ?? 0) > 0) {
+          deferred.push(slice);
+          return;
+        }
+        this.guard(() => this.store!.claim(settings, codec.kind, keys));
+      }
+      const done = new Uint8Array(slice.length);
+      const keep = (i: number, answer: A) => {
+        if (done[i] === 1) return;
+        done[i] = 1;
+        counts.computed++;
+        if (this.remember(codec, slice[i]!.key, codec.encode(answer))) counts.stored++;
+        killPoint("stored");
+      };
+      // Each answer is stored as it is reported, even after an abort has released the
+      // caller: nothing that finished is thrown away.
       const computation = codec
         .compute(
           this.inner,
           slice.map((m) => m.request),
-          (d) => onProgress?.(fromCache + done + d, firstOfKey.size),
+          () => progress(),
+          (index, answer) => {
+            if (index >= 0 && index < slice.length) keep(index, answer);
+          },
         )
         .then((answers) => {
           if (answers.length !== slice.length) throw new Error(`internal error: the backend returned ${answers.length} answers for ${slice.length} requests`);
-          this.remember(codec, slice.map((m, i) => [m.key, codec.encode(answers[i]!)] as const));
+          answers.forEach((answer, i) => keep(i, answer));
         });
       await this.abortable(computation);
-      done += slice.length;
-      counts.computed = done;
-      start = end;
-      chunk = Math.min(maxChunk, 2 * chunk);
-    }
+      progress();
+    };
+    for (const c of chunks) await runChunk(c, true);
+    for (const c of deferred) await runChunk(c, false);
+    if (fromOthers > 0) this.options.log?.(`${codec.kind}: ${fromOthers} requests were answered meanwhile by another run sharing the cache`);
     if (misses.length === 0 && firstOfKey.size > 0) onProgress?.(firstOfKey.size, firstOfKey.size);
     return keys.map((key) => codec.decode(this.memory.get(this.memoryKey(codec.kind, key))!));
   }
 
-  private remember<R, A>(codec: KindCodec<R, A>, entries: (readonly [string, string])[]): void {
-    for (const [key, text] of entries) this.memory.set(this.memoryKey(codec.kind, key), text);
-    if (this.store && !this.storeBroken && !this.store.isClosed) {
-      const settings = this.settingsId();
-      this.guard(() => this.store!.putAll(settings, codec.kind, entries));
-    }
+  /** Whether claims are worth making: a usable persistent store (runs may share it). */
+  private claimsEnabled(): boolean {
+    return this.store !== null && !this.storeBroken && !this.store.isClosed && this.options.shareWork !== false;
+  }
+
+  /** Keeps one answer for this run and commits it to the store; whether it was stored. */
+  private remember<R, A>(codec: KindCodec<R, A>, key: string, text: string): boolean {
+    this.memory.set(this.memoryKey(codec.kind, key), text);
+    if (!this.store || this.storeBroken || this.store.isClosed) return false;
+    const settings = this.settingsId();
+    return this.guard(() => this.store!.put(settings, codec.kind, key, text)) === true;
   }
 
   private throwIfAborted(): void {

@@ -1,19 +1,25 @@
-// The persistent request cache: one SQLite file in WAL mode. Answers are written
-// in small transactions as they arrive, so a killed process loses at most the
+// The persistent request cache: one SQLite file in WAL mode. Each answer is committed
+// in its own transaction the moment it is final, so a killed process loses only the
 // requests it was computing; WAL with synchronous=NORMAL survives a process kill
-// (only a power cut may lose the last transactions, never corrupt the file).
+// (only a power cut may lose the last transactions, never corrupt the file). Runs that
+// share the file see each other's commits; writers queue on SQLite's lock (busy_timeout)
+// instead of failing.
 
 import Database from "better-sqlite3";
-import { existsSync, mkdirSync, renameSync, statSync, accessSync, constants as fsConstants, rmSync } from "node:fs";
+import { createHash, randomBytes } from "node:crypto";
+import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readSync, renameSync, statSync, accessSync, constants as fsConstants, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import type { BackendDescription } from "../api/types.js";
 import { sha256File } from "../util/files.js";
+import { pidAlive } from "../util/publish.js";
 import { canonicalJson, numberChangingSettings, settingsId, type RequestKind } from "./keys.js";
 
 /** The database file's name inside the cache folder (datasets may share the folder). */
 export const CACHE_FILE_NAME = "requests.sqlite";
 const SCHEMA_VERSION = "1";
+/** How long a claim made on another machine (a cache on a shared file system) is honoured. */
+const CLAIM_LIFETIME_MS = 60 * 60 * 1000;
 
 /** `$XDG_CACHE_HOME/rakuten-eval`, else `~/.cache/rakuten-eval`. */
 export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {
@@ -72,6 +78,11 @@ export class RequestCache {
   private readonly getAnswer: Database.Statement<[string, string, string], { response: string }>;
   private readonly putAnswer: Database.Statement<[string, string, string, string, number]>;
   private readonly putMany: (settings: string, kind: RequestKind, entries: readonly (readonly [string, string])[]) => void;
+  private claimStatements:
+    | { get: Database.Statement<[string, string, string], { owner: string; host: string; pid: number; claimed_at: number }>; putMany: (settings: string, kind: RequestKind, keys: readonly string[]) => void }
+    | undefined;
+  /** This connection's name in the claims table. */
+  private readonly owner = `${os.hostname()}:${process.pid}:${randomBytes(6).toString("hex")}`;
 
   private constructor(
     readonly file: string,
@@ -79,7 +90,8 @@ export class RequestCache {
   ) {
     this.db = db;
     this.getAnswer = db.prepare("SELECT response FROM answers WHERE settings_id = ? AND kind = ? AND request_key = ?");
-    this.putAnswer = db.prepare("INSERT OR REPLACE INTO answers (settings_id, kind, request_key, response, created_at) VALUES (?, ?, ?, ?, ?)");
+    // The first answer stored for a key stays: a concurrent run that computed it too does not rewrite it.
+    this.putAnswer = db.prepare("INSERT OR IGNORE INTO answers (settings_id, kind, request_key, response, created_at) VALUES (?, ?, ?, ?, ?)");
     this.putMany = db.transaction((settings: string, kind: RequestKind, entries: readonly (readonly [string, string])[]) => {
       const now = Date.now();
       for (const [key, response] of entries) this.putAnswer.run(settings, kind, key, response, now);
@@ -113,7 +125,8 @@ export class RequestCache {
   private static openFile(file: string, readonly: boolean): RequestCache {
     const db = new Database(file, readonly ? { readonly: true, fileMustExist: true } : {});
     try {
-      db.pragma("busy_timeout = 10000");
+      // Runs sharing the file queue for its write lock instead of failing.
+      db.pragma("busy_timeout = 60000");
       if (!readonly) {
         db.pragma("journal_mode = WAL");
         db.pragma("synchronous = NORMAL");
@@ -129,6 +142,22 @@ export class RequestCache {
             PRIMARY KEY (settings_id, kind, request_key)
           ) WITHOUT ROWID;
           CREATE TABLE IF NOT EXISTS model_files (path TEXT PRIMARY KEY, size INTEGER NOT NULL, mtime_ms REAL NOT NULL, sha256 TEXT NOT NULL);
+          CREATE TABLE IF NOT EXISTS claims (
+            settings_id TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            request_key TEXT NOT NULL,
+            owner TEXT NOT NULL,
+            host TEXT NOT NULL,
+            pid INTEGER NOT NULL,
+            claimed_at INTEGER NOT NULL,
+            PRIMARY KEY (settings_id, kind, request_key)
+          ) WITHOUT ROWID;
+          CREATE TABLE IF NOT EXISTS model_identity (
+            path TEXT PRIMARY KEY,
+            identity TEXT NOT NULL,
+            fingerprint TEXT NOT NULL,
+            sha256 TEXT NOT NULL
+          );
         `);
         db.prepare("INSERT OR IGNORE INTO meta (key, value) VALUES ('schema', ?)").run(SCHEMA_VERSION);
       }
@@ -158,6 +187,50 @@ export class RequestCache {
     return this.getAnswer.get(settings, kind, key)?.response;
   }
 
+  /** Commits one answer (its own transaction); true once it is on disk (or already was). */
+  put(settings: string, kind: RequestKind, key: string, response: string): boolean {
+    this.putAnswer.run(settings, kind, key, response, Date.now());
+    return true;
+  }
+
+  /**
+   * Marks requests as being computed by this connection, so that a run sharing the cache
+   * computes other requests first (see CachingBackend). A claim is only a hint: answers are
+   * what count, and a claim of a process that died is ignored.
+   */
+  claim(settings: string, kind: RequestKind, keys: readonly string[]): void {
+    if (keys.length > 0) this.claims().putMany(settings, kind, keys);
+  }
+
+  // Prepared on first use: a read-only connection to an older file (cache stats) has no claims table.
+  private claims(): NonNullable<RequestCache["claimStatements"]> {
+    if (this.claimStatements === undefined) {
+      const put = this.db.prepare("INSERT OR REPLACE INTO claims (settings_id, kind, request_key, owner, host, pid, claimed_at) VALUES (?, ?, ?, ?, ?, ?, ?)");
+      this.claimStatements = {
+        get: this.db.prepare("SELECT owner, host, pid, claimed_at FROM claims WHERE settings_id = ? AND kind = ? AND request_key = ?"),
+        putMany: this.db.transaction((settings: string, kind: RequestKind, keys: readonly string[]) => {
+          const now = Date.now();
+          for (const key of keys) put.run(settings, kind, key, this.owner, os.hostname(), process.pid, now);
+        }),
+      };
+    }
+    return this.claimStatements;
+  }
+
+  /** The keys among `keys` that another live run has claimed and not yet answered. */
+  claimedByOthers(settings: string, kind: RequestKind, keys: readonly string[]): Set<string> {
+    const out = new Set<string>();
+    const now = Date.now();
+    for (const key of keys) {
+      const row = this.claims().get.get(settings, kind, key);
+      if (!row || row.owner === this.owner) continue;
+      // On this machine a claim lasts while its process lives; from another one, an hour.
+      const live = row.host === os.hostname() ? pidAlive(row.pid) : now - row.claimed_at < CLAIM_LIFETIME_MS;
+      if (live) out.add(key);
+    }
+    return out;
+  }
+
   /** Stores answers in one transaction. */
   putAll(settings: string, kind: RequestKind, entries: readonly (readonly [string, string])[]): void {
     if (entries.length > 0) this.putMany(settings, kind, entries);
@@ -174,18 +247,25 @@ export class RequestCache {
   }
 
   /**
-   * The model file's sha256, hashed once and remembered by absolute path, size and
-   * mtime: a file replaced in place (other size or mtime) is hashed again.
+   * The model file's sha256, hashed once and remembered by absolute path together with the
+   * file's identity (device, inode, size, mtime and ctime in nanoseconds) and a content
+   * fingerprint (size, first and last MiB) that is read again on every run. A file replaced
+   * in any way (a new inode from a rename or `rsync`, a write in place, which moves ctime
+   * even when `cp -p` or `touch` restores mtime, or other bytes at either end) is hashed again.
    */
   async modelSha256(modelPath: string): Promise<string> {
     const absolute = path.resolve(modelPath);
-    const info = statSync(absolute);
-    const row = this.db.prepare("SELECT size, mtime_ms, sha256 FROM model_files WHERE path = ?").get(absolute) as
-      | { size: number; mtime_ms: number; sha256: string }
+    const identity = fileIdentity(absolute);
+    const fingerprint = contentFingerprint(absolute);
+    const row = this.db.prepare("SELECT identity, fingerprint, sha256 FROM model_identity WHERE path = ?").get(absolute) as
+      | { identity: string; fingerprint: string; sha256: string }
       | undefined;
-    if (row && row.size === info.size && row.mtime_ms === info.mtimeMs) return row.sha256;
+    if (row && row.identity === identity && row.fingerprint === fingerprint) return row.sha256;
     const sha256 = await sha256File(absolute);
-    this.db.prepare("INSERT OR REPLACE INTO model_files (path, size, mtime_ms, sha256) VALUES (?, ?, ?, ?)").run(absolute, info.size, info.mtimeMs, sha256);
+    // Remembered only if the file did not change while it was hashed.
+    if (fileIdentity(absolute) === identity && contentFingerprint(absolute) === fingerprint) {
+      this.db.prepare("INSERT OR REPLACE INTO model_identity (path, identity, fingerprint, sha256) VALUES (?, ?, ?, ?)").run(absolute, identity, fingerprint, sha256);
+    }
     return sha256;
   }
 
@@ -210,7 +290,7 @@ export class RequestCache {
       answers: ll + gen,
       loglikelihood: ll,
       generate: gen,
-      modelFilesHashed: (this.db.prepare("SELECT COUNT(*) AS n FROM model_files").get() as { n: number }).n,
+      modelFilesHashed: this.modelFilesHashed(),
       settings: perSettings.map((s) => ({
         settingsId: s.id,
         description: JSON.parse(s.description) as Record<string, unknown>,
@@ -221,6 +301,14 @@ export class RequestCache {
     };
   }
 
+  private modelFilesHashed(): number {
+    try {
+      return (this.db.prepare("SELECT COUNT(*) AS n FROM model_identity").get() as { n: number }).n;
+    } catch {
+      return 0; // a file of an older version opened read-only: nothing hashed the new way yet
+    }
+  }
+
   get isClosed(): boolean {
     return this.closed;
   }
@@ -228,6 +316,11 @@ export class RequestCache {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    try {
+      if (this.claimStatements !== undefined) this.db.prepare("DELETE FROM claims WHERE owner = ?").run(this.owner);
+    } catch {
+      // A claim left behind is ignored once this process has exited.
+    }
     this.db.close();
   }
 }
@@ -273,6 +366,38 @@ export function cacheDirProblem(cacheDir: string): string | null {
     return null;
   } catch (error) {
     return (error as NodeJS.ErrnoException).code ?? oneLine(error);
+  }
+}
+
+/** What the file system says identifies a file's current version. */
+export function fileIdentity(file: string): string {
+  const s = statSync(file, { bigint: true });
+  return [s.dev, s.ino, s.size, s.mtimeNs, s.ctimeNs].join(":");
+}
+
+const FINGERPRINT_SPAN = 1 << 20;
+
+/** sha256 over the size and the first and last MiB of a file: cheap enough to check on every run. */
+export function contentFingerprint(file: string): string {
+  const fd = openSync(file, "r");
+  try {
+    const size = fstatSync(fd).size;
+    const hash = createHash("sha256").update(`${size}\0`);
+    const buffer = Buffer.alloc(Math.min(FINGERPRINT_SPAN, size));
+    const read = (position: number) => {
+      let got = 0;
+      while (got < buffer.length) {
+        const n = readSync(fd, buffer, got, buffer.length - got, position + got);
+        if (n === 0) break;
+        got += n;
+      }
+      hash.update(buffer.subarray(0, got));
+    };
+    read(0);
+    read(Math.max(0, size - buffer.length));
+    return hash.digest("hex");
+  } finally {
+    closeSync(fd);
   }
 }
 

@@ -13,7 +13,7 @@ export default class Run extends BaseCommand {
   static override summary = "Evaluate a GGUF model on the Japanese and/or English suite of the RakutenAI-7B paper.";
   static override description =
     "Builds the reference harnesses' prompts and few-shot picks, scores them through llama.cpp in-process, prints a table beside the paper's RakutenAI-7B figures and writes results.json plus one samples_<task>.jsonl per task to --output.\n\n" +
-    "Every answer is stored in a request cache as it arrives (keyed by the model file's sha256, the engine settings that can change a number and the request), so rerunning a command after a crash or Ctrl-C recomputes nothing that finished. Ctrl-C writes partial results (rakuten_eval.complete: false) and exits with code 130; bad input exits with code 2 after listing every problem.";
+    "Every answer is stored in a request cache as it arrives (keyed by the model file's sha256, the engine settings that can change a number and the request), so rerunning a command after a crash, a kill or Ctrl-C recomputes nothing that finished. Ctrl-C writes partial results (rakuten_eval.complete: false) and exits with code 130; any other failure after work began writes them too before its error; bad input exits with code 2 after listing every problem.";
   static override examples = [
     "<%= config.bin %> run --suite ja --model model.gguf",
     "<%= config.bin %> run --suite ja --shots 3 --model model.gguf --data-dir ../shared/datasets --limit 20",
@@ -32,7 +32,7 @@ export default class Run extends BaseCommand {
     }),
     output: Flags.string({ char: "o", description: "Output folder for results.json and samples (default: results/runs/<model name>)." }),
     parallel: Flags.string({
-      description: "llama.cpp sequences evaluated side by side so that decodes merge (default: 4 on a GPU, 2 on more than 4 CPU threads, else 1). Recorded; may change scores by ~1e-6 nats.",
+      description: "llama.cpp sequences evaluated side by side so that decodes merge (default: 4 on a GPU, else 1; never derived from --threads). Recorded; may change scores by ~1e-6 nats.",
     }),
     threads: Flags.string({ description: "CPU threads for llama.cpp (default: physical cores). Scores do not depend on it." }),
     "context-size": Flags.string({ description: "llama.cpp context size per sequence (default: sized to the longest request)." }),

@@ -21,6 +21,13 @@ export interface DatasetRecord {
   partialNote?: string;
 }
 
+/** A samples file as results.json records it (`rakuten_eval.samples[<file name>]`). */
+export interface SamplesFileRecord {
+  task: string;
+  sha256: string;
+  bytes: number;
+}
+
 /** One row of the paper comparison: a paper column and our score for it. */
 export interface PaperRow {
   key: string;
@@ -59,6 +66,13 @@ export interface ResultsDocument {
     skipped: { task: string; reason: string }[];
     notes: string[];
     complete: boolean;
+    /** Why the run stopped early; present when `complete` is false. */
+    incomplete_reason?: string;
+    /**
+     * The samples files published with this document (same folder), by file name: written by
+     * the run when it publishes its outputs (see src/runOutput.ts); absent in older files.
+     */
+    samples?: Record<string, SamplesFileRecord>;
     datasets: Record<string, DatasetRecord[]>;
     engine: BackendDescription;
     harness: { name: string; version: string; git_commit: string | null };

@@ -10,8 +10,10 @@ import type {
   GenerateResponse,
   LoglikelihoodRequest,
   LoglikelihoodResponse,
+  OnResult,
   ResolvedGenerateRequest,
 } from "../../api/types.js";
+import { scoringSemantics } from "../scoringSemantics.js";
 import type { LlamaEngine } from "./engine.js";
 import { generateRequests, type GeneratorParts } from "./generator.js";
 import { newWorkCounters, type EvaluationProbe } from "./instrumentation.js";
@@ -47,14 +49,18 @@ export class LlamaBackend implements Backend {
     return { engine: this.engine, tokenizer: this.tokenizer, counters: this.counters, probe: this.probe };
   }
 
-  loglikelihood(requests: LoglikelihoodRequest[], onProgress?: (done: number, total: number) => void): Promise<LoglikelihoodResponse[]> {
+  loglikelihood(
+    requests: LoglikelihoodRequest[],
+    onProgress?: (done: number, total: number) => void,
+    onResult?: OnResult<LoglikelihoodResponse>,
+  ): Promise<LoglikelihoodResponse[]> {
     if (this.disposed) return Promise.reject(new Error("the llama backend has been disposed"));
-    return this.serialise(() => scoreRequests(this.parts, requests, onProgress));
+    return this.serialise(() => scoreRequests(this.parts, requests, onProgress, onResult));
   }
 
-  generate(requests: ResolvedGenerateRequest[], onProgress?: (done: number, total: number) => void): Promise<GenerateResponse[]> {
+  generate(requests: ResolvedGenerateRequest[], onProgress?: (done: number, total: number) => void, onResult?: OnResult<GenerateResponse>): Promise<GenerateResponse[]> {
     if (this.disposed) return Promise.reject(new Error("the llama backend has been disposed"));
-    return this.serialise(() => generateRequests(this.parts, requests, onProgress));
+    return this.serialise(() => generateRequests(this.parts, requests, onProgress, onResult));
   }
 
   tokenize(text: string): number[] {
@@ -106,9 +112,14 @@ export class LlamaBackend implements Backend {
       kvCacheType: keyType === valueType ? keyType : `k:${keyType},v:${valueType}`,
       flashAttention: taken ? taken.flashAttention : settings.flashAttention,
       gpu: this.engine.llama.gpu,
+      // Layers offloaded to the GPU ("auto" picks them from free memory): GPU and CPU kernels
+      // round differently, so the split is part of the key.
+      gpuLayers: this.engine.model.gpuLayers,
       maxLength: settings.maxLength,
       logprobMethod: "controlledEvaluate logits filter + totalLogitWeight",
       tokenizer: this.tokenizer.describe(),
+      // The code that turns requests into tokens and scores (see scoringSemantics.ts).
+      scoringSemantics: scoringSemantics().version,
     };
   }
 

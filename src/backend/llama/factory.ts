@@ -7,6 +7,7 @@ import type { Backend } from "../../api/types.js";
 import { UserError } from "../../errors.js";
 import { inspectModelFile } from "../modelFile.js";
 import { sha256File } from "../../util/files.js";
+import { killPoint } from "../../util/killPoint.js";
 import { LlamaBackend } from "./backend.js";
 import { acquireLlama, errorText, LlamaEngine, releaseLlama, type GpuSetting } from "./engine.js";
 import { TimingProbe, UNTIMED } from "./instrumentation.js";
@@ -26,8 +27,9 @@ export interface LlamaBackendOptions {
   batchSize?: number;
   /**
    * Sequences evaluated side by side in one context, their decodes merged. "auto" (default):
-   * 4 with a GPU, 2 on a CPU with more than 4 threads, else 1 (on a CPU one long prompt
-   * already fills the matrix units). Each sequence holds its own KV cache.
+   * 4 with a GPU, else 1 (on a CPU one long prompt already fills the matrix units). Never
+   * derived from the thread count: sequences can move scores in the last bits and are part
+   * of the cache key, which must not change with `threads`. Each sequence holds its own KV cache.
    */
   sequences?: number | "auto";
   /** KV cache element type for keys and values. Default "f16" (llama.cpp's default), pinned and recorded. */
@@ -57,12 +59,11 @@ function defaultThreads(llama: Llama): number {
 
 /**
  * The default number of sequences evaluated side by side. One long prompt already fills a
- * CPU's matrix units, so merging decodes pays only with many cores (and for generation,
- * whose one-token steps merge into matrix products), and most on a GPU.
+ * CPU's matrix units, so merging decodes pays mostly on a GPU. It does not depend on the
+ * thread count, so that runs differing only in `threads` share their cached answers.
  */
-function defaultSequences(gpu: GpuSetting, threads: number): number {
-  if (gpu !== false) return 4;
-  return threads > 4 ? 2 : 1;
+function defaultSequences(gpu: GpuSetting): number {
+  return gpu !== false ? 4 : 1;
 }
 
 /**
@@ -92,7 +93,7 @@ export async function createLlamaBackend(options: LlamaBackendOptions): Promise<
 
   const llama = await acquireLlama(gpu);
   const threads = options.threads ?? defaultThreads(llama);
-  const sequences = requestedSequences === "auto" ? defaultSequences(gpu, threads) : requestedSequences;
+  const sequences = requestedSequences === "auto" ? defaultSequences(gpu) : requestedSequences;
   // The instance's thread cap bounds every context's threads; backends may share the instance.
   if (llama.maxThreads < threads) llama.maxThreads = threads;
 
@@ -109,6 +110,7 @@ export async function createLlamaBackend(options: LlamaBackendOptions): Promise<
   }
 
   try {
+    killPoint("model-load");
     const tokenizer = ModelTokenizer.of(model, modelPath, file.trainContextSize);
     const maxLength = tokenizer.trainContextSize;
     const release = llama.llamaCppRelease;

@@ -3,7 +3,7 @@
 // primary stop token or the cap, and the text cut at the stop strings.
 
 import type { ControlledEvaluateInputItem, LlamaContextSequence } from "node-llama-cpp";
-import type { GenerateResponse, ResolvedGenerateRequest } from "../../api/types.js";
+import type { GenerateResponse, OnResult, ResolvedGenerateRequest } from "../../api/types.js";
 import { cutAtStopStrings, primaryStopToken, settledStopCut } from "../tokenization.js";
 import { asToken, asTokens, type LlamaEngine } from "./engine.js";
 import type { EvaluationProbe, WorkCounters } from "./instrumentation.js";
@@ -31,6 +31,7 @@ export async function generateRequests(
   parts: GeneratorParts,
   requests: ResolvedGenerateRequest[],
   onProgress?: (done: number, total: number) => void,
+  onResult?: OnResult<GenerateResponse>,
 ): Promise<GenerateResponse[]> {
   const { engine, tokenizer, counters } = parts;
   const memo = new Map<string, number[]>();
@@ -51,7 +52,9 @@ export async function generateRequests(
   if (plan.longest > 0) await engine.ensureCapacity(plan.longest);
   let finished = 0;
   await engine.onSequences(plan.order, async (sequence, index) => {
-    results[index] = await generateOne(parts, sequence, plan.prompts[index]!, requests[index]!, stopTokens[index]!);
+    const text = await generateOne(parts, sequence, plan.prompts[index]!, requests[index]!, stopTokens[index]!);
+    results[index] = text;
+    onResult?.(index, text);
     finished++;
     onProgress?.(finished, requests.length);
   });

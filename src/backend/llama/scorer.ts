@@ -3,7 +3,7 @@
 // at a position, log P(t) = logit(t) − logit(argmax) − ln(Σ exp(logit − max)).
 
 import type { ControlledEvaluateInputItem, LlamaContextSequence } from "node-llama-cpp";
-import type { LoglikelihoodRequest, LoglikelihoodResponse } from "../../api/types.js";
+import type { LoglikelihoodRequest, LoglikelihoodResponse, OnResult } from "../../api/types.js";
 import { asToken, asTokens, type LlamaEngine } from "./engine.js";
 import type { EvaluationProbe, WorkCounters } from "./instrumentation.js";
 import { planScoring, positionsToScore, slotInput, tokenizeScoringRequests, type ScoreTarget, type ScoringSlot } from "./planner.js";
@@ -75,6 +75,7 @@ export async function scoreRequests(
   parts: ScorerParts,
   requests: LoglikelihoodRequest[],
   onProgress?: (done: number, total: number) => void,
+  onResult?: OnResult<LoglikelihoodResponse>,
 ): Promise<LoglikelihoodResponse[]> {
   const { engine, tokenizer, counters, probe } = parts;
   const encode = (text: string): number[] => tokenizer.tokenize(text);
@@ -83,7 +84,9 @@ export async function scoreRequests(
   const results: LoglikelihoodResponse[] = new Array(requests.length);
   let finished = 0;
   const finish = (slot: ScoringSlot): void => {
-    results[slot.index] = sheet.response(slot);
+    const response = sheet.response(slot);
+    results[slot.index] = response;
+    onResult?.(slot.index, response);
     finished++;
     onProgress?.(finished, requests.length);
   };
