@@ -21,6 +21,8 @@ export interface ScoreRow {
    */
   sampleScale: 1 | 100 | null;
   score: number;
+  /** Shots the score was obtained with (the paper's for published figures). */
+  shots: number;
   /** 0-100; null when unknown (published figures, MMLU's macro mean). */
   stderr: number | null;
   /** Docs scored; null when unknown. */
@@ -79,7 +81,7 @@ export function publishedScores(ref: string): RunScores {
     for (const column of PAPER_SUITES[suite].columns) {
       const score = part.tasks[column.key];
       if (score === undefined) continue;
-      rows.push({ key: column.key, task: column.key, metric: column.metric, sampleScale: null, score, stderr: null, n: column.paperDocs });
+      rows.push({ key: column.key, task: column.key, metric: column.metric, sampleScale: null, score, shots: column.shots, stderr: null, n: column.paperDocs });
     }
   }
   const averages: AverageScore[] = [];
@@ -99,8 +101,10 @@ export function resultsPathOf(arg: string): string {
   return file;
 }
 
-/** A short label for a run: the model file's name, else the folder's. */
+/** A short label for a run: the one recorded at run time (`run --label`), else the model file's name, else the folder's. */
 function runLabel(doc: ResultsDocument, file: string): string {
+  const recorded = (doc.rakuten_eval as { label?: unknown }).label;
+  if (typeof recorded === "string" && recorded.trim() !== "") return recorded.trim();
   const modelPath = doc.rakuten_eval.engine?.modelPath;
   if (typeof modelPath === "string" && modelPath !== "") return path.basename(modelPath).replace(/\.gguf$/i, "");
   return path.basename(path.dirname(path.resolve(file)));
@@ -132,6 +136,7 @@ export function runScores(arg: string): RunScores {
     // Absent in results files written before the scale was recorded.
     sampleScale: r.sampleScale ?? null,
     score: r.score,
+    shots: r.shots,
     stderr: r.stderr,
     n: r.n,
   }));
@@ -139,6 +144,7 @@ export function runScores(arg: string): RunScores {
   const notes: string[] = [];
   if (doc.config.limit !== null && doc.config.limit !== undefined) notes.push(`run with --limit ${String(doc.config.limit)}`);
   if (doc.rakuten_eval.summary.some((r) => r.partialData)) notes.push("some scores use partial stand-in data");
+  if (doc.rakuten_eval.complete === false) notes.push("incomplete run (rakuten_eval.complete is false)");
   return { kind: "run", label: runLabel(doc, file), source: file, rows, averages, dir: path.dirname(file), doc, notes };
 }
 
