@@ -56,6 +56,8 @@ export interface RunOptions {
   warn?: (line: string) => void;
   /** Injected backend (tests); otherwise the llama.cpp backend is created. */
   backend?: Backend;
+  /** A name for the run, recorded as rakuten_eval.label (compare and report show it). */
+  label?: string;
 }
 
 export interface RunOutcome {
@@ -295,6 +297,7 @@ export async function runEvaluation(options: RunOptions): Promise<RunOutcome> {
       durationSeconds: (Date.now() - started) / 1000,
       complete: !interrupted,
       ...(notes.length > 0 ? { notes } : {}),
+      ...(options.label ? { label: options.label } : {}),
     });
     assertValidResults(doc);
     const resultsPath = path.join(outputDir, "results.json");

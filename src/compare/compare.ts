@@ -13,6 +13,7 @@ import { columnOf, PAPER_AVERAGES, SUITE_IDS, suiteColumnKeys, suiteOfColumn, ty
 import type { RunScores } from "../results/read.js";
 import { checkComparable, type ComparabilityOptions } from "./comparable.js";
 import { pairTask } from "./pairing.js";
+import { provenanceOf, type Provenance } from "./provenance.js";
 import { holm, meanOfIndependentTested, minimalDetectable, normalTested, POWER, type Interval, type TestedDifference } from "./stats.js";
 import { pairedTest, unpairedTest, withSampleSe, type TestKind } from "./tests.js";
 
@@ -97,6 +98,8 @@ export interface Comparison {
   maxDrop: number;
   maxDropTask: Record<string, number>;
   bootstrap: { iterations: number; seed: number };
+  /** What differs between the two runs' records, and whether score differences are expected; null against the paper. */
+  provenance: Provenance | null;
   rows: ComparisonRow[];
   /** Problems allowed by an --allow-... flag, stated in the output. */
   allowed: string[];
@@ -305,6 +308,11 @@ export function compareRuns(newRun: RunScores, baseRun: RunScores, options: Comp
   const notes = [...new Set([...newRun.notes.map((n) => `new run: ${n}`), ...baseRun.notes.map((n) => `baseline: ${n}`)])];
   if (baseRun.kind === "published") notes.push("the baseline is the paper's table: no per-doc results, so every test is unpaired");
   const family = rows.filter((r) => r.pAdjusted !== null).length;
+  const numbersDiffer = rows.some((r) => {
+    if (r.kind !== "task" || r.newScore === null || r.baselineScore === null) return false;
+    if (r.paired) return (r.diff ?? 0) !== 0 || (r.discordant !== undefined && r.discordant.newOnly + r.discordant.baselineOnly > 0);
+    return r.newScore !== r.baselineScore;
+  });
   return {
     new: { label: newRun.label, source: newRun.source },
     baseline: { label: baseRun.label, source: baseRun.source, kind: baseRun.kind },
@@ -314,6 +322,7 @@ export function compareRuns(newRun: RunScores, baseRun: RunScores, options: Comp
     maxDrop: options.maxDrop,
     maxDropTask: options.maxDropTask,
     bootstrap: { iterations: options.bootstrapIterations, seed: options.seed },
+    provenance: provenanceOf(newRun, baseRun, numbersDiffer),
     rows,
     allowed: comparability.allowed,
     notComparable: comparability.notComparable,

@@ -90,10 +90,21 @@ function rowNotes(c: Comparison): string[] {
   return [...new Set(out)];
 }
 
+/** Provenance lines, shown before the statistics: what differs, and the assessment. */
+function provenanceLines(c: Comparison): string[] {
+  const p = c.provenance;
+  if (!p) return [];
+  const differ = p.rows.filter((r) => r.differs);
+  const lines = [`provenance: ${p.message}.`];
+  const short = (v: string): string => (/^[0-9a-f]{64}$/.test(v) ? `${v.slice(0, 12)}…` : v);
+  for (const r of differ) lines.push(`  ${r.what}: ${short(r.baseline)} → ${short(r.new)}${r.changesNumbers ? "" : " (does not change scores)"}`);
+  return lines;
+}
+
 export function renderComparisonTable(c: Comparison): string {
   const table = new Table({ head: header(c), style: { head: [], border: [] }, colAligns: [...ALIGNS] });
   for (const r of c.rows) table.push(cells(c, r));
-  const lines = [`new: ${c.new.label} (${c.new.source})`, `baseline: ${c.baseline.label} (${c.baseline.source})`];
+  const lines = [`new: ${c.new.label} (${c.new.source})`, `baseline: ${c.baseline.label} (${c.baseline.source})`, ...provenanceLines(c)];
   for (const a of c.allowed) lines.push(`allowed: ${a}`);
   lines.push(table.toString(), gateLine(c), ruleLine(c));
   for (const n of rowNotes(c)) if (!n.startsWith("allowed: ")) lines.push(`note: ${n}`);
@@ -105,6 +116,16 @@ const mdCell = (s: string): string => s.replace(/\\/g, "\\\\").replace(/\|/g, "\
 export function renderComparisonMarkdown(c: Comparison): string {
   const h = header(c);
   const lines: string[] = [`### rakuten-eval: ${mdCell(c.new.label)} vs ${mdCell(c.baseline.label)}`, "", `${c.failed ? "❌" : "✅"} ${gateLine(c)}`, ""];
+  if (c.provenance) {
+    const p = c.provenance;
+    lines.push(`**Provenance**: ${mdCell(p.message)}.`, "");
+    const differ = p.rows.filter((r) => r.differs);
+    if (differ.length > 0) {
+      lines.push(`| What differs | ${mdCell(c.baseline.label)} | ${mdCell(c.new.label)} | Changes scores |`, "|---|---|---|---|");
+      for (const r of differ) lines.push(`| ${mdCell(r.what)} | \`${mdCell(r.baseline)}\` | \`${mdCell(r.new)}\` | ${r.changesNumbers ? "yes" : "no"} |`);
+      lines.push("");
+    }
+  }
   for (const a of c.allowed) lines.push(`> ⚠️ allowed: ${mdCell(a)}`, "");
   lines.push(`| ${h.map(mdCell).join(" | ")} |`, `|${ALIGNS.map((a) => (a === "right" ? "---:" : "---")).join("|")}|`);
   for (const r of c.rows) {

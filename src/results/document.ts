@@ -61,6 +61,8 @@ export interface ResultsDocument {
     datasets: Record<string, DatasetRecord[]>;
     engine: BackendDescription;
     harness: { name: string; version: string; git_commit: string | null };
+    /** `run --label`, when given. */
+    label?: string;
   };
   date: string;
   total_evaluation_time_seconds: number;
@@ -75,6 +77,8 @@ export interface ResultsMeta {
   durationSeconds: number;
   complete: boolean;
   notes?: string[];
+  /** `run --label`: a name for the run in compare and report. */
+  label?: string;
 }
 
 function datasetRecords(r: TaskResult): DatasetRecord[] {
@@ -259,6 +263,7 @@ export function buildResultsDocument(taskResults: TaskResult[], skipped: Skipped
       datasets,
       engine: meta.engine,
       harness: meta.harness,
+      ...(meta.label ? { label: meta.label } : {}),
     },
     date: meta.date,
     total_evaluation_time_seconds: meta.durationSeconds,

@@ -51,6 +51,8 @@ export interface FixtureRun {
   /** rakuten_eval.samples: task -> sha256 recorded for samples_<task>.jsonl (default none). */
   samplesSha256?: Record<string, string>;
   modelSha256?: string;
+  /** Overrides of rakuten_eval.engine (kvCacheType, engineVersion, ...). */
+  engine?: Record<string, unknown>;
 }
 
 const SHA = "0".repeat(64);
@@ -162,6 +164,7 @@ export function writeRun(dir: string, run: FixtureRun): string {
         kvCacheType: "f16",
         flashAttention: false,
         gpu: false,
+        ...(run.engine ?? {}),
       },
       harness: { name: "rakuten-eval", version: "0.1.0", git_commit: null },
     },
