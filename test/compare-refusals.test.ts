@@ -1,5 +1,6 @@
 // What cannot be compared is refused through the CLI: exit 2 and one `error:` line per problem,
-// unless the --allow-... flag named in that line is given, which the output then states.
+// unless the --allow-... flag named in that line is given, which the output then states; an
+// allowed problem shows the numbers but never lets the gate pass (exit 1).
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -40,8 +41,9 @@ test("an incomplete run is refused; --allow-partial compares it and says so", { 
   const { base, next } = pair({}, { complete: false });
   oneErrorLine(cli("compare", next, "--baseline", base), /new run .* is incomplete .*--allow-partial/);
   const allowed = cli("compare", next, "--baseline", base, "--allow-partial");
-  assert.equal(allowed.status, 0, allowed.stderr);
+  assert.equal(allowed.status, 1, allowed.stderr);
   assert.match(allowed.stdout, /^allowed: new run is incomplete .*\(--allow-partial\)$/m);
+  assert.match(allowed.stdout, /^Gate NOT PASSED: not comparable: new run is incomplete/m);
   // The baseline side too.
   const { base: b2, next: n2 } = pair({ complete: false }, {});
   oneErrorLine(cli("compare", n2, "--baseline", b2), /baseline .* is incomplete/);
@@ -79,7 +81,7 @@ test("different shots, task version, prompt version or dataset checksum are refu
   // Allowed: stated, and the row is not comparable (it cannot pass).
   const { base, next } = pair({ tasks: [jnli({ shots: 3 })] }, { tasks: [jnli({ shots: 1 })] });
   const r = cli("compare", next, "--baseline", base, "--allow-config-mismatch", "--json");
-  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.status, 1, r.stderr);
   const doc = JSON.parse(r.stdout) as { allowed: string[]; rows: { key: string; verdict: string }[] };
   assert.ok(doc.allowed.some((a) => a.includes("shots 3 → 1") && a.includes("--allow-config-mismatch")), doc.allowed.join("; "));
   assert.equal(doc.rows.find((x) => x.key === "jnli")!.verdict, "not comparable");
@@ -130,5 +132,13 @@ test("two runs of one model file get told apart; --label and --baseline-label na
   // --max-drop-task takes the aliases `run` takes.
   const alias = cli("compare", b, "--baseline", a, "--max-drop-task", "jnli=3");
   assert.equal(alias.status, 0, alias.stderr);
+  const jcs = (ones: number): FixtureTask => ({ key: "jcommonsenseqa", task: "jcommonsenseqa-1.1-0.3", metric: "acc", score: ones * 5, n: 20, samples: bits(20, ones) });
+  const jb = writeRun(path.join(root, "jcs-b"), { tasks: [jcs(15)] });
+  const jn = writeRun(path.join(root, "jcs-n"), { tasks: [jcs(5)] }); // 10 docs lost: p = 2/1024
+  const tight = cli("compare", jn, "--baseline", jb, "--json");
+  assert.equal(tight.status, 1);
+  const loose = cli("compare", jn, "--baseline", jb, "--max-drop-task", "jcs=60", "--json");
+  assert.equal(loose.status, 0, loose.stderr);
+  assert.equal((JSON.parse(loose.stdout) as { rows: { key: string; maxDrop: number }[] }).rows.find((x) => x.key === "jcommonsenseqa")!.maxDrop, 60);
   oneErrorLine(cli("compare", b, "--baseline", a, "--max-drop-task", "nosuchtask=3"), /--max-drop-task nosuchtask: no such task/);
 });

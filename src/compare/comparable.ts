@@ -22,9 +22,9 @@ export interface ComparabilityOptions {
 }
 
 export interface Comparability {
-  /** Problems allowed by a flag, one line each, for the output. */
+  /** Problems allowed by a flag, one line each, for the output. Any of them keeps the gate from passing. */
   allowed: string[];
-  /** Set when the comparison as a whole is not comparable (a --limit run against the paper): no row can pass. */
+  /** Set when no row is comparable (a --limit run against the paper). */
   notComparable: string | null;
   /** Row keys (column key or task) whose settings differ, with what differs. */
   mismatched: Map<string, string>;

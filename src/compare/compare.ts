@@ -103,7 +103,10 @@ export interface Comparison {
   rows: ComparisonRow[];
   /** Problems allowed by an --allow-... flag, stated in the output. */
   allowed: string[];
-  /** Set when the comparison as a whole is not comparable (it then cannot pass). */
+  /**
+   * Why the gate cannot pass although no row failed: set whenever an --allow-... flag let a problem
+   * through (an --allow flag shows the numbers; it never lets a gate pass).
+   */
   notComparable: string | null;
   /** True when any row failed the gate or the comparison is not comparable. */
   failed: boolean;
@@ -222,7 +225,8 @@ function decide(drafts: DraftRow[], options: CompareOptions, notComparable: stri
     const significant = pAdjusted !== null && pAdjusted < options.alpha;
     const dropped = d.diff !== null && -d.diff > d.maxDrop;
     const rowNotComparable = notComparable ?? d.notComparable;
-    const failed = significant && dropped;
+    // A row that is not comparable neither passes nor fails; the comparison as a whole cannot pass.
+    const failed = significant && dropped && !rowNotComparable;
     const verdict: Verdict =
       d.newScore === null || d.baselineScore === null
         ? "missing"
@@ -325,8 +329,8 @@ export function compareRuns(newRun: RunScores, baseRun: RunScores, options: Comp
     provenance: provenanceOf(newRun, baseRun, numbersDiffer),
     rows,
     allowed: comparability.allowed,
-    notComparable: comparability.notComparable,
-    failed: comparability.notComparable !== null || rows.some((r) => r.failed),
+    notComparable: comparability.allowed.length > 0 ? comparability.allowed.join("; ") : null,
+    failed: comparability.allowed.length > 0 || rows.some((r) => r.failed),
     notes,
   };
 }

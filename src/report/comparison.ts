@@ -62,9 +62,12 @@ function cells(c: Comparison, r: ComparisonRow): string[] {
 
 /** One line saying whether the gate passed, naming the rows that failed it. */
 export function gateLine(c: Comparison): string {
-  if (c.notComparable) return `Gate NOT PASSED: not comparable: ${c.notComparable}.`;
   const failed = c.rows.filter((r) => r.failed);
   const at = `at alpha = ${c.alpha} (Holm over ${c.adjustment.family} tested row${c.adjustment.family === 1 ? "" : "s"})`;
+  if (c.notComparable) {
+    const also = failed.length > 0 ? ` Also ${failed.length} drop(s) larger than allowed and significant ${at}: ${failed.map((r) => rowName(r)).join(", ")}.` : "";
+    return `Gate NOT PASSED: not comparable: ${c.notComparable}.${also}`;
+  }
   if (failed.length === 0) return `Gate passed: no drop both larger than allowed and significant ${at}.`;
   const list = failed.map((r) => `${rowName(r)} ${fmtSigned(r.diff)} (max drop ${r.maxDrop}, p (Holm) = ${fmtP(r.pAdjusted)})`);
   return `Gate FAILED: ${failed.length} drop(s) larger than allowed and significant ${at}: ${list.join("; ")}.`;
@@ -85,7 +88,7 @@ function rowNotes(c: Comparison): string[] {
   for (const r of c.rows) {
     const name = rowName(r);
     for (const n of r.notes) out.push(n.startsWith(`${name}:`) ? n : `${name}: ${n}`);
-    if (r.notComparable && !c.notComparable) out.push(`${name}: not comparable: ${r.notComparable.startsWith(`${name}:`) ? r.notComparable.slice(name.length + 1).trim() : r.notComparable}`);
+    if (r.notComparable && r.notComparable !== c.notComparable && !c.allowed.includes(r.notComparable)) out.push(`${name}: not comparable: ${r.notComparable.startsWith(`${name}:`) ? r.notComparable.slice(name.length + 1).trim() : r.notComparable}`);
   }
   return [...new Set(out)];
 }
