@@ -65,11 +65,12 @@ test("samples that do not belong to their results are refused: doc count, or the
   oneErrorLine(cli("compare", bad, "--baseline", b), /sha256 [0-9a-f]{12}… differs from the ffffffffffff… its results\.json records/);
 });
 
-test("different shots, task version, prompt version or dataset checksum are refused, one line each", { skip }, () => {
+test("different shots, task version, prompt version, tokenization or dataset checksum are refused, one line each", { skip }, () => {
   const cases: [Partial<FixtureTask>, Partial<FixtureTask>, RegExp][] = [
     [{ shots: 3 }, { shots: 1 }, /jnli-1\.1-0\.3: shots 3 → 1;/],
     [{ version: "1.1" }, { version: "1.3" }, /jnli-1\.1-0\.3: task version 1\.1 → 1\.3;/],
     [{ promptVersion: "0.3" }, { promptVersion: "0.2" }, /jnli-1\.1-0\.3: prompt version 0\.3 → 0\.2;/],
+    [{ tokenization: "separate" }, { tokenization: "encode_pair" }, /jnli-1\.1-0\.3: tokenization separate → encode_pair;/],
     [{ datasetSha256: "a".repeat(64) }, { datasetSha256: "b".repeat(64) }, /jnli-1\.1-0\.3 test sha256 aaaaaaaa… → bbbbbbbb…;/],
   ];
   for (const [b, n, re] of cases) {

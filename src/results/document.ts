@@ -100,6 +100,12 @@ function datasetRecords(r: TaskResult): DatasetRecord[] {
   return out;
 }
 
+/** The tokenization rule(s) of a task's loglikelihood requests, as recorded in its config. */
+function tokenizationOf(r: TaskResult): { tokenization?: string } {
+  const rules = [...new Set(r.samples.flatMap((s) => s.requests.flatMap((q) => ("tokenization" in q ? [q.tokenization] : []))))];
+  return rules.length > 0 ? { tokenization: rules.join(",") } : {};
+}
+
 /** Scores of the paper's columns (0-100, unrounded) with the rows that show them. */
 export function paperRows(taskResults: TaskResult[]): PaperRow[] {
   const rows: PaperRow[] = [];
@@ -198,6 +204,8 @@ export function buildResultsDocument(taskResults: TaskResult[], skipped: Skipped
         higher_is_better: s.higherIsBetter,
       })),
       output_type: [...new Set(r.samples.flatMap((s) => s.requests.map((q) => ("type" in q ? q.type : "generate"))))],
+      // How (context, continuation) pairs were tokenized: compare refuses to pair runs that differ.
+      ...tokenizationOf(r),
       primary_metric: r.task.primaryMetric,
     };
     datasets[name] = datasetRecords(r);

@@ -27,6 +27,8 @@ export interface FixtureTask {
   promptVersion?: string;
   /** versions[task] (default "1.0"). */
   version?: string;
+  /** configs[task].tokenization (default none recorded). */
+  tokenization?: string;
   /** sha256 of the eval split in rakuten_eval.datasets (default none recorded). */
   datasetSha256?: string;
 }
@@ -89,6 +91,7 @@ export function writeRun(dir: string, run: FixtureRun): string {
       task,
       version,
       ...(t?.promptVersion ? { prompt_version: t.promptVersion } : {}),
+      ...(t?.tokenization ? { tokenization: t.tokenization } : {}),
       dataset: task,
       num_fewshot: shots,
       metric_list: [{ metric }],
