@@ -290,3 +290,25 @@ test("a damaged samples file is an input error", () => {
   writeFileSync(path.join(newDir, "samples_jnli-1.1-0.3.jsonl"), "{not json\n");
   assert.throws(() => compareRuns(runScores(newDir), runScores(baseDir), opts()), UserError);
 });
+
+test("a row whose settings differ (allowed) is not gated: out of the Holm family, verdict not comparable, and the gate cannot pass", () => {
+  const root = tempDir("mismatch");
+  const jcs = (samples: number[], shots: number): FixtureTask => ({ key: "jcommonsenseqa", task: "jcommonsenseqa-1.1-0.3", metric: "acc", score: 50, n: 20, samples, shots });
+  // JNLI: 10 docs lost, none gained (p = 2/1024); JCommonsenseQA: 3-shot vs 1-shot, 8 docs lost (p = 2/256).
+  const base = writeRun(path.join(root, "b"), { tasks: [jnli(20, bits(20, 15), 75), jcs(bits(20, 10), 3)] });
+  const next = writeRun(path.join(root, "n"), { tasks: [jnli(20, bits(20, 5), 25), jcs(bits(20, 2), 1)] });
+  assert.throws(() => compareRuns(runScores(next), runScores(base), opts()), UserError);
+  const c = compareRuns(runScores(next), runScores(base), opts({ allowConfigMismatch: true }));
+  const j = row(c.rows, "jnli");
+  const k = row(c.rows, "jcommonsenseqa");
+  assert.equal(c.adjustment.family, 1);
+  close(j.pAdjusted, 2 / 1024, 1e-12, "jnli adjusted = raw, a family of one");
+  assert.equal(j.verdict, "FAIL");
+  assert.equal(k.pAdjusted, null);
+  close(k.pValue, 2 / 256, 1e-12, "jcs raw p");
+  assert.equal(k.level, 0.05);
+  assert.equal(k.verdict, "not comparable");
+  assert.equal(k.failed, false);
+  assert.equal(c.failed, true);
+  assert.ok(c.notComparable?.includes("shots 3 → 1"), c.notComparable ?? "");
+});

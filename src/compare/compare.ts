@@ -61,7 +61,7 @@ export interface ComparisonRow {
    * exactly when `pAdjusted` < alpha (the row is significant).
    */
   ci: Interval | null;
-  /** The level the row's raw p is compared with under Holm (alpha for a single row). */
+  /** The level `ci` is drawn at: the one the row's raw p is compared with under Holm (alpha for a single row, or for a row not gated). */
   level: number | null;
   /** Standard error of the difference, in points (combines columns into averages). */
   se: number | null;
@@ -211,7 +211,9 @@ function compareAverageRow(def: PaperAverage, newRun: RunScores, baseRun: RunSco
  * and the verdict from the adjusted p.
  */
 function decide(drafts: DraftRow[], options: CompareOptions, notComparable: string | null): ComparisonRow[] {
-  const testedIdx = drafts.map((d, i) => (d.tested ? i : -1)).filter((i) => i >= 0);
+  // The family: every tested row that is gated. A row whose settings differ is not gated (it
+  // neither passes nor fails), so it does not dilute the others; its interval is shown at alpha.
+  const testedIdx = drafts.map((d, i) => (d.tested && !d.notComparable ? i : -1)).filter((i) => i >= 0);
   const { adjusted, level } = holm(
     testedIdx.map((i) => drafts[i]!.tested!.pValue),
     options.alpha,
@@ -220,7 +222,7 @@ function decide(drafts: DraftRow[], options: CompareOptions, notComparable: stri
     const { tested, ...rest } = d;
     const j = testedIdx.indexOf(i);
     const pAdjusted = j >= 0 ? adjusted[j]! : null;
-    const lvl = j >= 0 ? level[j]! : null;
+    const lvl = j >= 0 ? level[j]! : tested ? options.alpha : null;
     const ci = tested && lvl !== null ? tested.intervalAt(lvl) : null;
     const significant = pAdjusted !== null && pAdjusted < options.alpha;
     const dropped = d.diff !== null && -d.diff > d.maxDrop;
