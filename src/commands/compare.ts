@@ -50,6 +50,11 @@ export default class Compare extends BaseCommand {
     }),
     label: Flags.string({ description: "Label of the new run in the output (default: the label recorded at run time, else model name, plus the folder when both sides share it)." }),
     "baseline-label": Flags.string({ description: "Label of the baseline in the output." }),
+    quantisation: Flags.boolean({
+      description:
+        "Also report, per task, how often both runs chose the same answer, the mean and max |Δ log-likelihood| per choice, and the docs where they disagree most (for two GGUFs of one model, e.g. F16 vs Q4_K_M).",
+      default: false,
+    }),
     "allow-partial": Flags.boolean({ description: "Compare a run whose results.json says complete: false (the output says so).", default: false }),
     "allow-config-mismatch": Flags.boolean({
       description: "Compare tasks whose shots, task or prompt version, tokenization rule or dataset checksums differ (the rows are marked not comparable).",
@@ -77,6 +82,7 @@ export default class Compare extends BaseCommand {
       allowPartial: flags["allow-partial"],
       allowConfigMismatch: flags["allow-config-mismatch"],
       allowLimit: flags["allow-limit"],
+      agreement: flags.quantisation,
     };
     const format: CompareFormat = flags.json ? "json" : (flags.format as CompareFormat);
     const newRun = runScores(args.results);

@@ -11,6 +11,7 @@ import { UserError } from "../errors.js";
 import { findTask } from "../tasks/registry.js";
 import { columnOf, PAPER_AVERAGES, SUITE_IDS, suiteColumnKeys, suiteOfColumn, type PaperAverage, type SuiteId } from "../paper/suites.js";
 import type { RunScores } from "../results/read.js";
+import { agreementOf, type TaskAgreement } from "./agreement.js";
 import { checkComparable, type ComparabilityOptions } from "./comparable.js";
 import { pairTask } from "./pairing.js";
 import { provenanceOf, type Provenance } from "./provenance.js";
@@ -28,6 +29,8 @@ export interface CompareOptions extends ComparabilityOptions {
   maxDropTask: Record<string, number>;
   bootstrapIterations: number;
   seed: number;
+  /** Also report answer agreement and log-likelihood shifts per task (two GGUFs of one model). */
+  agreement?: boolean;
 }
 
 export const DEFAULT_COMPARE_OPTIONS: CompareOptions = {
@@ -101,6 +104,8 @@ export interface Comparison {
   /** What differs between the two runs' records, and whether score differences are expected; null against the paper. */
   provenance: Provenance | null;
   rows: ComparisonRow[];
+  /** With `agreement`: per task, how often both runs chose the same answer and how far log-likelihoods moved. */
+  agreement: TaskAgreement[] | null;
   /** Problems allowed by an --allow-... flag, stated in the output. */
   allowed: string[];
   /**
@@ -330,6 +335,7 @@ export function compareRuns(newRun: RunScores, baseRun: RunScores, options: Comp
     bootstrap: { iterations: options.bootstrapIterations, seed: options.seed },
     provenance: provenanceOf(newRun, baseRun, numbersDiffer),
     rows,
+    agreement: options.agreement ? agreementOf(newRun, baseRun) : null,
     allowed: comparability.allowed,
     notComparable: comparability.allowed.length > 0 ? comparability.allowed.join("; ") : null,
     failed: comparability.allowed.length > 0 || rows.some((r) => r.failed),

@@ -93,6 +93,33 @@ function rowNotes(c: Comparison): string[] {
   return [...new Set(out)];
 }
 
+const nats = (v: number): string => (v === 0 ? "0" : Math.abs(v) >= 0.01 ? v.toFixed(3) : v.toExponential(2));
+
+/** The quantisation section: one line per task, then the largest disagreements. */
+function agreementLines(c: Comparison, md: boolean): string[] {
+  if (!c.agreement) return [];
+  const lines: string[] = [];
+  const head = `Answer agreement (chosen answer = argmax log-likelihood; |Δ| = |log-likelihood(new) − log-likelihood(baseline)| per choice, nats; per-token Δ needs token counts, which samples files do not record):`;
+  if (c.agreement.length === 0) return [md ? `_${head} no task has loglikelihood samples in both runs._` : `agreement: no task has loglikelihood samples in both runs.`];
+  if (md) lines.push(`**${head}**`, "", "| Task | Docs | Same answer | Agreement | Mean abs Δ | Max abs Δ |", "|---|---:|---:|---:|---:|---:|");
+  else lines.push(head);
+  for (const a of c.agreement) {
+    const cells = [a.task, String(a.docs), String(a.sameChoice), `${(a.agreement * 100).toFixed(1)}%`, nats(a.meanAbsDelta), nats(a.maxAbsDelta)];
+    lines.push(md ? `| ${cells.map(mdCell).join(" | ")} |` : `  ${a.task}: ${a.sameChoice}/${a.docs} same answer (${cells[3]}), mean |Δ| ${cells[4]}, max |Δ| ${cells[5]} over ${a.choices} choices`);
+  }
+  const worst = c.agreement.flatMap((a) => a.largestDisagreements);
+  if (worst.length > 0) {
+    lines.push(md ? "" : "largest disagreements (doc: new's choice vs baseline's; log-likelihoods new | baseline):");
+    if (md) lines.push("| Task | Doc | New's choice | Baseline's choice | New: ll(new's), ll(baseline's) | Baseline: ll(new's), ll(baseline's) | Max abs Δ |", "|---|---:|---|---|---:|---:|---:|");
+    for (const d of worst) {
+      const ll = (p: [number, number]) => `${p[0].toFixed(3)}, ${p[1].toFixed(3)}`;
+      const cells = [d.task, String(d.docId), `${d.newChoice.index}: ${d.newChoice.text}`, `${d.baselineChoice.index}: ${d.baselineChoice.text}`, ll(d.newLogprobs), ll(d.baselineLogprobs), nats(d.maxAbsDelta)];
+      lines.push(md ? `| ${cells.map(mdCell).join(" | ")} |` : `  ${d.task} doc ${d.docId}: ${cells[2]} vs ${cells[3]}; new ${cells[4]} | baseline ${cells[5]}; max |Δ| ${cells[6]}`);
+    }
+  }
+  return lines;
+}
+
 /** Provenance lines, shown before the statistics: what differs, and the assessment. */
 function provenanceLines(c: Comparison): string[] {
   const p = c.provenance;
@@ -109,7 +136,7 @@ export function renderComparisonTable(c: Comparison): string {
   for (const r of c.rows) table.push(cells(c, r));
   const lines = [`new: ${c.new.label} (${c.new.source})`, `baseline: ${c.baseline.label} (${c.baseline.source})`, ...provenanceLines(c)];
   for (const a of c.allowed) lines.push(`allowed: ${a}`);
-  lines.push(table.toString(), gateLine(c), ruleLine(c));
+  lines.push(table.toString(), gateLine(c), ruleLine(c), ...agreementLines(c, false));
   for (const n of rowNotes(c)) if (!n.startsWith("allowed: ")) lines.push(`note: ${n}`);
   return lines.join("\n");
 }
@@ -138,6 +165,8 @@ export function renderComparisonMarkdown(c: Comparison): string {
     lines.push(`| ${row.join(" | ")} |`);
   }
   lines.push("", `New: \`${mdCell(c.new.source)}\`. Baseline: \`${mdCell(c.baseline.source)}\`. ${ruleLine(c)}`);
+  const agreement = agreementLines(c, true);
+  if (agreement.length > 0) lines.push("", ...agreement);
   const notes = rowNotes(c).filter((n) => !n.startsWith("allowed: "));
   if (notes.length > 0) {
     lines.push("", "<details><summary>Notes</summary>", "");

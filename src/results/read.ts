@@ -193,3 +193,43 @@ export function loadSampleMetric(dir: string, task: string, metric: string): Map
   }
   return out;
 }
+
+/** One doc's loglikelihood requests of a samples file: the continuations scored and their log-likelihoods. */
+export interface SampleChoices {
+  continuations: string[];
+  logprobs: number[];
+}
+
+/**
+ * Per doc, the loglikelihood continuations and their log-likelihoods (request order); null when the
+ * run wrote no samples file. Docs without loglikelihood requests (generation tasks) are left out.
+ */
+export function loadSampleChoices(dir: string, task: string): Map<number, SampleChoices> | null {
+  const file = path.join(dir, `samples_${task}.jsonl`);
+  if (!existsSync(file)) return null;
+  const out = new Map<number, SampleChoices>();
+  const lines = readFileSync(file, "utf8").split("\n");
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!.trim();
+    if (line === "") continue;
+    let rec: { doc_id?: unknown; requests?: unknown; responses?: unknown };
+    try {
+      rec = JSON.parse(line) as typeof rec;
+    } catch {
+      throw new UserError("usage", `${file} line ${i + 1} is not JSON; the samples file is damaged.`);
+    }
+    if (typeof rec.doc_id !== "number" || !Array.isArray(rec.requests) || !Array.isArray(rec.responses)) continue;
+    const continuations: string[] = [];
+    const logprobs: number[] = [];
+    rec.requests.forEach((q: unknown, k: number) => {
+      const req = q as { type?: unknown; continuation?: unknown };
+      const res = (rec.responses as unknown[])[k] as { logprob?: unknown } | undefined;
+      if (req?.type === "loglikelihood" && typeof req.continuation === "string" && typeof res?.logprob === "number") {
+        continuations.push(req.continuation);
+        logprobs.push(res.logprob);
+      }
+    });
+    if (logprobs.length > 0) out.set(rec.doc_id, { continuations, logprobs });
+  }
+  return out;
+}
