@@ -54,6 +54,8 @@ export interface RunOptions {
   warn?: (line: string) => void;
   /** Injected backend (tests); otherwise the llama.cpp backend is created. */
   backend?: Backend;
+  /** A name for the run, recorded as rakuten_eval.label (compare and report show it). */
+  label?: string;
 }
 
 export interface RunOutcome {
@@ -239,6 +241,7 @@ export async function runEvaluation(options: RunOptions): Promise<RunOutcome> {
       durationSeconds: (Date.now() - started) / 1000,
       complete: stopped === undefined,
       ...(notes.length > 0 ? { notes } : {}),
+      ...(options.label ? { label: options.label } : {}),
     });
     if (stopped) doc.rakuten_eval.incomplete_reason = stopped.reason;
     const { resultsPath, samplesPaths } = await writeRunOutputs(outputDir, doc, taskResults);

@@ -41,10 +41,16 @@ test("big significant drop fails the gate (paired exact McNemar)", () => {
   assert.deepEqual(r.discordant, { newOnly: 0, baselineOnly: 20 });
   close(r.diff, -20, 1e-9, "diff");
   close(r.pValue, 2 / 2 ** 20, 1e-15, "p"); // 2 * C(20,0) / 2^20
-  // Wald paired se = sqrt(20 - 20^2/100) / 100 = 0.04 -> 4 points; z(0.975) = 1.959963984540054
+  // Wald paired se = sqrt(20 - 20^2/100) / 100 = 0.04 -> 4 points (used only for averages).
   close(r.se, 4, 1e-9, "se");
-  close(r.ci?.[0], -27.839855938160216, 1e-6, "ci lo");
-  close(r.ci?.[1], -12.160144061839784, 1e-6, "ci hi");
+  // The exact interval: given 20 discordant docs, 0 of them for the new run; π's Clopper-Pearson
+  // interval is [0, 1 - 0.025^(1/20)], and Δ = (20/100)(2π - 1) in points.
+  close(r.ci?.[0], -20, 1e-6, "ci lo");
+  close(r.ci?.[1], 20 * (2 * (1 - 0.025 ** (1 / 20)) - 1), 1e-6, "ci hi");
+  assert.equal(r.level, 0.05); // one row tested: Holm's level is alpha
+  close(r.pAdjusted, 2 / 2 ** 20, 1e-15, "p adj");
+  // MDD: (z_0.975 + z_0.8) · sqrt((20/100) / 100), in points
+  close(r.minimalDetectable, (1.959963984540054 + 0.8416212335729143) * Math.sqrt(0.2 / 100) * 100, 1e-5, "mdd");
   assert.equal(r.failed, true);
   assert.equal(c.failed, true);
 });
@@ -83,7 +89,11 @@ test("per-task override by task name raises the allowance of that task only", ()
   const c = compareRuns(runScores(newDir), runScores(baseDir), opts({ maxDrop: 1, maxDropTask: { "jnli-1.1-0.3": 25 } }));
   assert.equal(row(c.rows, "jnli").maxDrop, 25);
   assert.equal(c.failed, false);
-  // An override that names nothing in the comparison is an input error, not a silent no-op.
+  // Any name or alias `run` accepts resolves to the task: `jnli` is jnli-1.1-0.3's alias.
+  const alias = compareRuns(runScores(newDir), runScores(baseDir), opts({ maxDrop: 1, maxDropTask: { jnli: 25 } }));
+  assert.equal(row(alias.rows, "jnli").maxDrop, 25);
+  // An override that names nothing in the comparison is an input error, not a silent no-op
+  // (jnli-1.3-0.3 is a task `run` knows, but not the one compared here).
   assert.throws(() => compareRuns(runScores(newDir), runScores(baseDir), opts({ maxDropTask: { "jnli-1.3-0.3": 3 } })), UserError);
 });
 
@@ -106,10 +116,11 @@ test("ROUGE-2 is compared with a seeded paired bootstrap (Python reimplementatio
   const c = compareRuns(runScores(next), runScores(base), opts({ bootstrapIterations: 500, seed: 1234 }));
   const r = row(c.rows, "xlsum_ja");
   assert.equal(r.test, "paired-bootstrap");
-  // diffs [-2, 2, -5, 0, -5]; random.Random(1234), 500 resamples, numpy percentiles.
+  // diffs [-2, 2, -5, 0, -5]; random.Random(1234), 500 resamples; order statistics k = ceil(.05·500/2) = 13
+  // and 488; p = 2·min(#{t<=0}, #{t>=0}) / 500 (Python, /tmp reimplementation in compare-stats.test.ts's comment).
   close(r.ci?.[0], -4.4, 1e-9, "lo");
-  close(r.ci?.[1], 0.3049999999999955, 1e-9, "hi");
-  close(r.pValue, 0.1437125748502994, 1e-12, "p");
+  close(r.ci?.[1], 0.4, 1e-9, "hi");
+  close(r.pValue, 0.108, 1e-12, "p");
   close(r.diff, -2, 1e-12, "diff");
 
   // The same docs stored as F in 0-1 (not 0-100) give the same interval: the scale is read
@@ -118,8 +129,8 @@ test("ROUGE-2 is compared with a seeded paired bootstrap (Python reimplementatio
   const next01 = writeRun(path.join(root, "n01"), { tasks: [xl([0.1, 0.2, 0, 0.3, 0.15], 15)] });
   const r01 = row(compareRuns(runScores(next01), runScores(base01), opts({ bootstrapIterations: 500, seed: 1234 })).rows, "xlsum_ja");
   close(r01.ci?.[0], -4.4, 1e-6, "lo 0-1");
-  close(r01.ci?.[1], 0.305, 1e-6, "hi 0-1");
-  close(r01.pValue, 0.1437125748502994, 0.005, "p 0-1");
+  close(r01.ci?.[1], 0.4, 1e-6, "hi 0-1");
+  close(r01.pValue, 0.108, 0.005, "p 0-1");
 });
 
 test("MMLU's macro mean gets a bootstrap stratified by subject", () => {
@@ -132,7 +143,7 @@ test("MMLU's macro mean gets a bootstrap stratified by subject", () => {
   // strata [0,100,0,0] and [-100,0,100]; Python: random.Random(1234), 500 resamples.
   close(r.ci?.[0], -37.5, 1e-9, "lo");
   close(r.ci?.[1], 58.333333333333336, 1e-9, "hi");
-  close(r.pValue, 0.7305389221556886, 1e-12, "p");
+  close(r.pValue, 0.744, 1e-12, "p");
 });
 
 /** The English suite with hand-set scores: only ARC differs (60 -> 50, 10 docs lost). */
@@ -165,8 +176,14 @@ test("suite averages are compared: difference, combined se and gate", () => {
   // se = sqrt(3^2) / 4 = 0.75, z = -3.333, p = 2 * norm.sf(3.333) (scipy).
   close(avg.se, 0.75, 1e-9, "se");
   close(avg.pValue, 0.0008581206663936744, 1e-6, "p");
-  close(avg.ci?.[0], -3.9699729884050408, 1e-6, "lo");
-  close(avg.ci?.[1], -1.0300270115949595, 1e-6, "hi");
+  // Holm over the 5 tested rows (ARC 2/1024, three unchanged columns p = 1, the average):
+  // sorted 0.000858 (avg), 0.00195 (ARC), 1, 1, 1 → adjusted 5·0.000858 and max(that, 4·2/1024).
+  close(avg.pAdjusted, 5 * 0.0008581206663936744, 1e-6, "avg p adj");
+  close(row(c.rows, "arc_challenge").pAdjusted, (4 * 2) / 1024, 1e-12, "arc p adj");
+  // The average is rank 1 of 5: its interval is drawn at alpha/5 = 0.01, z = 2.5758293035489004.
+  close(avg.level, 0.01, 1e-12, "level");
+  close(avg.ci?.[0], -2.5 - 2.5758293035489004 * 0.75, 1e-6, "lo");
+  close(avg.ci?.[1], -2.5 + 2.5758293035489004 * 0.75, 1e-6, "hi");
   assert.equal(avg.paired, true);
   // max drop 5: ARC (-10, p = 2/1024) fails, the average (-2.5) does not.
   assert.equal(row(c.rows, "arc_challenge").failed, true);
@@ -199,15 +216,18 @@ test("published baseline: the paper's figures, unpaired tests", () => {
   assert.equal(j.test, "two-proportion-z");
   assert.equal(j.paired, false);
   close(j.diff, 1.31, 1e-9, "diff");
-  close(j.pValue, 0.3606752071742507, 1e-6, "p"); // scipy, pooled two-proportion z
-  close(j.ci?.[0], -1.498654146860309, 1e-5, "lo");
-  close(j.ci?.[1], 4.118654146860309, 1e-5, "hi");
+  close(j.pValue, 0.3606339864151823, 1e-6, "p"); // Wald z on the unpooled se (Python math.erfc)
+  // Holm over the two tested rows (XLSum p = 0.157, JNLI p = 0.361): neither is rejected, so both
+  // intervals are drawn at alpha/2 = 0.025, z = norm.ppf(0.9875) = 2.241402727604947 (scipy).
+  assert.equal(j.level, 0.025);
+  close(j.ci?.[0], 1.31 - 2.241402727604947 * 1.4330131415753629, 1e-5, "lo");
+  close(j.ci?.[1], 1.31 + 2.241402727604947 * 1.4330131415753629, 1e-5, "hi");
   const x = row(c.rows, "xlsum_ja");
   assert.equal(x.baselineScore, 14.08);
   assert.equal(x.test, "normal-unpaired");
   // se = sqrt(0.5^2 + 0.5^2) (the paper's se taken as ours); p = 2 * norm.sf(1 / 0.7071)
   close(x.pValue, 0.15729920705028516, 1e-6, "p");
-  close(x.ci?.[0], -2.385903824349678, 1e-6, "lo");
+  close(x.ci?.[0], -1 - 2.241402727604947 * Math.SQRT1_2, 1e-6, "lo");
   // Japanese columns only: the new run has no English task.
   assert.equal(c.rows.some((r) => r.key === "arc_challenge"), false);
   const ja = row(c.rows, "ja_avg");
@@ -219,24 +239,36 @@ test("published baseline: the paper's figures, unpaired tests", () => {
   assert.throws(() => loadScores("published:no-such-model"), UserError);
 });
 
-test("runs over different docs fall back to an unpaired test and say so", () => {
+test("runs over different docs are paired on the docs both scored, and say how many were left out", () => {
+  // The same model at --limit 20 and --limit 30: the first 20 docs of one shuffled order are
+  // shared, with identical answers. Scores over all docs differ (12/20 vs 14/30 = 60 vs 46.67), the
+  // paired difference over the 20 shared docs is 0.
   const root = tempDir("diffdocs");
-  const base = writeRun(path.join(root, "b"), { tasks: [{ ...jnli(100, bits(100, 60), 60), stderr: 4.92 }] });
-  const next = writeRun(path.join(root, "n"), {
-    tasks: [{ ...jnli(100, bits(100, 40), 40), stderr: 4.92, docIds: Array.from({ length: 100 }, (_, i) => i + 50) }],
-  });
+  const answers = [1, 1, 0, 1, 1, 0, 1, 1, 0, 1, 1, 0, 1, 1, 0, 1, 0, 0, 1, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1];
+  const ids = Array.from({ length: 30 }, (_, i) => (i * 7) % 31); // shuffled doc ids
+  const first = (k: number) => answers.slice(0, k).reduce((a, v) => a + v, 0);
+  assert.equal(first(20), 12);
+  assert.equal(first(30), 14);
+  const base = writeRun(path.join(root, "b"), { limit: 30, tasks: [{ ...jnli(30, answers, (14 / 30) * 100), docIds: ids }] });
+  const next = writeRun(path.join(root, "n"), { limit: 20, tasks: [{ ...jnli(20, answers.slice(0, 20), 60), docIds: ids.slice(0, 20) }] });
   const r = row(compareRuns(runScores(next), runScores(base), opts()).rows, "jnli");
-  assert.equal(r.paired, false);
-  assert.equal(r.test, "two-proportion-z");
-  assert.ok(r.notes.some((n) => n.includes("different docs") && n.includes("50 shared")), r.notes.join("; "));
+  assert.equal(r.paired, true);
+  assert.equal(r.test, "mcnemar-exact");
+  assert.deepEqual(r.docs, { paired: 20, newOnly: 0, baselineOnly: 10 });
+  assert.deepEqual(r.discordant, { newOnly: 0, baselineOnly: 0 });
+  assert.equal(r.diff, 0);
+  assert.equal(r.pValue, 1);
+  assert.equal(r.verdict, "pass");
+  assert.ok(r.notes.some((n) => n.includes("paired on the 20 docs") && n.includes("10 only by the baseline")), r.notes.join("; "));
 });
 
 test("table and Markdown show both scores, the difference, the interval and the verdict", () => {
   const { newDir, baseDir } = jnliPair(100, bits(100, 60), bits(100, 40), 60, 40);
   const c = compareRuns(runScores(newDir), runScores(baseDir), opts({ maxDrop: 1 }));
   const md = renderComparisonMarkdown(c);
-  assert.match(md, /^\| Task \| Metric \| base \| new \| Δ \| 95% CI \| p \| Test \| Max drop \| Gate \|$/m);
-  assert.match(md, /^\| jnli-1\.1-0\.3 \| acc \| 60\.00 \| 40\.00 \| −20\.00 \| \[−27\.84, −12\.16\] \| 1\.9e-6 \| McNemar exact \(paired\) \| 1 \| \*\*FAIL\*\* \|$/m);
+  assert.match(md, /^\| Task \| Metric \| base \| new \| Δ \| CI \| p \| p \(Holm\) \| MDD \| Test \| Max drop \| Gate \|$/m);
+  // CI: [-20, 20 (2 (1 - 0.025^(1/20)) - 1)] = [-20, -13.26]; MDD 12.53 (see the first test).
+  assert.match(md, /^\| jnli-1\.1-0\.3 \| acc \| 60\.00 \| 40\.00 \| −20\.00 \| \[−20\.00, −13\.26\] \| 1\.9e-6 \| 1\.9e-6 \| 12\.53 \| McNemar exact \(paired\) \| 1 \| \*\*FAIL\*\* \|$/m);
   assert.match(md, /Gate FAILED/);
   const table = renderComparisonTable(c);
   assert.match(table, /jnli-1\.1-0\.3/);
@@ -257,4 +289,26 @@ test("a damaged samples file is an input error", () => {
   const { newDir, baseDir } = jnliPair(10, bits(10, 6), bits(10, 4), 60, 40);
   writeFileSync(path.join(newDir, "samples_jnli-1.1-0.3.jsonl"), "{not json\n");
   assert.throws(() => compareRuns(runScores(newDir), runScores(baseDir), opts()), UserError);
+});
+
+test("a row whose settings differ (allowed) is not gated: out of the Holm family, verdict not comparable, and the gate cannot pass", () => {
+  const root = tempDir("mismatch");
+  const jcs = (samples: number[], shots: number): FixtureTask => ({ key: "jcommonsenseqa", task: "jcommonsenseqa-1.1-0.3", metric: "acc", score: 50, n: 20, samples, shots });
+  // JNLI: 10 docs lost, none gained (p = 2/1024); JCommonsenseQA: 3-shot vs 1-shot, 8 docs lost (p = 2/256).
+  const base = writeRun(path.join(root, "b"), { tasks: [jnli(20, bits(20, 15), 75), jcs(bits(20, 10), 3)] });
+  const next = writeRun(path.join(root, "n"), { tasks: [jnli(20, bits(20, 5), 25), jcs(bits(20, 2), 1)] });
+  assert.throws(() => compareRuns(runScores(next), runScores(base), opts()), UserError);
+  const c = compareRuns(runScores(next), runScores(base), opts({ allowConfigMismatch: true }));
+  const j = row(c.rows, "jnli");
+  const k = row(c.rows, "jcommonsenseqa");
+  assert.equal(c.adjustment.family, 1);
+  close(j.pAdjusted, 2 / 1024, 1e-12, "jnli adjusted = raw, a family of one");
+  assert.equal(j.verdict, "FAIL");
+  assert.equal(k.pAdjusted, null);
+  close(k.pValue, 2 / 256, 1e-12, "jcs raw p");
+  assert.equal(k.level, 0.05);
+  assert.equal(k.verdict, "not comparable");
+  assert.equal(k.failed, false);
+  assert.equal(c.failed, true);
+  assert.ok(c.notComparable?.includes("shots 3 → 1"), c.notComparable ?? "");
 });

@@ -35,7 +35,7 @@ test("Markdown summary: a table per suite with the runs and the paper's row", ()
   const md = readFileSync(out.markdownPath, "utf8");
   assert.match(md, /^## Japanese$/m);
   assert.match(md, /^## English$/m);
-  assert.match(md, /^\| Model \| JCommonsenseQA \(acc\) \| JNLI \(acc\) \| MARC-ja \(acc\) \|/m);
+  assert.match(md, /^\| Model \| JCommonsenseQA \(acc, 3-shot\) \| JNLI \(acc, 3-shot\) \| MARC-ja \(acc, 3-shot\) \|/m);
   assert.match(md, /^\| \*\*RakutenAI-7B-Q8_0\*\* \| – \| 51\.23 ± 1\.01 \| – \| – \| – \| 13\.57 ± 0\.42 \| – \| – \| – \| – \|$/m);
   // Table 1, RakutenAI-7B: 84.27 48.69 96.29 79.09 80.67 14.08 77.16 22.40, Avg 62.83, 7-Avg 69.80
   assert.match(md, /^\| rakuten-ai-7b \(paper\) \| 84\.27 \| 48\.69 \| 96\.29 \| 79\.09 \| 80\.67 \| 14\.08 \| 77\.16 \| 22\.40 \| 62\.83 \| 69\.80 \|$/m);
@@ -118,4 +118,25 @@ test("Chromium screenshot: the bars are drawn in the runs' and the paper's colou
   assert.ok(red > 1500, `run 2 colour: ${red} pixels`);
   // The published bars' outline colour (#6b7280) is on the page too.
   assert.ok(countColor(img, "#6b7280") > 200, "paper bars");
+});
+
+test("report shows shots and marks incomplete and not-comparable runs", () => {
+  const root = tempDir("marks");
+  const ok = writeRun(path.join(root, "full"), { modelPath: "/models/a.gguf", tasks: [{ key: "jnli", task: "jnli-1.1-0.3", metric: "acc", score: 50, n: 2434 }] });
+  const odd = writeRun(path.join(root, "odd"), {
+    modelPath: "/models/b.gguf",
+    complete: false,
+    limit: 20,
+    tasks: [{ key: "jnli", task: "jnli-1.1-0.3", metric: "acc", score: 45, n: 20, shots: 1 }],
+  });
+  const out = writeReport({ results: [ok, odd], published: ["rakutenai-7b"], outputDir: tempDir("marks-out"), generated: "2024-03-25T12:00:00Z" });
+  const md = out.markdown;
+  // The paper's JNLI is 3-shot (Table 1); the odd run's 1-shot score is marked in its cell.
+  assert.match(md, /\| JNLI \(acc, 3-shot\) \|/);
+  assert.match(md, /^\| \*\*b\*\* \| – \| 45\.00 \[1-shot\] \|/m);
+  assert.match(md, /^\| \*\*a\*\* \| – \| 50\.00 \|/m);
+  assert.match(md, /^- \*\*b\*\*: .*\*\*incomplete run\*\*.*\*\*not comparable with the paper\*\* \(--limit 20; incomplete run; JNLI 1-shot \(paper 3\)\)/m);
+  assert.doesNotMatch(md, /^- \*\*a\*\*: .*not comparable/m);
+  assert.match(out.html, /not comparable with the paper: --limit 20; incomplete run; JNLI 1-shot \(paper 3\)/);
+  assert.match(out.html, /<span class="note"> \[1-shot\]<\/span>/);
 });

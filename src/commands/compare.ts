@@ -2,7 +2,7 @@ import { Args, Flags } from "@oclif/core";
 import { BaseCommand } from "./baseCommand.js";
 import { UserError } from "../errors.js";
 import { compareRuns, DEFAULT_COMPARE_OPTIONS } from "../compare/compare.js";
-import { loadScores, runScores } from "../results/read.js";
+import { distinctLabels, loadScores, runScores } from "../results/read.js";
 import { renderComparison, type CompareFormat } from "../report/comparison.js";
 
 /** A non-negative decimal such as 1 or 0.5. */
@@ -26,7 +26,7 @@ export function parseMaxDropTask(values: readonly string[]): Record<string, numb
 export default class Compare extends BaseCommand {
   static override summary = "Compare a run with a baseline run or the paper's figures, and gate on significant drops.";
   static override description =
-    "Per paper column and per suite average: both scores, the difference and its confidence interval. Runs that scored the same docs are tested doc by doc (exact McNemar for accuracy and exact match, a seeded paired bootstrap for ROUGE-2, mc2 and MMLU's macro mean); a published baseline is tested unpaired. Exit code 1 when a drop is larger than --max-drop (or its --max-drop-task override) and significant at --alpha, 0 otherwise, 2 on bad input.";
+    "Per paper column and per suite average: both scores, the difference, its confidence interval and p-value from one test, the Holm-adjusted p and the smallest drop the test could detect. Runs are paired on the docs both scored (exact McNemar with its inverted exact interval for accuracy and exact match, a seeded paired bootstrap for ROUGE-2, mc2 and MMLU's macro mean); a published baseline is tested unpaired. Runs that cannot be compared (incomplete, samples that do not match their results, different shots/versions/prompts/tokenization/datasets, a --limit run against the paper) are refused unless an --allow-... flag says otherwise. Exit code 1 when a drop is larger than --max-drop (or its --max-drop-task override) and significant after Holm's adjustment at --alpha, or when the comparison is not comparable; 0 otherwise; 2 on bad input or a refused comparison.";
   static override examples = [
     "<%= config.bin %> compare results/runs/new --baseline results/runs/accepted",
     "<%= config.bin %> compare results/runs/new/results.json --baseline published:rakutenai-7b --max-drop 1",
@@ -43,7 +43,24 @@ export default class Compare extends BaseCommand {
       required: true,
     }),
     "max-drop": Flags.string({ description: "Largest allowed drop in points, per task and per average.", default: "0" }),
-    "max-drop-task": Flags.string({ description: "Per-task (or average) override, TASK=POINTS; repeatable.", multiple: true, multipleNonGreedy: true }),
+    "max-drop-task": Flags.string({
+      description: "Per-task (or average) override, TASK=POINTS, TASK being any name or alias `run` accepts (jcs=3), a paper column or an average id; repeatable.",
+      multiple: true,
+      multipleNonGreedy: true,
+    }),
+    label: Flags.string({ description: "Label of the new run in the output (default: the label recorded at run time, else model name, plus the folder when both sides share it)." }),
+    "baseline-label": Flags.string({ description: "Label of the baseline in the output." }),
+    quantisation: Flags.boolean({
+      description:
+        "Also report, per task, how often both runs chose the same answer, the mean and max |Δ log-likelihood| per choice, and the docs where they disagree most (for two GGUFs of one model, e.g. F16 vs Q4_K_M).",
+      default: false,
+    }),
+    "allow-partial": Flags.boolean({ description: "Compare a run whose results.json says complete: false (the output says so).", default: false }),
+    "allow-config-mismatch": Flags.boolean({
+      description: "Compare tasks whose shots, task or prompt version, tokenization rule or dataset checksums differ (the rows are marked not comparable).",
+      default: false,
+    }),
+    "allow-limit": Flags.boolean({ description: "Show a --limit run beside the paper's full-split figures; every row is marked not comparable and the gate cannot pass.", default: false }),
     alpha: Flags.string({ description: "Significance level (intervals are 1 - alpha).", default: "0.05" }),
     format: Flags.string({ description: "Output format.", options: ["table", "markdown", "json"], default: "table" }),
     json: Flags.boolean({ description: "Shorthand for --format json.", default: false }),
@@ -62,9 +79,19 @@ export default class Compare extends BaseCommand {
       maxDropTask: parseMaxDropTask(flags["max-drop-task"] ?? []),
       bootstrapIterations: flags["bootstrap-iterations"],
       seed: flags.seed,
+      allowPartial: flags["allow-partial"],
+      allowConfigMismatch: flags["allow-config-mismatch"],
+      allowLimit: flags["allow-limit"],
+      agreement: flags.quantisation,
     };
     const format: CompareFormat = flags.json ? "json" : (flags.format as CompareFormat);
-    const comparison = compareRuns(runScores(args.results), loadScores(flags.baseline), options);
+    const newRun = runScores(args.results);
+    const baseRun = loadScores(flags.baseline);
+    if (flags.label !== undefined) newRun.label = flags.label;
+    if (flags["baseline-label"] !== undefined) baseRun.label = flags["baseline-label"];
+    // Two runs of one model file would otherwise share a label: add their folders.
+    if (flags.label === undefined || flags["baseline-label"] === undefined) distinctLabels([baseRun, newRun]);
+    const comparison = compareRuns(newRun, baseRun, options);
     this.log(renderComparison(comparison, format));
     if (comparison.failed) process.exitCode = 1;
   }

@@ -45,6 +45,7 @@ export default class Run extends BaseCommand {
     "cache-dir": Flags.string({ description: "Request cache folder (default: $XDG_CACHE_HOME/rakuten-eval or ~/.cache/rakuten-eval)." }),
     json: Flags.boolean({ description: "Print the results JSON to stdout instead of the table.", default: false }),
     quiet: Flags.boolean({ char: "q", description: "No progress lines on stderr.", default: false }),
+    label: Flags.string({ description: "A name for the run, recorded in results.json (rakuten_eval.label) and shown by compare and report." }),
   };
 
   async run(): Promise<void> {
@@ -87,6 +88,7 @@ export default class Run extends BaseCommand {
       else options[key] = parsed.value!;
     }
     if (flags.output) options.outputDir = flags.output;
+    if (flags.label) options.label = flags.label;
     if (flags["cache-dir"]) options.cacheDir = flags["cache-dir"];
     if (flags["kv-cache-type"]) options.kvCacheType = flags["kv-cache-type"] as "f16" | "f32";
     if (flags.gpu) options.gpu = flags.gpu as "auto" | "cuda" | "vulkan" | "metal";

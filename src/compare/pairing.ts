@@ -6,9 +6,14 @@ import { loadSampleMetric, type RunScores, type ScoreRow } from "../results/read
 
 /** One task's per-doc values of both runs, aligned by doc_id. */
 export interface Pairing {
-  /** One stratum per task (57 for MMLU); values on the 0-100 scale. */
+  /** One stratum per task (57 for MMLU); values on the 0-100 scale, docs both runs scored. */
   strata: { newValues: number[]; baseValues: number[] }[];
+  /** Docs paired, and docs left out because only one run scored them (summed over strata). */
+  docs: { paired: number; newOnly: number; baselineOnly: number };
 }
+
+/** Summary keys of an MMLU row: the 57 subjects, or a subset of them (reported apart). */
+export const MMLU_KEYS: ReadonlySet<string> = new Set([MMLU_GROUP, "mmlu_subset"]);
 
 /**
  * LEGACY: results files written before `sampleScale` was recorded say nothing about the scale
@@ -30,12 +35,6 @@ export function mean(values: readonly number[]): number {
   return s / values.length;
 }
 
-function sameKeys(a: Map<number, number>, b: Map<number, number>): boolean {
-  if (a.size !== b.size) return false;
-  for (const k of a.keys()) if (!b.has(k)) return false;
-  return true;
-}
-
 export function pairTask(newRun: RunScores, baseRun: RunScores, newRow: ScoreRow, baseRow: ScoreRow, notes: string[]): Pairing | null {
   if (newRun.kind !== "run" || baseRun.kind !== "run" || !newRun.dir || !baseRun.dir) return null;
   if (newRow.task !== baseRow.task) {
@@ -43,7 +42,7 @@ export function pairTask(newRun: RunScores, baseRun: RunScores, newRow: ScoreRow
     return null;
   }
   let tasks: string[];
-  if (newRow.key === MMLU_GROUP) {
+  if (MMLU_KEYS.has(newRow.key)) {
     const newSubjects = newRun.doc?.group_subtasks[MMLU_GROUP] ?? [];
     const baseSubjects = baseRun.doc?.group_subtasks[MMLU_GROUP] ?? [];
     if (newSubjects.length === 0 || newSubjects.join("\n") !== [...baseSubjects].join("\n")) {
@@ -55,6 +54,7 @@ export function pairTask(newRun: RunScores, baseRun: RunScores, newRow: ScoreRow
     tasks = [newRow.task];
   }
   const raw: { newValues: number[]; baseValues: number[] }[] = [];
+  const docs = { paired: 0, newOnly: 0, baselineOnly: 0 };
   for (const task of tasks) {
     const a = loadSampleMetric(newRun.dir, task, newRow.metric);
     const b = loadSampleMetric(baseRun.dir, task, baseRow.metric);
@@ -62,15 +62,22 @@ export function pairTask(newRun: RunScores, baseRun: RunScores, newRow: ScoreRow
       notes.push(`no samples_${task}.jsonl in ${!a ? "the new run" : "the baseline"}; compared unpaired`);
       return null;
     }
-    if (!sameKeys(a, b)) {
-      let shared = 0;
-      for (const k of a.keys()) if (b.has(k)) shared++;
-      notes.push(`${task}: the runs scored different docs (${a.size} vs ${b.size}, ${shared} shared); compared unpaired`);
+    // Pair on the docs both runs scored (e.g. --limit 20 against --limit 30: the first 20 of
+    // the same shuffled order); the rest cannot be paired and is left out, and said so.
+    const ids = [...a.keys()].filter((k) => b.has(k)).sort((x, y) => x - y);
+    docs.newOnly += a.size - ids.length;
+    docs.baselineOnly += b.size - ids.length;
+    docs.paired += ids.length;
+    if (ids.length === 0) {
+      notes.push(`${tasks.length > 1 ? `${task}: ` : ""}the runs share no doc (${a.size} vs ${b.size} docs); compared unpaired`);
       return null;
     }
-    if (a.size === 0) return null;
-    const ids = [...a.keys()].sort((x, y) => x - y);
     raw.push({ newValues: ids.map((i) => a.get(i)!), baseValues: ids.map((i) => b.get(i)!) });
+  }
+  if (docs.newOnly + docs.baselineOnly > 0) {
+    notes.push(
+      `paired on the ${docs.paired} docs both runs scored; left out ${docs.newOnly} scored only by the new run and ${docs.baselineOnly} only by the baseline (Δ and the test are over the shared docs)`,
+    );
   }
   // One factor per run (all subjects share the metric); the legacy guess compares the macro
   // mean of the stratum means with the score.
@@ -79,5 +86,6 @@ export function pairTask(newRun: RunScores, baseRun: RunScores, newRow: ScoreRow
   const fBase = sampleScale(baseRow, macro((s) => s.baseValues));
   return {
     strata: raw.map((s) => ({ newValues: s.newValues.map((v) => v * fNew), baseValues: s.baseValues.map((v) => v * fBase) })),
+    docs,
   };
 }

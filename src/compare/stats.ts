@@ -90,51 +90,146 @@ export function zForAlpha(alpha: number): number {
 export interface DifferenceEstimate {
   /** Estimated difference (first minus second). */
   diff: number;
-  /** Standard error of the difference. */
+  /** Standard error of the difference (used to combine columns into an average). */
   se: number;
+  /** The (1 - alpha) interval, from the same test as the p-value. */
   ci: Interval;
   /** Two-sided p-value for "no difference". */
   pValue: number;
 }
 
 /**
- * Paired difference of two proportions from a 2×2 table of n docs:
- * `onlyFirst` docs right only in the first run, `onlySecond` right only in the second.
- * diff = (onlyFirst - onlySecond) / n with the Wald standard error of a paired difference,
- * se = sqrt((b + c) - (b - c)² / n) / n (Agresti, Categorical Data Analysis, §10.1.1),
- * and the exact McNemar p-value (the interval is the usual normal one).
+ * An estimate whose interval can be drawn at any level from the same test as its p-value, so that
+ * for every level a: intervalAt(a) excludes 0 if and only if pValue < a. The gate asks for the
+ * interval at the (Holm) level each row is tested at.
  */
-export function pairedProportionDifference(onlyFirst: number, onlySecond: number, n: number, alpha: number): DifferenceEstimate {
-  if (n <= 0) throw new RangeError("pairedProportionDifference needs n > 0");
-  const b = onlyFirst;
-  const c = onlySecond;
-  const diff = (b - c) / n;
-  const se = Math.sqrt(Math.max(0, b + c - ((b - c) * (b - c)) / n)) / n;
-  const z = zForAlpha(alpha);
-  return { diff, se, ci: [diff - z * se, diff + z * se], pValue: mcnemarExactP(b, c) };
+export interface TestedDifference {
+  diff: number;
+  se: number;
+  pValue: number;
+  intervalAt(alpha: number): Interval;
+}
+
+export function atLevel(t: TestedDifference, alpha: number): DifferenceEstimate {
+  return { diff: t.diff, se: t.se, ci: t.intervalAt(alpha), pValue: t.pValue };
+}
+
+/** log C(n, i) / 2^n ... P(X = i) of Binomial(n, p), for i = 0..n, in log space. */
+function binomialLogPmf(n: number, p: number): number[] {
+  const out = new Array<number>(n + 1);
+  const lp = Math.log(p);
+  const lq = Math.log1p(-p);
+  let logC = 0;
+  for (let i = 0; i <= n; i++) {
+    if (i > 0) logC += Math.log(n - i + 1) - Math.log(i);
+    const a = i === 0 ? 0 : i * lp;
+    const b = i === n ? 0 : (n - i) * lq;
+    out[i] = logC + a + b;
+  }
+  return out;
+}
+
+/** P(X <= k) for X ~ Binomial(n, p), summed in log space. */
+export function binomialCdf(k: number, n: number, p: number): number {
+  if (k < 0) return 0;
+  if (k >= n) return 1;
+  if (p <= 0) return 1;
+  if (p >= 1) return 0;
+  const pmf = binomialLogPmf(n, p);
+  let acc = -Infinity;
+  for (let i = 0; i <= k; i++) acc = logAddExp(acc, pmf[i]!);
+  return Math.min(1, Math.exp(acc));
 }
 
 /**
- * Unpaired difference of two proportions p1 = x1/n1, p2 = x2/n2: the two-proportion z-test
- * (pooled standard error under "no difference") for the p-value, and the unpooled
- * (Wald) standard error for the interval.
+ * Clopper-Pearson (exact) interval for a binomial proportion, x successes of n, level 1 - alpha:
+ * lower solves P(X >= x | p) = alpha/2, upper solves P(X <= x | p) = alpha/2 (bisection; both
+ * tails are monotone in p). Inverting the two one-sided exact tests at alpha/2 each.
  */
-export function twoProportionDifference(p1: number, n1: number, p2: number, n2: number, alpha: number): DifferenceEstimate {
+export function clopperPearson(x: number, n: number, alpha: number): Interval {
+  if (!Number.isInteger(x) || !Number.isInteger(n) || n <= 0 || x < 0 || x > n) throw new RangeError(`clopperPearson needs 0 <= x <= n, n > 0, got ${x}, ${n}`);
+  // Bisection for p with g(p) = alpha / 2, where g is monotone (increasing or decreasing).
+  const solve = (g: (p: number) => number, increasing: boolean): number => {
+    let lo = 0;
+    let hi = 1;
+    for (let it = 0; it < 200 && hi - lo > 1e-15; it++) {
+      const mid = (lo + hi) / 2;
+      if (g(mid) < alpha / 2 === increasing) lo = mid;
+      else hi = mid;
+    }
+    return (lo + hi) / 2;
+  };
+  const lower = x === 0 ? 0 : solve((p) => 1 - binomialCdf(x - 1, n, p), true); // P(X >= x | p)
+  const upper = x === n ? 1 : solve((p) => binomialCdf(x, n, p), false); // P(X <= x | p)
+  return [lower, upper];
+}
+
+/**
+ * Paired difference of two proportions over n docs, `onlyFirst` (b) docs right only in the first
+ * run and `onlySecond` (c) only in the second: diff = (b - c) / n.
+ *
+ * Test: the exact McNemar test, p = min(1, 2 P(X <= min(b, c))) for X ~ Binomial(b + c, 1/2).
+ * Interval: the same test inverted. Given the d = b + c discordant docs, b ~ Binomial(d, π) and
+ * diff = (d / n)(2π - 1); the Clopper-Pearson interval [πL, πU] of π at level a maps to
+ * [(d/n)(2πL - 1), (d/n)(2πU - 1)]. It excludes 0 iff it excludes π = 1/2, iff one exact tail at
+ * 1/2 is below a/2, iff p < a (the Binomial(d, 1/2) is symmetric, so the doubled smaller tail is
+ * the two-sided p). The interval is conditional on d, like the test.
+ * se: the Wald standard error of a paired difference, sqrt((b + c) - (b - c)²/n) / n (Agresti,
+ * Categorical Data Analysis, §10.1.1), used only to combine columns into a suite average.
+ */
+export function pairedExactDifference(onlyFirst: number, onlySecond: number, n: number): TestedDifference {
+  if (n <= 0) throw new RangeError("pairedExactDifference needs n > 0");
+  const b = onlyFirst;
+  const c = onlySecond;
+  const d = b + c;
+  if (d > n) throw new RangeError(`pairedExactDifference: ${d} discordant docs of ${n}`);
+  return {
+    diff: (b - c) / n,
+    se: Math.sqrt(Math.max(0, d - ((b - c) * (b - c)) / n)) / n,
+    pValue: mcnemarExactP(b, c),
+    intervalAt(alpha: number): Interval {
+      if (d === 0) return [0, 0];
+      const [lo, hi] = clopperPearson(b, d, alpha);
+      return [(d / n) * (2 * lo - 1), (d / n) * (2 * hi - 1)];
+    },
+  };
+}
+
+/** Kept for callers that want one level: the exact McNemar difference at alpha. */
+export function pairedProportionDifference(onlyFirst: number, onlySecond: number, n: number, alpha: number): DifferenceEstimate {
+  return atLevel(pairedExactDifference(onlyFirst, onlySecond, n), alpha);
+}
+
+/** A difference with a known standard error: Wald z test and the Wald interval of the same se. */
+export function normalTested(diff: number, se: number): TestedDifference {
+  return {
+    diff,
+    se,
+    pValue: se === 0 ? (diff === 0 ? 1 : 0) : normalTwoSidedP(diff / se),
+    intervalAt: (alpha: number): Interval => {
+      const z = zForAlpha(alpha);
+      return [diff - z * se, diff + z * se];
+    },
+  };
+}
+
+/**
+ * Unpaired difference of two proportions p1 = x1/n1, p2 = x2/n2: the Wald test and interval on the
+ * same unpooled standard error sqrt(p1(1-p1)/n1 + p2(1-p2)/n2), so that the interval excludes 0
+ * exactly when p < alpha.
+ */
+export function twoProportionTested(p1: number, n1: number, p2: number, n2: number): TestedDifference {
   if (n1 <= 0 || n2 <= 0) throw new RangeError("twoProportionDifference needs n1, n2 > 0");
-  const diff = p1 - p2;
-  const pooled = (p1 * n1 + p2 * n2) / (n1 + n2);
-  const se0 = Math.sqrt(pooled * (1 - pooled) * (1 / n1 + 1 / n2));
-  const se = Math.sqrt((p1 * (1 - p1)) / n1 + (p2 * (1 - p2)) / n2);
-  const z = zForAlpha(alpha);
-  const pValue = se0 === 0 ? (diff === 0 ? 1 : 0) : normalTwoSidedP(diff / se0);
-  return { diff, se, ci: [diff - z * se, diff + z * se], pValue };
+  return normalTested(p1 - p2, Math.sqrt((p1 * (1 - p1)) / n1 + (p2 * (1 - p2)) / n2));
+}
+
+export function twoProportionDifference(p1: number, n1: number, p2: number, n2: number, alpha: number): DifferenceEstimate {
+  return atLevel(twoProportionTested(p1, n1, p2, n2), alpha);
 }
 
 /** A difference with a known standard error, tested with the normal approximation. */
 export function normalDifference(diff: number, se: number, alpha: number): DifferenceEstimate {
-  const z = zForAlpha(alpha);
-  const pValue = se === 0 ? (diff === 0 ? 1 : 0) : normalTwoSidedP(diff / se);
-  return { diff, se, ci: [diff - z * se, diff + z * se], pValue };
+  return atLevel(normalTested(diff, se), alpha);
 }
 
 /**
@@ -142,6 +237,10 @@ export function normalDifference(diff: number, se: number, alpha: number): Diffe
  * diff = Σ dᵢ / k and se = sqrt(Σ seᵢ²) / k, tested with the normal approximation.
  */
 export function meanOfIndependentDifferences(parts: readonly { diff: number; se: number }[], alpha: number): DifferenceEstimate {
+  return atLevel(meanOfIndependentTested(parts), alpha);
+}
+
+export function meanOfIndependentTested(parts: readonly { diff: number; se: number }[]): TestedDifference {
   if (parts.length === 0) throw new RangeError("meanOfIndependentDifferences needs at least one part");
   let sum = 0;
   let variance = 0;
@@ -150,7 +249,60 @@ export function meanOfIndependentDifferences(parts: readonly { diff: number; se:
     variance += p.se * p.se;
   }
   const k = parts.length;
-  return normalDifference(sum / k, Math.sqrt(variance) / k, alpha);
+  return normalTested(sum / k, Math.sqrt(variance) / k);
+}
+
+/**
+ * Holm's step-down adjustment (Holm 1979). Sort the m p-values ascending, p(1) <= ... <= p(m);
+ * adjusted p(i) = max over j <= i of min(1, (m - j + 1) p(j)). Rejecting where the adjusted p is
+ * below alpha controls the family-wise error rate at alpha. Also returns, per p-value, the level
+ * its own raw p is compared with: alpha / (m - i + 1) for the rejected (rank i), and alpha / (m - s)
+ * for the rest (s rejected), so that raw p < level iff adjusted p < alpha — an interval drawn at
+ * that level excludes 0 exactly when the row is significant after adjustment.
+ */
+export function holm(pValues: readonly number[], alpha: number): { adjusted: number[]; level: number[] } {
+  const m = pValues.length;
+  const order = pValues.map((p, i) => ({ p, i })).sort((a, b) => a.p - b.p || a.i - b.i);
+  const adjusted = new Array<number>(m);
+  const level = new Array<number>(m);
+  let running = 0;
+  let rejected = 0;
+  let stopped = false;
+  order.forEach(({ p, i }, rank) => {
+    running = Math.max(running, Math.min(1, (m - rank) * p));
+    adjusted[i] = running;
+    if (!stopped && running < alpha) {
+      rejected++;
+      level[i] = alpha / (m - rank);
+    } else stopped = true;
+  });
+  for (const { i } of order) if (level[i] === undefined) level[i] = alpha / (m - rejected);
+  return { adjusted, level };
+}
+
+/** z of 80% power. */
+export const POWER = 0.8;
+
+/**
+ * Minimal detectable difference of a two-sided test at alpha with power `power`, for a difference
+ * whose standard error under "no difference" is se0: (z_{1-alpha/2} + z_{power}) · se0.
+ */
+export function minimalDetectable(se0: number, alpha: number, power = POWER): number {
+  return (zForAlpha(alpha) + normalQuantile(power)) * se0;
+}
+
+/**
+ * The same for the exact McNemar test over n docs with discordant fraction psi (observed; at least
+ * one doc): the normal approximation (z_{1-alpha/2} + z_power) sqrt(psi / n) (Connor 1987 without
+ * its δ² term, which makes it slightly conservative), and never below the smallest drop the exact
+ * test can detect at all, d/n with d the fewest discordant docs, all one way, for which
+ * 2 · 2^-d < alpha.
+ */
+export function mcnemarMinimalDetectable(discordant: number, n: number, alpha: number, power = POWER): number {
+  const psi = Math.max(discordant, 1) / n;
+  let dMin = 1;
+  while (2 * 2 ** -dMin >= alpha) dMin++;
+  return Math.max(minimalDetectable(Math.sqrt(psi / n), alpha, power), dMin / n);
 }
 
 /** numpy's default (linear, "type 7") percentile of an ascending array, q in [0, 1]. */
@@ -168,9 +320,24 @@ export interface BootstrapOptions {
   alpha: number;
 }
 
-export interface BootstrapEstimate extends DifferenceEstimate {
+export interface BootstrapEstimate extends DifferenceEstimate, TestedDifference {
   iterations: number;
   seed: number;
+}
+
+/**
+ * The interval and p-value of one bootstrap distribution, consistent by construction. With B
+ * sorted resampled statistics t*, L = #{t* <= 0} and U = #{t* >= 0}:
+ * p = min(1, 2 · min(L, U) / B) (the percentile bootstrap test, Efron & Tibshirani 1993, §16.4's
+ * "achieved significance level" read off the same distribution), and the level-a interval is
+ * [t*(k), t*(B+1-k)] (1-based order statistics) with k = ceil(a·B/2). Then the lower end is above
+ * 0 iff L < k iff 2L/B < a, and the upper end below 0 iff 2U/B < a: the interval excludes 0
+ * exactly when p < a.
+ */
+function bootstrapInterval(sorted: readonly number[], alpha: number): Interval {
+  const B = sorted.length;
+  const k = Math.min(B, Math.max(1, Math.ceil((alpha * B) / 2)));
+  return [sorted[k - 1]!, sorted[B - k]!];
 }
 
 /**
@@ -179,10 +346,9 @@ export interface BootstrapEstimate extends DifferenceEstimate {
  * stratum means (one stratum: the plain mean; MMLU: the macro mean of its 57 subjects).
  * Each iteration resamples every stratum with replacement, n draws of `randbelow(n)` in
  * stratum order, from `PyRandom(seed)` — the same stream as Python's
- * `random.Random(seed).randrange(n)`, so the result can be reproduced outside this code.
- * Interval: percentiles alpha/2 and 1 - alpha/2 (numpy's linear rule) of the resampled
- * statistics. p-value: the shifted-null two-sided test (Efron & Tibshirani 1993, §16.4),
- * p = (1 + #{|t*ᵦ - t| ≥ |t|}) / (B + 1).
+ * `random.Random(seed)._randbelow(n)`, so the result can be reproduced outside this code.
+ * Interval and p-value: `bootstrapInterval` on the resampled statistics; se: their standard
+ * deviation (ddof 1).
  */
 export function pairedBootstrap(strata: readonly (readonly number[])[], options: BootstrapOptions): BootstrapEstimate {
   const used = strata.filter((s) => s.length > 0);
@@ -214,10 +380,12 @@ export function pairedBootstrap(strata: readonly (readonly number[])[], options:
     }
     resampled[it] = statistic(means);
   }
-  let extreme = 0;
+  let below = 0;
+  let above = 0;
   let sum = 0;
   for (const t of resampled) {
-    if (Math.abs(t - observed) >= Math.abs(observed)) extreme++;
+    if (t <= 0) below++;
+    if (t >= 0) above++;
     sum += t;
   }
   const meanT = sum / iterations;
@@ -225,11 +393,13 @@ export function pairedBootstrap(strata: readonly (readonly number[])[], options:
   for (const t of resampled) ss += (t - meanT) * (t - meanT);
   const se = iterations > 1 ? Math.sqrt(ss / (iterations - 1)) : 0;
   const sorted = [...resampled].sort((x, y) => x - y);
+  const intervalAt = (a: number): Interval => bootstrapInterval(sorted, a);
   return {
     diff: observed,
     se,
-    ci: [quantileSorted(sorted, alpha / 2), quantileSorted(sorted, 1 - alpha / 2)],
-    pValue: (1 + extreme) / (iterations + 1),
+    ci: intervalAt(alpha),
+    pValue: Math.min(1, (2 * Math.min(below, above)) / iterations),
+    intervalAt,
     iterations,
     seed,
   };

@@ -1,16 +1,21 @@
 // The significance test of one task row: paired (exact McNemar for 0/1 outcomes, a seeded
-// paired bootstrap otherwise) when both runs scored the same docs, unpaired (two-proportion z,
-// or a normal test on the standard errors) against a published figure or different docs.
+// paired bootstrap otherwise) on the docs both runs scored, unpaired (a Wald test of two
+// proportions, or a normal test on the standard errors) against a published figure.
+//
+// Every test returns its p-value together with a way to draw its interval at any level from the
+// same test (stats.ts `TestedDifference`), so the interval shown and the p-value never disagree.
 
 import { MMLU_GROUP } from "../paper/suites.js";
 import { loadSampleMetric, type RunScores, type ScoreRow } from "../results/read.js";
 import { mean, sampleScale, type Pairing } from "./pairing.js";
 import {
-  normalDifference,
+  mcnemarMinimalDetectable,
+  minimalDetectable,
+  normalTested,
   pairedBootstrap,
-  pairedProportionDifference,
-  twoProportionDifference,
-  type DifferenceEstimate,
+  pairedExactDifference,
+  twoProportionTested,
+  type TestedDifference,
 } from "./stats.js";
 
 export type TestKind =
@@ -23,10 +28,13 @@ export type TestKind =
   | "none";
 
 export interface TestOutcome {
-  estimate: DifferenceEstimate | null;
+  /** On the 0-100 scale. */
+  tested: TestedDifference | null;
   test: TestKind;
   paired: boolean;
   discordant?: { newOnly: number; baselineOnly: number };
+  /** Smallest drop (points) the test detects with 80% power at alpha. */
+  minimalDetectable: number | null;
 }
 
 export interface TestSettings {
@@ -50,6 +58,19 @@ function sampleSe(values: readonly number[]): number | null {
   return Math.sqrt(ss / (values.length - 1) / values.length);
 }
 
+/** A TestedDifference in proportions, scaled to points. */
+function scaled(t: TestedDifference, f: number): TestedDifference {
+  return {
+    diff: t.diff * f,
+    se: t.se * f,
+    pValue: t.pValue,
+    intervalAt: (a) => {
+      const [lo, hi] = t.intervalAt(a);
+      return [lo * f, hi * f];
+    },
+  };
+}
+
 export function pairedTest(p: Pairing, metric: string, options: TestSettings, notes: string[]): TestOutcome {
   if (p.strata.length === 1) {
     const { newValues, baseValues } = p.strata[0]!;
@@ -60,28 +81,38 @@ export function pairedTest(p: Pairing, metric: string, options: TestSettings, no
         if (newValues[i]! > baseValues[i]!) newOnly++;
         else if (newValues[i]! < baseValues[i]!) baselineOnly++;
       }
-      const e = pairedProportionDifference(newOnly, baselineOnly, newValues.length, options.alpha);
+      const n = newValues.length;
       return {
-        estimate: { diff: e.diff * 100, se: e.se * 100, ci: [e.ci[0] * 100, e.ci[1] * 100], pValue: e.pValue },
+        tested: scaled(pairedExactDifference(newOnly, baselineOnly, n), 100),
         test: "mcnemar-exact",
         paired: true,
         discordant: { newOnly, baselineOnly },
+        minimalDetectable: mcnemarMinimalDetectable(newOnly + baselineOnly, n, options.alpha) * 100,
       };
     }
   }
   const diffs = p.strata.map((s) => s.newValues.map((v, i) => v - s.baseValues[i]!));
   const e = pairedBootstrap(diffs, { iterations: options.bootstrapIterations, seed: options.seed, alpha: options.alpha });
   if (metric === "rouge2") notes.push("interval and p-value are for the mean per-doc ROUGE-2 F; the score is the bootstrap mid");
-  return { estimate: e, test: p.strata.length > 1 ? "paired-bootstrap-stratified" : "paired-bootstrap", paired: true };
+  return {
+    tested: e,
+    test: p.strata.length > 1 ? "paired-bootstrap-stratified" : "paired-bootstrap",
+    paired: true,
+    minimalDetectable: minimalDetectable(e.se, options.alpha),
+  };
 }
 
 export function unpairedTest(newRow: ScoreRow, baseRow: ScoreRow, baseKind: RunScores["kind"], options: TestSettings, notes: string[]): TestOutcome {
   const diff = newRow.score - baseRow.score;
   if (PROPORTION_METRICS.has(newRow.metric) && newRow.metric === baseRow.metric && newRow.n && baseRow.n) {
-    const e = twoProportionDifference(newRow.score / 100, newRow.n, baseRow.score / 100, baseRow.n, options.alpha);
+    const p1 = newRow.score / 100;
+    const p2 = baseRow.score / 100;
+    const t = scaled(twoProportionTested(p1, newRow.n, p2, baseRow.n), 100);
     if (newRow.key === MMLU_GROUP) notes.push("MMLU's macro mean tested as one proportion over all docs (approximate)");
     if (baseKind === "published") notes.push(`paper's n taken as ${baseRow.n} docs`);
-    return { estimate: { diff, se: e.se * 100, ci: [e.ci[0] * 100, e.ci[1] * 100], pValue: e.pValue }, test: "two-proportion-z", paired: false };
+    // Under "no difference" both runs share the baseline's rate.
+    const se0 = Math.sqrt(p2 * (1 - p2) * (1 / newRow.n + 1 / baseRow.n)) * 100;
+    return { tested: { ...t, diff }, test: "two-proportion-z", paired: false, minimalDetectable: minimalDetectable(se0, options.alpha) };
   }
   const seNew = newRow.stderr;
   let seBase = baseRow.stderr;
@@ -93,9 +124,10 @@ export function unpairedTest(newRow: ScoreRow, baseRow: ScoreRow, baseKind: RunS
   }
   if (seNew === null || seBase === null) {
     notes.push("no standard error on one side; difference not tested");
-    return { estimate: null, test: "none", paired: false };
+    return { tested: null, test: "none", paired: false, minimalDetectable: null };
   }
-  return { estimate: normalDifference(diff, Math.sqrt(seNew * seNew + seBase * seBase), options.alpha), test: "normal-unpaired", paired: false };
+  const se = Math.sqrt(seNew * seNew + seBase * seBase);
+  return { tested: normalTested(diff, se), test: "normal-unpaired", paired: false, minimalDetectable: minimalDetectable(se, options.alpha) };
 }
 
 /** Fill in the samples-based standard error of a row that has none (ROUGE's, for instance). */

@@ -21,25 +21,39 @@ export const fmtSigned = (v: number | null): string => (v === null ? "–" : `${
 export const fmtP = (p: number | null): string => (p === null ? "–" : p >= 0.001 ? p.toFixed(3) : p < 1e-300 ? "<1e-300" : p.toExponential(1));
 const fmtCi = (ci: [number, number] | null): string => (ci === null ? "–" : `[${fmtSigned(ci[0])}, ${fmtSigned(ci[1])}]`);
 
+const fmtDrop = (v: number | null): string => (v === null ? "–" : v.toFixed(2));
+
 function verdict(r: ComparisonRow): string {
-  if (r.failed) return "FAIL";
-  if (r.pValue === null) return r.diff === null ? "–" : "untested";
-  return "pass";
+  return r.verdict === "missing" ? "–" : r.verdict;
+}
+
+function rowName(r: ComparisonRow): string {
+  return r.kind === "average" ? r.label : r.tasks.new ?? r.tasks.baseline ?? r.key;
 }
 
 function header(c: Comparison): string[] {
-  return ["Task", "Metric", c.baseline.label, c.new.label, "Δ", `${Math.round((1 - c.alpha) * 1000) / 10}% CI`, "p", "Test", "Max drop", "Gate"];
+  return ["Task", "Metric", c.baseline.label, c.new.label, "Δ", "CI", "p", "p (Holm)", `MDD`, "Test", "Max drop", "Gate"];
 }
 
-function cells(r: ComparisonRow): string[] {
+const ALIGNS = ["left", "left", "right", "right", "right", "right", "right", "right", "right", "left", "right", "left"] as const;
+
+/** A bootstrap p of 0 means no resample crossed 0: below the resolution 1/B. */
+function pCell(c: Comparison, r: ComparisonRow, p: number | null): string {
+  if (p === 0 && r.test.startsWith("paired-bootstrap")) return `<${fmtP(1 / c.bootstrap.iterations)}`;
+  return fmtP(p);
+}
+
+function cells(c: Comparison, r: ComparisonRow): string[] {
   return [
-    r.kind === "average" ? r.label : r.tasks.new ?? r.tasks.baseline ?? r.key,
+    rowName(r),
     r.metric,
     fmtScore(r.baselineScore),
     fmtScore(r.newScore),
     fmtSigned(r.diff),
     fmtCi(r.ci),
-    fmtP(r.pValue),
+    pCell(c, r, r.pValue),
+    pCell(c, r, r.pAdjusted),
+    fmtDrop(r.minimalDetectable),
     TEST_LABELS[r.test],
     r.maxDrop.toString(),
     verdict(r),
@@ -49,26 +63,81 @@ function cells(r: ComparisonRow): string[] {
 /** One line saying whether the gate passed, naming the rows that failed it. */
 export function gateLine(c: Comparison): string {
   const failed = c.rows.filter((r) => r.failed);
-  if (failed.length === 0) return `Gate passed: no drop both larger than allowed and significant at alpha = ${c.alpha}.`;
-  const list = failed.map((r) => `${r.kind === "average" ? r.label : r.tasks.new ?? r.key} ${fmtSigned(r.diff)} (max drop ${r.maxDrop}, p = ${fmtP(r.pValue)})`);
-  return `Gate FAILED: ${failed.length} drop(s) larger than allowed and significant at alpha = ${c.alpha}: ${list.join("; ")}.`;
+  const at = `at alpha = ${c.alpha} (Holm over ${c.adjustment.family} tested row${c.adjustment.family === 1 ? "" : "s"})`;
+  if (c.notComparable) {
+    const also = failed.length > 0 ? ` Also ${failed.length} drop(s) larger than allowed and significant ${at}: ${failed.map((r) => rowName(r)).join(", ")}.` : "";
+    return `Gate NOT PASSED: not comparable: ${c.notComparable}.${also}`;
+  }
+  if (failed.length === 0) return `Gate passed: no drop both larger than allowed and significant ${at}.`;
+  const list = failed.map((r) => `${rowName(r)} ${fmtSigned(r.diff)} (max drop ${r.maxDrop}, p (Holm) = ${fmtP(r.pAdjusted)})`);
+  return `Gate FAILED: ${failed.length} drop(s) larger than allowed and significant ${at}: ${list.join("; ")}.`;
 }
 
+/** The decision rule, for the output's footer. */
+export function ruleLine(c: Comparison): string {
+  return (
+    `Δ = new − baseline in points (0–100), over the docs both runs scored when paired. Each row's p and CI come from one test (exact McNemar and its inverted exact interval for 0/1 metrics, one paired bootstrap distribution otherwise); ` +
+    `p (Holm) adjusts p over the ${c.adjustment.family} tested rows, and the CI is drawn at the level the row is tested at under Holm, so it excludes 0 exactly when p (Holm) < ${c.alpha}. ` +
+    `A row fails when it dropped by more than its max drop and p (Holm) < ${c.alpha}; MDD is the smallest drop its test detects with ${Math.round(c.power * 100)}% power at alpha = ${c.alpha}.`
+  );
+}
+
+/** The comparison's and the rows' notes, each once; a row's notes are prefixed with its name. */
 function rowNotes(c: Comparison): string[] {
-  const out: string[] = [];
-  for (const r of c.rows) for (const n of r.notes) out.push(`${r.kind === "average" ? r.label : r.tasks.new ?? r.tasks.baseline ?? r.key}: ${n}`);
-  return [...c.notes, ...out];
+  const out: string[] = [...c.allowed.map((a) => `allowed: ${a}`), ...c.notes];
+  for (const r of c.rows) {
+    const name = rowName(r);
+    for (const n of r.notes) out.push(n.startsWith(`${name}:`) ? n : `${name}: ${n}`);
+    if (r.notComparable && r.notComparable !== c.notComparable && !c.allowed.includes(r.notComparable)) out.push(`${name}: not comparable: ${r.notComparable.startsWith(`${name}:`) ? r.notComparable.slice(name.length + 1).trim() : r.notComparable}`);
+  }
+  return [...new Set(out)];
+}
+
+const nats = (v: number): string => (v === 0 ? "0" : Math.abs(v) >= 0.01 ? v.toFixed(3) : v.toExponential(2));
+
+/** The quantisation section: one line per task, then the largest disagreements. */
+function agreementLines(c: Comparison, md: boolean): string[] {
+  if (!c.agreement) return [];
+  const lines: string[] = [];
+  const head = `Answer agreement (chosen answer = argmax log-likelihood; |Δ| = |log-likelihood(new) − log-likelihood(baseline)| per choice, nats; per-token Δ needs token counts, which samples files do not record):`;
+  if (c.agreement.length === 0) return [md ? `_${head} no task has loglikelihood samples in both runs._` : `agreement: no task has loglikelihood samples in both runs.`];
+  if (md) lines.push(`**${head}**`, "", "| Task | Docs | Same answer | Agreement | Mean abs Δ | Max abs Δ |", "|---|---:|---:|---:|---:|---:|");
+  else lines.push(head);
+  for (const a of c.agreement) {
+    const cells = [a.task, String(a.docs), String(a.sameChoice), `${(a.agreement * 100).toFixed(1)}%`, nats(a.meanAbsDelta), nats(a.maxAbsDelta)];
+    lines.push(md ? `| ${cells.map(mdCell).join(" | ")} |` : `  ${a.task}: ${a.sameChoice}/${a.docs} same answer (${cells[3]}), mean |Δ| ${cells[4]}, max |Δ| ${cells[5]} over ${a.choices} choices`);
+  }
+  const worst = c.agreement.flatMap((a) => a.largestDisagreements);
+  if (worst.length > 0) {
+    lines.push(md ? "" : "largest disagreements (doc: new's choice vs baseline's; log-likelihoods new | baseline):");
+    if (md) lines.push("| Task | Doc | New's choice | Baseline's choice | New: ll(new's), ll(baseline's) | Baseline: ll(new's), ll(baseline's) | Max abs Δ |", "|---|---:|---|---|---:|---:|---:|");
+    for (const d of worst) {
+      const ll = (p: [number, number]) => `${p[0].toFixed(3)}, ${p[1].toFixed(3)}`;
+      const cells = [d.task, String(d.docId), `${d.newChoice.index}: ${d.newChoice.text}`, `${d.baselineChoice.index}: ${d.baselineChoice.text}`, ll(d.newLogprobs), ll(d.baselineLogprobs), nats(d.maxAbsDelta)];
+      lines.push(md ? `| ${cells.map(mdCell).join(" | ")} |` : `  ${d.task} doc ${d.docId}: ${cells[2]} vs ${cells[3]}; new ${cells[4]} | baseline ${cells[5]}; max |Δ| ${cells[6]}`);
+    }
+  }
+  return lines;
+}
+
+/** Provenance lines, shown before the statistics: what differs, and the assessment. */
+function provenanceLines(c: Comparison): string[] {
+  const p = c.provenance;
+  if (!p) return [];
+  const differ = p.rows.filter((r) => r.differs);
+  const lines = [`provenance: ${p.message}.`];
+  const short = (v: string): string => (/^[0-9a-f]{64}$/.test(v) ? `${v.slice(0, 12)}…` : v);
+  for (const r of differ) lines.push(`  ${r.what}: ${short(r.baseline)} → ${short(r.new)}${r.changesNumbers ? "" : " (does not change scores)"}`);
+  return lines;
 }
 
 export function renderComparisonTable(c: Comparison): string {
-  const table = new Table({
-    head: header(c),
-    style: { head: [], border: [] },
-    colAligns: ["left", "left", "right", "right", "right", "right", "right", "left", "right", "left"],
-  });
-  for (const r of c.rows) table.push(cells(r));
-  const lines = [`new: ${c.new.label} (${c.new.source})`, `baseline: ${c.baseline.label} (${c.baseline.source})`, table.toString(), gateLine(c)];
-  for (const n of rowNotes(c)) lines.push(`note: ${n}`);
+  const table = new Table({ head: header(c), style: { head: [], border: [] }, colAligns: [...ALIGNS] });
+  for (const r of c.rows) table.push(cells(c, r));
+  const lines = [`new: ${c.new.label} (${c.new.source})`, `baseline: ${c.baseline.label} (${c.baseline.source})`, ...provenanceLines(c)];
+  for (const a of c.allowed) lines.push(`allowed: ${a}`);
+  lines.push(table.toString(), gateLine(c), ruleLine(c), ...agreementLines(c, false));
+  for (const n of rowNotes(c)) if (!n.startsWith("allowed: ")) lines.push(`note: ${n}`);
   return lines.join("\n");
 }
 
@@ -76,22 +145,29 @@ const mdCell = (s: string): string => s.replace(/\\/g, "\\\\").replace(/\|/g, "\
 
 export function renderComparisonMarkdown(c: Comparison): string {
   const h = header(c);
-  const lines: string[] = [
-    `### rakuten-eval: ${mdCell(c.new.label)} vs ${mdCell(c.baseline.label)}`,
-    "",
-    `${c.failed ? "❌" : "✅"} ${gateLine(c)}`,
-    "",
-    `| ${h.map(mdCell).join(" | ")} |`,
-    `|${["---", "---", "---:", "---:", "---:", "---:", "---:", "---", "---:", "---"].join("|")}|`,
-  ];
+  const lines: string[] = [`### rakuten-eval: ${mdCell(c.new.label)} vs ${mdCell(c.baseline.label)}`, "", `${c.failed ? "❌" : "✅"} ${gateLine(c)}`, ""];
+  if (c.provenance) {
+    const p = c.provenance;
+    lines.push(`**Provenance**: ${mdCell(p.message)}.`, "");
+    const differ = p.rows.filter((r) => r.differs);
+    if (differ.length > 0) {
+      lines.push(`| What differs | ${mdCell(c.baseline.label)} | ${mdCell(c.new.label)} | Changes scores |`, "|---|---|---|---|");
+      for (const r of differ) lines.push(`| ${mdCell(r.what)} | \`${mdCell(r.baseline)}\` | \`${mdCell(r.new)}\` | ${r.changesNumbers ? "yes" : "no"} |`);
+      lines.push("");
+    }
+  }
+  for (const a of c.allowed) lines.push(`> ⚠️ allowed: ${mdCell(a)}`, "");
+  lines.push(`| ${h.map(mdCell).join(" | ")} |`, `|${ALIGNS.map((a) => (a === "right" ? "---:" : "---")).join("|")}|`);
   for (const r of c.rows) {
-    const row = cells(r).map(mdCell);
+    const row = cells(c, r).map(mdCell);
     if (r.kind === "average") row[0] = `**${row[0]}**`;
-    if (r.failed) row[9] = "**FAIL**";
+    if (r.failed) row[row.length - 1] = "**FAIL**";
     lines.push(`| ${row.join(" | ")} |`);
   }
-  lines.push("", `New: \`${mdCell(c.new.source)}\`. Baseline: \`${mdCell(c.baseline.source)}\`. Δ = new − baseline in points (0–100); a row fails when it dropped by more than its max drop and p < ${c.alpha}.`);
-  const notes = rowNotes(c);
+  lines.push("", `New: \`${mdCell(c.new.source)}\`. Baseline: \`${mdCell(c.baseline.source)}\`. ${ruleLine(c)}`);
+  const agreement = agreementLines(c, true);
+  if (agreement.length > 0) lines.push("", ...agreement);
+  const notes = rowNotes(c).filter((n) => !n.startsWith("allowed: "));
   if (notes.length > 0) {
     lines.push("", "<details><summary>Notes</summary>", "");
     for (const n of notes) lines.push(`- ${mdCell(n)}`);

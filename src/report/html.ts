@@ -126,7 +126,7 @@ function legend(suite: ReportSuite): string {
 
 function suiteTable(suite: ReportSuite): string {
   const head = suite.columns
-    .map((c) => `<th scope="col">${escapeHtml(c.label)}${c.kind === "task" ? `<br><span class="metric">${escapeHtml(c.metric)}</span>` : ""}</th>`)
+    .map((c) => `<th scope="col">${escapeHtml(c.label)}${c.kind === "task" ? `<br><span class="metric">${escapeHtml(c.metric)}, ${c.shots}-shot</span>` : ""}</th>`)
     .join("");
   const rows = suite.series
     .map((s) => {
@@ -135,7 +135,10 @@ function suiteTable(suite: ReportSuite): string {
           const se = s.stderr[i];
           const task = s.tasks[i];
           const title = task && task !== suite.columns[i]!.key ? ` title="${escapeHtml(task)}"` : "";
-          return `<td${title}${suite.columns[i]!.kind === "average" ? ' class="avg"' : ""}>${fmt2(v)}${se !== null && se !== undefined && v !== null ? `<span class="se"> ± ${fmt2(se)}</span>` : ""}</td>`;
+          const shots = s.shots[i];
+          const paperShots = suite.columns[i]!.shots;
+          const mark = v !== null && shots !== null && shots !== undefined && paperShots !== null && shots !== paperShots ? `<span class="note"> [${shots}-shot]</span>` : "";
+          return `<td${title}${suite.columns[i]!.kind === "average" ? ' class="avg"' : ""}>${fmt2(v)}${se !== null && se !== undefined && v !== null ? `<span class="se"> ± ${fmt2(se)}</span>` : ""}${mark}</td>`;
         })
         .join("");
       return `<tr class="${s.kind}"><th scope="row">${escapeHtml(s.label)}</th>${cells}</tr>`;
@@ -178,7 +181,8 @@ export function renderReportHtml(model: ReportModel): string {
         r.modelSha256 ? `sha256 <code>${escapeHtml(r.modelSha256.slice(0, 12))}…</code>` : "",
         r.engine ? escapeHtml(r.engine) : "",
         r.date ? `run ${escapeHtml(r.date)}` : "",
-        r.limit !== null ? `<span class="note">--limit ${r.limit}: not comparable with the paper</span>` : "",
+        r.complete ? "" : `<span class="note">incomplete run (rakuten_eval.complete false)</span>`,
+        r.notComparable.length > 0 ? `<span class="note">not comparable with the paper: ${escapeHtml(r.notComparable.join("; "))}</span>` : "",
       ].filter((b) => b !== "");
       const notes = r.notes.map((n) => `<br><span class="note">note: ${escapeHtml(n)}</span>`).join("");
       return `<li><strong>${escapeHtml(r.label)}</strong>: ${bits.join(", ")} — <code>${escapeHtml(r.source)}</code>${notes}</li>`;

@@ -12,12 +12,15 @@ function seriesName(s: ReportSeries): string {
 }
 
 export function renderSuiteMarkdown(suite: ReportSuite): string {
-  const head = ["Model", ...suite.columns.map((c) => (c.kind === "average" ? c.label : `${c.label} (${c.metric})`))];
+  const head = ["Model", ...suite.columns.map((c) => (c.kind === "average" ? c.label : `${c.label} (${c.metric}, ${c.shots}-shot)`))];
   const lines = [`| ${head.map(cell).join(" | ")} |`, `|---|${suite.columns.map(() => "---:").join("|")}|`];
   for (const s of suite.series) {
     const values = s.values.map((v, i) => {
       const se = s.stderr[i];
-      return se === null || se === undefined || v === null ? fmt2(v) : `${fmt2(v)} ± ${fmt2(se)}`;
+      const shots = s.shots[i];
+      const paperShots = suite.columns[i]!.shots;
+      const mark = v !== null && shots !== null && shots !== undefined && paperShots !== null && shots !== paperShots ? ` [${shots}-shot]` : "";
+      return (se === null || se === undefined || v === null ? fmt2(v) : `${fmt2(v)} ± ${fmt2(se)}`) + mark;
     });
     lines.push(`| ${[seriesName(s), ...values].map((x, i) => (i === 0 ? x : cell(x))).join(" | ")} |`);
   }
@@ -25,7 +28,7 @@ export function renderSuiteMarkdown(suite: ReportSuite): string {
 }
 
 export function renderReportMarkdown(model: ReportModel): string {
-  const lines: string[] = [`# ${cell(model.title)}`, "", `Generated ${model.generated}. Scores are 0–100; ± is the standard error of our runs; “(paper)” rows are the RakutenAI-7B report's tables (arXiv:2403.15484).`, ""];
+  const lines: string[] = [`# ${cell(model.title)}`, "", `Generated ${model.generated}. Scores are 0–100; ± is the standard error of our runs; “(paper)” rows are the RakutenAI-7B report's tables (arXiv:2403.15484); the headers give the paper's shots, and [k-shot] marks a score obtained with other shots.`, ""];
   lines.push("## Runs", "");
   for (const r of model.runs) {
     const bits = [
@@ -33,7 +36,8 @@ export function renderReportMarkdown(model: ReportModel): string {
       r.modelSha256 ? `sha256 \`${r.modelSha256.slice(0, 12)}…\`` : null,
       r.engine,
       r.date ? `run ${r.date}` : null,
-      r.limit !== null ? `**--limit ${r.limit}** (not comparable with the paper)` : null,
+      r.complete ? null : "**incomplete run** (rakuten_eval.complete false)",
+      r.notComparable.length > 0 ? `**not comparable with the paper** (${r.notComparable.join("; ")})` : null,
     ].filter((b): b is string => b !== null);
     lines.push(`- **${cell(r.label)}**: ${bits.join(", ")} — \`${cell(r.source)}\``);
     for (const n of r.notes) lines.push(`  - note: ${cell(n)}`);

@@ -1,7 +1,7 @@
 // What `rakuten-eval report` shows, independent of the output format: per suite, the paper's
 // columns and averages, and one series of scores per run and per published model.
 
-import { allColumns, PAPER_AVERAGES, PAPER_SUITES, SUITE_IDS, suiteColumnKeys, type SuiteId } from "../paper/suites.js";
+import { allColumns, columnOf, MMLU_GROUP, PAPER_AVERAGES, PAPER_SUITES, SUITE_IDS, suiteColumnKeys, type SuiteId } from "../paper/suites.js";
 import type { RunScores } from "../results/read.js";
 
 export interface ReportColumn {
@@ -10,6 +10,8 @@ export interface ReportColumn {
   label: string;
   kind: "task" | "average";
   metric: string;
+  /** The paper's shots (task columns). */
+  shots: number | null;
 }
 
 export interface ReportSeries {
@@ -21,6 +23,8 @@ export interface ReportSeries {
   stderr: (number | null)[];
   /** Task names behind the values (a run may use a variant of the paper's task). */
   tasks: (string | null)[];
+  /** Shots behind the values; null for averages and unknown. */
+  shots: (number | null)[];
 }
 
 export interface ReportSuite {
@@ -38,6 +42,10 @@ export interface ReportRun {
   date: string | null;
   engine: string | null;
   limit: number | null;
+  /** False when the run was interrupted (rakuten_eval.complete false). */
+  complete: boolean;
+  /** Why the run's scores are not comparable with the paper's (empty when they are). */
+  notComparable: string[];
   notes: string[];
 }
 
@@ -68,7 +76,25 @@ function seriesFor(run: RunScores, columns: ReportColumn[]): ReportSeries {
     ),
     stderr: columns.map((c) => (c.kind === "average" ? null : run.rows.find((r) => r.key === c.key)?.stderr ?? null)),
     tasks: columns.map((c) => (c.kind === "average" ? null : run.rows.find((r) => r.key === c.key)?.task ?? null)),
+    shots: columns.map((c) => (c.kind === "average" ? null : run.rows.find((r) => r.key === c.key)?.shots ?? null)),
   };
+}
+
+/** Why a run's scores cannot stand beside the paper's: --limit, an interrupted run, other shots or tasks, stand-in data. */
+export function notComparableWithPaper(run: RunScores): string[] {
+  if (run.kind !== "run") return [];
+  const out: string[] = [];
+  const limit = run.doc?.config.limit;
+  if (typeof limit === "number") out.push(`--limit ${limit}`);
+  if (run.doc?.rakuten_eval.complete === false) out.push("incomplete run");
+  for (const row of run.rows) {
+    const column = columnOf(row.key);
+    if (!column) continue;
+    if (row.shots !== column.shots) out.push(`${column.label} ${row.shots}-shot (paper ${column.shots})`);
+    if (row.key !== MMLU_GROUP && row.task !== column.task) out.push(`${column.label} as ${row.task} (paper ${column.task})`);
+  }
+  if (run.doc?.rakuten_eval.summary.some((r) => r.partialData)) out.push("partial stand-in data");
+  return out;
 }
 
 /**
@@ -82,8 +108,8 @@ export function buildReportModel(runs: RunScores[], published: RunScores[], gene
     const touched = runs.some((r) => r.rows.some((row) => keys.includes(row.key)));
     if (!touched) continue;
     const columns: ReportColumn[] = [
-      ...PAPER_SUITES[id].columns.map((c) => ({ key: c.key, label: c.label, kind: "task" as const, metric: c.metric })),
-      ...PAPER_AVERAGES.filter((a) => a.suite === id).map((a) => ({ key: a.id, label: a.label, kind: "average" as const, metric: "mean" })),
+      ...PAPER_SUITES[id].columns.map((c) => ({ key: c.key, label: c.label, kind: "task" as const, metric: c.metric, shots: c.shots })),
+      ...PAPER_AVERAGES.filter((a) => a.suite === id).map((a) => ({ key: a.id, label: a.label, kind: "average" as const, metric: "mean", shots: null })),
     ];
     suites.push({ id, title: PAPER_SUITES[id].tablesTitle, columns, series: [...runs, ...published].map((r) => seriesFor(r, columns)) });
   }
@@ -108,6 +134,8 @@ export function buildReportModel(runs: RunScores[], published: RunScores[], gene
         date: r.doc?.date ?? null,
         engine: engine ? `${engine.engine} ${engine.engineVersion}` : null,
         limit: typeof limit === "number" ? limit : null,
+        complete: r.doc?.rakuten_eval.complete !== false,
+        notComparable: notComparableWithPaper(r),
         notes: r.notes,
       };
     }),

@@ -76,6 +76,8 @@ export interface ResultsDocument {
     datasets: Record<string, DatasetRecord[]>;
     engine: BackendDescription;
     harness: { name: string; version: string; git_commit: string | null };
+    /** `run --label`, when given. */
+    label?: string;
   };
   date: string;
   total_evaluation_time_seconds: number;
@@ -90,6 +92,8 @@ export interface ResultsMeta {
   durationSeconds: number;
   complete: boolean;
   notes?: string[];
+  /** `run --label`: a name for the run in compare and report. */
+  label?: string;
 }
 
 function datasetRecords(r: TaskResult): DatasetRecord[] {
@@ -130,6 +134,12 @@ export function mmluGroup(taskResults: readonly TaskResult[]): { key: string; la
   return complete
     ? { key: MMLU_GROUP, label: `mmlu (${results.length} subjects)`, results }
     : { key: MMLU_SUBSET, label: `mmlu subset (${ran.size} of ${all.length} subjects)`, results };
+}
+
+/** The tokenization rule(s) of a task's loglikelihood requests, as recorded in its config. */
+function tokenizationOf(r: TaskResult): { tokenization?: string } {
+  const rules = [...new Set(r.samples.flatMap((s) => s.requests.flatMap((q) => ("tokenization" in q ? [q.tokenization] : []))))];
+  return rules.length > 0 ? { tokenization: rules.join(",") } : {};
 }
 
 /** Scores of the paper's columns (0-100, unrounded) with the rows that show them. */
@@ -232,6 +242,8 @@ export function buildResultsDocument(taskResults: TaskResult[], skipped: Skipped
         higher_is_better: s.higherIsBetter,
       })),
       output_type: [...new Set(r.samples.flatMap((s) => s.requests.map((q) => ("type" in q ? q.type : "generate"))))],
+      // How (context, continuation) pairs were tokenized: compare refuses to pair runs that differ.
+      ...tokenizationOf(r),
       primary_metric: r.task.primaryMetric,
     };
     datasets[name] = datasetRecords(r);
@@ -302,6 +314,7 @@ export function buildResultsDocument(taskResults: TaskResult[], skipped: Skipped
       datasets,
       engine: meta.engine,
       harness: meta.harness,
+      ...(meta.label ? { label: meta.label } : {}),
     },
     date: meta.date,
     total_evaluation_time_seconds: meta.durationSeconds,

@@ -22,6 +22,8 @@ export interface ScoreRow {
    */
   sampleScale: 1 | 100 | null;
   score: number;
+  /** Shots the score was obtained with (the paper's for published figures). */
+  shots: number;
   /** 0-100; null when unknown (published figures, MMLU's macro mean). */
   stderr: number | null;
   /** Docs scored; null when unknown. */
@@ -80,7 +82,7 @@ export function publishedScores(ref: string): RunScores {
     for (const column of PAPER_SUITES[suite].columns) {
       const score = part.tasks[column.key];
       if (score === undefined) continue;
-      rows.push({ key: column.key, task: column.key, metric: column.metric, sampleScale: null, score, stderr: null, n: column.paperDocs });
+      rows.push({ key: column.key, task: column.key, metric: column.metric, sampleScale: null, score, shots: column.shots, stderr: null, n: column.paperDocs });
     }
   }
   const averages: AverageScore[] = [];
@@ -103,8 +105,10 @@ export function resultsPathOf(arg: string): string {
   return file;
 }
 
-/** A short label for a run: the model file's name, else the folder's. */
+/** A short label for a run: the one recorded at run time (`run --label`), else the model file's name, else the folder's. */
 function runLabel(doc: ResultsDocument, file: string): string {
+  const recorded = (doc.rakuten_eval as { label?: unknown }).label;
+  if (typeof recorded === "string" && recorded.trim() !== "") return recorded.trim();
   const modelPath = doc.rakuten_eval.engine?.modelPath;
   if (typeof modelPath === "string" && modelPath !== "") return path.basename(modelPath).replace(/\.gguf$/i, "");
   return path.basename(path.dirname(path.resolve(file)));
@@ -136,6 +140,7 @@ export function runScores(arg: string): RunScores {
     // Absent in results files written before the scale was recorded.
     sampleScale: r.sampleScale ?? null,
     score: r.score,
+    shots: r.shots,
     stderr: r.stderr,
     n: r.n,
   }));
@@ -143,6 +148,7 @@ export function runScores(arg: string): RunScores {
   const notes: string[] = [];
   if (doc.config.limit !== null && doc.config.limit !== undefined) notes.push(`run with --limit ${String(doc.config.limit)}`);
   if (doc.rakuten_eval.summary.some((r) => r.partialData)) notes.push("some scores use partial stand-in data");
+  if (doc.rakuten_eval.complete === false) notes.push("incomplete run (rakuten_eval.complete is false)");
   return { kind: "run", label: runLabel(doc, file), source: file, rows, averages, dir: path.dirname(file), doc, notes };
 }
 
@@ -190,6 +196,46 @@ export function loadSampleMetric(dir: string, task: string, metric: string): Map
     }
     if (out.has(r.doc_id)) throw new UserError("usage", `${file} has doc_id ${r.doc_id} twice (line ${i + 1}); the samples file is damaged.`);
     out.set(r.doc_id, value);
+  }
+  return out;
+}
+
+/** One doc's loglikelihood requests of a samples file: the continuations scored and their log-likelihoods. */
+export interface SampleChoices {
+  continuations: string[];
+  logprobs: number[];
+}
+
+/**
+ * Per doc, the loglikelihood continuations and their log-likelihoods (request order); null when the
+ * run wrote no samples file. Docs without loglikelihood requests (generation tasks) are left out.
+ */
+export function loadSampleChoices(dir: string, task: string): Map<number, SampleChoices> | null {
+  const file = path.join(dir, `samples_${task}.jsonl`);
+  if (!existsSync(file)) return null;
+  const out = new Map<number, SampleChoices>();
+  const lines = readFileSync(file, "utf8").split("\n");
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!.trim();
+    if (line === "") continue;
+    let rec: { doc_id?: unknown; requests?: unknown; responses?: unknown };
+    try {
+      rec = JSON.parse(line) as typeof rec;
+    } catch {
+      throw new UserError("usage", `${file} line ${i + 1} is not JSON; the samples file is damaged.`);
+    }
+    if (typeof rec.doc_id !== "number" || !Array.isArray(rec.requests) || !Array.isArray(rec.responses)) continue;
+    const continuations: string[] = [];
+    const logprobs: number[] = [];
+    rec.requests.forEach((q: unknown, k: number) => {
+      const req = q as { type?: unknown; continuation?: unknown };
+      const res = (rec.responses as unknown[])[k] as { logprob?: unknown } | undefined;
+      if (req?.type === "loglikelihood" && typeof req.continuation === "string" && typeof res?.logprob === "number") {
+        continuations.push(req.continuation);
+        logprobs.push(res.logprob);
+      }
+    });
+    if (logprobs.length > 0) out.set(rec.doc_id, { continuations, logprobs });
   }
   return out;
 }

@@ -4,6 +4,7 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { columnOf } from "../../src/paper/suites.js";
 
 export interface FixtureTask {
   /** Paper column key (jnli) or, for an extra task, the task name. */
@@ -20,6 +21,18 @@ export interface FixtureTask {
   docIds?: number[];
   /** The recorded per-doc scale (summary `sampleScale`); omitted, the file is like one written before it was recorded. */
   sampleScale?: 1 | 100;
+  /** Shots (default: the paper's for a paper column, else 0). */
+  shots?: number;
+  /** configs[task].prompt_version (default none). */
+  promptVersion?: string;
+  /** versions[task] (default "1.0"). */
+  version?: string;
+  /** Per doc (same order as samples): loglikelihood continuations and their log-likelihoods, written as requests/responses. */
+  choices?: { continuations: string[]; logprobs: number[] }[];
+  /** configs[task].tokenization (default none recorded). */
+  tokenization?: string;
+  /** sha256 of the eval split in rakuten_eval.datasets (default none recorded). */
+  datasetSha256?: string;
 }
 
 export interface FixtureAverage {
@@ -35,9 +48,24 @@ export interface FixtureRun {
   /** MMLU subjects: task name -> per-doc acc 0/1 (written as samples_<subject>.jsonl). */
   mmluSubjects?: Record<string, number[]>;
   limit?: number | null;
+  /** rakuten_eval.complete (default true). */
+  complete?: boolean;
+  /** rakuten_eval.label (default none). */
+  label?: string;
+  /** sha256 recorded in rakuten_eval.samples for samples_<task>.jsonl, by task (default none). */
+  samplesSha256?: Record<string, string>;
+  modelSha256?: string;
+  /** Overrides of rakuten_eval.engine (kvCacheType, engineVersion, ...). */
+  engine?: Record<string, unknown>;
 }
 
 const SHA = "0".repeat(64);
+
+/** A task's shots: given, else the paper's for its column (so that a fixture matches the paper's setup), else 0. */
+function shotsOf(t: FixtureTask | undefined): number {
+  if (t?.shots !== undefined) return t.shots;
+  return (t && columnOf(t.key)?.shots) ?? 0;
+}
 
 export function tempDir(prefix: string): string {
   return mkdtempSync(path.join(os.tmpdir(), `rakuten-eval-${prefix}-`));
@@ -52,31 +80,50 @@ export function writeRun(dir: string, run: FixtureRun): string {
   const nShot: Record<string, number> = {};
   const nSamples: Record<string, { original: number; effective: number }> = {};
   const higher: Record<string, Record<string, boolean>> = {};
-  const writeSamples = (task: string, metric: string, values: number[], ids?: number[]) => {
-    const lines = values.map((v, i) => JSON.stringify({ task, doc_id: ids?.[i] ?? i, shuffled_index: i, request_hashes: ["h"], responses: [], metrics: { [metric]: v } }));
+  const writeSamples = (task: string, metric: string, values: number[], ids?: number[], choices?: FixtureTask["choices"]) => {
+    const lines = values.map((v, i) => {
+      const ch = choices?.[i];
+      const requests = ch ? ch.continuations.map((continuation) => ({ type: "loglikelihood", context: "q", continuation, tokenization: "separate" })) : [];
+      const responses = ch ? ch.logprobs.map((logprob) => ({ logprob, isGreedy: false })) : [];
+      return JSON.stringify({ task, doc_id: ids?.[i] ?? i, shuffled_index: i, request_hashes: ["h"], requests, responses, metrics: { [metric]: v } });
+    });
     writeFileSync(path.join(dir, `samples_${task}.jsonl`), lines.join("\n") + "\n");
   };
-  const addTask = (task: string, metric: string, value: number, n: number) => {
+  const datasets: Record<string, unknown[]> = {};
+  const addTask = (task: string, metric: string, value: number, n: number, t?: FixtureTask) => {
+    const shots = shotsOf(t);
+    const version = t?.version ?? "1.0";
     results[task] = { alias: task, [`${metric},none`]: value };
-    configs[task] = { task, version: "1.0", dataset: task, num_fewshot: 0, metric_list: [{ metric }], fewshot_seed: 42 };
-    versions[task] = "1.0";
-    nShot[task] = 0;
+    configs[task] = {
+      task,
+      version,
+      ...(t?.promptVersion ? { prompt_version: t.promptVersion } : {}),
+      ...(t?.tokenization ? { tokenization: t.tokenization } : {}),
+      dataset: task,
+      num_fewshot: shots,
+      metric_list: [{ metric }],
+      fewshot_seed: 42,
+    };
+    if (t?.datasetSha256) datasets[task] = [{ dataset: task, split: "test", path: `/data/${task}.jsonl`, sha256: t.datasetSha256, records: n, verified: "sha256", partial: false }];
+    versions[task] = version;
+    nShot[task] = shots;
     nSamples[task] = { original: n, effective: n };
     higher[task] = { [metric]: true };
   };
   for (const t of run.tasks) {
-    if (t.key !== "mmlu") addTask(t.task, t.metric, t.score, t.n);
-    if (t.samples) writeSamples(t.task, t.metric, t.samples, t.docIds);
+    if (t.key !== "mmlu") addTask(t.task, t.metric, t.score, t.n, t);
+    if (t.samples) writeSamples(t.task, t.metric, t.samples, t.docIds, t.choices);
   }
   const groupSubtasks: Record<string, string[]> = {};
   if (run.mmluSubjects) {
     groupSubtasks.mmlu = Object.keys(run.mmluSubjects);
     for (const [subject, values] of Object.entries(run.mmluSubjects)) {
-      addTask(subject, "acc", 0, values.length);
+      addTask(subject, "acc", 0, values.length, { key: "mmlu", task: subject, metric: "acc", score: 0, n: values.length, shots: 5 });
       writeSamples(subject, "acc", values);
     }
   }
   const modelPath = run.modelPath ?? "/models/model.gguf";
+  const sha = run.modelSha256 ?? SHA;
   const doc = {
     results,
     groups: {},
@@ -86,14 +133,14 @@ export function writeRun(dir: string, run: FixtureRun): string {
     configs,
     higher_is_better: higher,
     "n-samples": nSamples,
-    config: { model: "llama.cpp", model_args: `model=${modelPath}`, model_sha256: SHA, limit: run.limit ?? null },
+    config: { model: "llama.cpp", model_args: `model=${modelPath}`, model_sha256: sha, limit: run.limit ?? null },
     rakuten_eval: {
       summary: run.tasks.map((t) => ({
         key: t.key,
         task: t.task,
         metric: t.metric,
         ...(t.sampleScale !== undefined ? { sampleScale: t.sampleScale } : {}),
-        shots: 0,
+        shots: shotsOf(t),
         score: t.score,
         stderr: t.stderr ?? null,
         n: t.n,
@@ -112,19 +159,25 @@ export function writeRun(dir: string, run: FixtureRun): string {
       })),
       skipped: [],
       notes: [],
-      complete: true,
-      datasets: {},
+      complete: run.complete ?? true,
+      ...(run.label !== undefined ? { label: run.label } : {}),
+      // As `run` records it (src/runOutput.ts): samples file name -> { task, sha256, bytes }.
+      ...(run.samplesSha256
+        ? { samples: Object.fromEntries(Object.entries(run.samplesSha256).map(([t, sha]) => [`samples_${t}.jsonl`, { task: t, sha256: sha, bytes: 0 }])) }
+        : {}),
+      datasets,
       engine: {
         engine: "llama.cpp",
         engineVersion: "test",
         modelPath,
-        modelSha256: SHA,
+        modelSha256: sha,
         contextSize: 2048,
         batchSize: 512,
         threads: 2,
         kvCacheType: "f16",
         flashAttention: false,
         gpu: false,
+        ...(run.engine ?? {}),
       },
       harness: { name: "rakuten-eval", version: "0.1.0", git_commit: null },
     },
