@@ -10,12 +10,11 @@ import {
   meanOfIndependentDifferences,
   normalQuantile,
   normalTwoSidedP,
-  pairedBootstrap,
   pairedProportionDifference,
-  quantileSorted,
   twoProportionDifference,
   zForAlpha,
 } from "../src/compare/stats.js";
+import { pairedBootstrap, quantileSorted } from "../src/compare/bootstrap.js";
 
 const close = (actual: number, expected: number, rel = 1e-9, what = "") => {
   const tol = Math.max(Math.abs(expected) * rel, 1e-15);

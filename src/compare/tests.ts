@@ -12,11 +12,11 @@ import {
   mcnemarMinimalDetectable,
   minimalDetectable,
   normalTested,
-  pairedBootstrap,
   pairedExactDifference,
   twoProportionTested,
   type TestedDifference,
 } from "./stats.js";
+import { pairedBootstrap } from "./bootstrap.js";
 
 export type TestKind =
   | "mcnemar-exact"
