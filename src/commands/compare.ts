@@ -4,6 +4,7 @@ import { UserError } from "../errors.js";
 import { compareRuns, DEFAULT_COMPARE_OPTIONS } from "../compare/compare.js";
 import { distinctLabels, loadScores, runScores } from "../results/read.js";
 import { renderComparison, type CompareFormat } from "../report/comparison.js";
+import { loadTokenizer, type LoadedTokenizer } from "../backend/llama/index.js";
 
 /** A non-negative decimal such as 1 or 0.5. */
 function parsePoints(flag: string, value: string): number {
@@ -32,6 +33,7 @@ export default class Compare extends BaseCommand {
     "<%= config.bin %> compare results/runs/new/results.json --baseline published:rakutenai-7b --max-drop 1",
     "<%= config.bin %> compare new --baseline old --max-drop 1 --max-drop-task jnli-1.1-0.3=3 --format markdown",
     "<%= config.bin %> compare new --baseline old --json",
+    "<%= config.bin %> compare q4 --baseline f16 --quantisation --tokenizer model-F16.gguf",
   ];
   static override args = {
     results: Args.string({ description: "The new run: its results.json or its --output folder.", required: true }),
@@ -52,8 +54,12 @@ export default class Compare extends BaseCommand {
     "baseline-label": Flags.string({ description: "Label of the baseline in the output." }),
     quantisation: Flags.boolean({
       description:
-        "Also report, per task, how often both runs chose the same answer, the mean and max |Δ log-likelihood| per choice, and the docs where they disagree most (for two GGUFs of one model, e.g. F16 vs Q4_K_M).",
+        "Also report, per task, how often both runs chose the same answer, the mean and max |Δ log-likelihood| per choice (and per token with --tokenizer), and the docs where they disagree most (for two GGUFs of one model, e.g. F16 vs Q4_K_M).",
       default: false,
+    }),
+    tokenizer: Flags.string({
+      description:
+        "GGUF file whose vocabulary the runs were evaluated with (either quantisation: they share it); only the vocabulary is loaded. Adds |Δ log-likelihood| per continuation token, counted as the backend scored it. Implies --quantisation.",
     }),
     "allow-partial": Flags.boolean({ description: "Compare a run whose results.json says complete: false (the output says so).", default: false }),
     "allow-config-mismatch": Flags.boolean({
@@ -82,7 +88,7 @@ export default class Compare extends BaseCommand {
       allowPartial: flags["allow-partial"],
       allowConfigMismatch: flags["allow-config-mismatch"],
       allowLimit: flags["allow-limit"],
-      agreement: flags.quantisation,
+      agreement: flags.quantisation || flags.tokenizer !== undefined,
     };
     const format: CompareFormat = flags.json ? "json" : (flags.format as CompareFormat);
     const newRun = runScores(args.results);
@@ -91,7 +97,14 @@ export default class Compare extends BaseCommand {
     if (flags["baseline-label"] !== undefined) baseRun.label = flags["baseline-label"];
     // Two runs of one model file would otherwise share a label: add their folders.
     if (flags.label === undefined || flags["baseline-label"] === undefined) distinctLabels([baseRun, newRun]);
-    const comparison = compareRuns(newRun, baseRun, options);
+    // The vocabulary alone (no weights, no hash); a missing or corrupt file is a one-line error, as for --model.
+    const tokenizer: LoadedTokenizer | undefined = flags.tokenizer !== undefined ? await loadTokenizer(flags.tokenizer) : undefined;
+    let comparison;
+    try {
+      comparison = compareRuns(newRun, baseRun, { ...options, ...(tokenizer ? { tokenizer } : {}) });
+    } finally {
+      await tokenizer?.dispose();
+    }
     this.log(renderComparison(comparison, format));
     if (comparison.failed) process.exitCode = 1;
   }

@@ -11,7 +11,7 @@ import { UserError } from "../errors.js";
 import { findTask } from "../tasks/registry.js";
 import { columnOf, PAPER_AVERAGES, SUITE_IDS, suiteColumnKeys, suiteOfColumn, type PaperAverage, type SuiteId } from "../paper/suites.js";
 import type { RunScores } from "../results/read.js";
-import { agreementOf, type TaskAgreement } from "./agreement.js";
+import { agreementOf, type ContinuationTokenizer, type TaskAgreement } from "./agreement.js";
 import { checkComparable, type ComparabilityOptions } from "./comparable.js";
 import { pairTask } from "./pairing.js";
 import { provenanceOf, type Provenance } from "./provenance.js";
@@ -31,6 +31,8 @@ export interface CompareOptions extends ComparabilityOptions {
   seed: number;
   /** Also report answer agreement and log-likelihood shifts per task (two GGUFs of one model). */
   agreement?: boolean;
+  /** With `agreement`: the evaluated model's vocabulary, for |Δ log-likelihood| per continuation token. */
+  tokenizer?: ContinuationTokenizer;
 }
 
 export const DEFAULT_COMPARE_OPTIONS: CompareOptions = {
@@ -106,6 +108,8 @@ export interface Comparison {
   rows: ComparisonRow[];
   /** With `agreement`: per task, how often both runs chose the same answer and how far log-likelihoods moved. */
   agreement: TaskAgreement[] | null;
+  /** Whether the agreement rows could count continuation tokens (`compare --tokenizer`). */
+  agreementPerToken: boolean;
   /** Problems allowed by an --allow-... flag, stated in the output. */
   allowed: string[];
   /**
@@ -335,7 +339,8 @@ export function compareRuns(newRun: RunScores, baseRun: RunScores, options: Comp
     bootstrap: { iterations: options.bootstrapIterations, seed: options.seed },
     provenance: provenanceOf(newRun, baseRun, numbersDiffer),
     rows,
-    agreement: options.agreement ? agreementOf(newRun, baseRun) : null,
+    agreement: options.agreement ? agreementOf(newRun, baseRun, 5, options.tokenizer) : null,
+    agreementPerToken: options.agreement === true && options.tokenizer !== undefined,
     allowed: comparability.allowed,
     notComparable: comparability.allowed.length > 0 ? comparability.allowed.join("; ") : null,
     failed: comparability.allowed.length > 0 || rows.some((r) => r.failed),

@@ -99,13 +99,21 @@ const nats = (v: number): string => (v === 0 ? "0" : Math.abs(v) >= 0.01 ? v.toF
 function agreementLines(c: Comparison, md: boolean): string[] {
   if (!c.agreement) return [];
   const lines: string[] = [];
-  const head = `Answer agreement (chosen answer = argmax log-likelihood; |Δ| = |log-likelihood(new) − log-likelihood(baseline)| per choice, nats; per-token Δ needs token counts, which samples files do not record):`;
+  const perToken = c.agreementPerToken;
+  const tokenNote = perToken
+    ? "per token = |Δ| / the continuation's tokens under the run's tokenization rule (--tokenizer), nats per token"
+    : "per token: needs --tokenizer FILE.gguf, the evaluated model's vocabulary";
+  const head = `Answer agreement (chosen answer = argmax log-likelihood; |Δ| = |log-likelihood(new) − log-likelihood(baseline)| per choice, nats; ${tokenNote}):`;
   if (c.agreement.length === 0) return [md ? `_${head} no task has loglikelihood samples in both runs._` : `agreement: no task has loglikelihood samples in both runs.`];
-  if (md) lines.push(`**${head}**`, "", "| Task | Docs | Same answer | Agreement | Mean abs Δ | Max abs Δ |", "|---|---:|---:|---:|---:|---:|");
+  const tokenHead = perToken ? " Mean abs Δ/token | Max abs Δ/token |" : "";
+  if (md) lines.push(`**${head}**`, "", `| Task | Docs | Same answer | Agreement | Mean abs Δ | Max abs Δ |${tokenHead}`, `|---|---:|---:|---:|---:|---:|${perToken ? "---:|---:|" : ""}`);
   else lines.push(head);
   for (const a of c.agreement) {
     const cells = [a.task, String(a.docs), String(a.sameChoice), `${(a.agreement * 100).toFixed(1)}%`, nats(a.meanAbsDelta), nats(a.maxAbsDelta)];
-    lines.push(md ? `| ${cells.map(mdCell).join(" | ")} |` : `  ${a.task}: ${a.sameChoice}/${a.docs} same answer (${cells[3]}), mean |Δ| ${cells[4]}, max |Δ| ${cells[5]} over ${a.choices} choices`);
+    const t = a.perToken;
+    if (perToken) cells.push(t ? nats(t.meanAbsDelta) : "–", t ? nats(t.maxAbsDelta) : "–");
+    const tokenText = !perToken ? "" : t ? `; per token mean |Δ| ${cells[6]}, max |Δ| ${cells[7]} over ${t.tokens} tokens` : "; per token: – (a request does not record its tokenization rule)";
+    lines.push(md ? `| ${cells.map(mdCell).join(" | ")} |` : `  ${a.task}: ${a.sameChoice}/${a.docs} same answer (${cells[3]}), mean |Δ| ${cells[4]}, max |Δ| ${cells[5]} over ${a.choices} choices${tokenText}`);
   }
   const worst = c.agreement.flatMap((a) => a.largestDisagreements);
   if (worst.length > 0) {

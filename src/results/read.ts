@@ -7,6 +7,7 @@ import { UserError } from "../errors.js";
 import { notAFileKind } from "../util/files.js";
 import { publishedAverage, publishedTables, type PublishedModel } from "../paper/published.js";
 import { PAPER_AVERAGES, PAPER_SUITES, PUBLISHED_ALIASES, SUITE_IDS, type AverageId } from "../paper/suites.js";
+import type { TokenizationRule } from "../api/types.js";
 import type { ResultsDocument } from "./document.js";
 import { validateResults } from "./validate.js";
 
@@ -204,6 +205,9 @@ export function loadSampleMetric(dir: string, task: string, metric: string): Map
 export interface SampleChoices {
   continuations: string[];
   logprobs: number[];
+  /** Each request's context and tokenization rule (null when the file does not record a known one). */
+  contexts: string[];
+  rules: (TokenizationRule | null)[];
 }
 
 /**
@@ -227,15 +231,19 @@ export function loadSampleChoices(dir: string, task: string): Map<number, Sample
     if (typeof rec.doc_id !== "number" || !Array.isArray(rec.requests) || !Array.isArray(rec.responses)) continue;
     const continuations: string[] = [];
     const logprobs: number[] = [];
+    const contexts: string[] = [];
+    const rules: (TokenizationRule | null)[] = [];
     rec.requests.forEach((q: unknown, k: number) => {
-      const req = q as { type?: unknown; continuation?: unknown };
+      const req = q as { type?: unknown; context?: unknown; continuation?: unknown; tokenization?: unknown };
       const res = (rec.responses as unknown[])[k] as { logprob?: unknown } | undefined;
       if (req?.type === "loglikelihood" && typeof req.continuation === "string" && typeof res?.logprob === "number") {
         continuations.push(req.continuation);
         logprobs.push(res.logprob);
+        contexts.push(typeof req.context === "string" ? req.context : "");
+        rules.push(typeof req.context === "string" && (req.tokenization === "separate" || req.tokenization === "encode_pair") ? req.tokenization : null);
       }
     });
-    if (logprobs.length > 0) out.set(rec.doc_id, { continuations, logprobs });
+    if (logprobs.length > 0) out.set(rec.doc_id, { continuations, logprobs, contexts, rules });
   }
   return out;
 }
