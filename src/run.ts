@@ -3,7 +3,6 @@
 import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import type { Suite } from "./api/task.js";
 import type { Backend, LoglikelihoodRequest, ResolvedGenerateRequest } from "./api/types.js";
 import { UserError } from "./errors.js";
 import { evaluate, resolveGenerate, type PlannedTask, type SkippedTask, type TaskResult } from "./evaluator.js";
@@ -12,18 +11,13 @@ import { CachingBackend, InterruptedError, type PhaseCounts } from "./backend/ca
 import { defaultCacheDir, RequestCache } from "./cache/store.js";
 import { buildResultsDocument, type ResultsDocument } from "./results/document.js";
 import { contextPlan } from "./validate.js";
-import { validateInput } from "./runInput.js";
+import { validateInput, type RunInput } from "./runInput.js";
 import { packageRoot } from "./paths.js";
 import { removeStaleTemporaries } from "./util/publish.js";
 import { writeRunOutputs } from "./runOutput.js";
 
-export interface RunOptions {
-  model: string;
-  suite?: Suite | "all";
-  tasks?: string[];
-  shots?: number[];
-  limit?: number;
-  dataDir: string;
+/** `run`'s options: what the input checks read (`RunInput`, documented there) and the engine's settings. */
+export interface RunOptions extends RunInput {
   outputDir?: string;
   threads?: number;
   /** llama.cpp sequences evaluated side by side (default "auto": 4 on a GPU, else 1). */
@@ -33,27 +27,8 @@ export interface RunOptions {
   kvCacheType?: "f16" | "f32";
   flashAttention?: boolean;
   gpu?: false | "auto" | "cuda" | "vulkan" | "metal";
-  allowDatasetMismatch?: boolean;
-  /**
-   * Fetch the selected tasks' missing dataset files from their pinned official sources into
-   * `dataDir` first (the default data folder). Off when the user names a --data-dir: a mirror
-   * folder is used as it is and nothing touches the network.
-   */
-  pullMissingData?: boolean;
-  /** Request cache folder (default `$XDG_CACHE_HOME/rakuten-eval` or `~/.cache/rakuten-eval`). */
-  cacheDir?: string;
-  /** Keep answers in memory only: nothing is read from or written to the cache. */
-  noCache?: boolean;
   /** Stops the run: finished answers are kept, partial results written, `InterruptedError` thrown. */
   signal?: AbortSignal;
-  /** Problems the command layer found in flags, listed with every other problem. */
-  flagProblems?: UserError[];
-  /** Progress lines (stderr); silent when absent. */
-  log?: (line: string) => void;
-  /** Warnings (a corrupt cache moved aside); `log` when absent. */
-  warn?: (line: string) => void;
-  /** Injected backend (tests); otherwise the llama.cpp backend is created. */
-  backend?: Backend;
   /** A name for the run, recorded as rakuten_eval.label (compare and report show it). */
   label?: string;
 }

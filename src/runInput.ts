@@ -13,8 +13,9 @@ import { ensureDatasets, offlineFromEnv } from "./datasets/pull.js";
 import type { Suite } from "./api/task.js";
 import type { Backend } from "./api/types.js";
 
-/** What the checks read of `run`'s options (`RunOptions` in run.ts, which documents each field). */
+/** What the checks read of `run`'s options; `RunOptions` in run.ts extends it with the engine's settings. */
 export interface RunInput {
+  /** The GGUF model file. */
   model: string;
   suite?: Suite | "all";
   tasks?: string[];
@@ -22,13 +23,23 @@ export interface RunInput {
   limit?: number;
   dataDir: string;
   allowDatasetMismatch?: boolean;
+  /**
+   * Fetch the selected tasks' missing dataset files from their pinned official sources into
+   * `dataDir` first (the default data folder). Off when the user names a --data-dir: a mirror
+   * folder is used as it is and nothing touches the network.
+   */
   pullMissingData?: boolean;
+  /** Request cache folder (default `$XDG_CACHE_HOME/rakuten-eval` or `~/.cache/rakuten-eval`). */
   cacheDir?: string;
+  /** Keep answers in memory only: nothing is read from or written to the cache. */
   noCache?: boolean;
+  /** Problems the command layer found in flags, listed with every other problem. */
   flagProblems?: UserError[];
+  /** Progress lines (stderr); silent when absent. */
   log?: (line: string) => void;
-  /** Warnings (a dataset file let through with invalid UTF-8); `log` when absent. */
+  /** Warnings (a corrupt cache moved aside, a dataset file let through with invalid UTF-8); `log` when absent. */
   warn?: (line: string) => void;
+  /** Injected backend (tests); otherwise the llama.cpp backend is created. */
   backend?: Backend;
 }
 
