@@ -79,35 +79,11 @@ export async function loadTokenizer(modelPath: string): Promise<LoadedTokenizer>
     await releaseLlama(llama);
     throw error;
   }
-  return new VocabularyTokenizer(tokenizer, async () => {
-    await model.dispose();
-    await releaseLlama(llama);
+  // The vocabulary's tokenizer, plus the release of the model and the shared llama instance.
+  return Object.assign(tokenizer, {
+    dispose: async () => {
+      await model.dispose();
+      await releaseLlama(llama);
+    },
   });
-}
-
-class VocabularyTokenizer implements LoadedTokenizer {
-  constructor(
-    private readonly tokenizer: ModelTokenizer,
-    readonly dispose: () => Promise<void>,
-  ) {}
-
-  get eosId(): number {
-    return this.tokenizer.eosId;
-  }
-
-  get trainContextSize(): number {
-    return this.tokenizer.trainContextSize;
-  }
-
-  tokenize(text: string): number[] {
-    return this.tokenizer.tokenize(text);
-  }
-
-  eosText(): string {
-    return this.tokenizer.eosText();
-  }
-
-  describe(): TokenizerDescription {
-    return this.tokenizer.describe();
-  }
 }
