@@ -211,6 +211,8 @@ export interface SampleRecord {
   request_hashes: string[];
   requests: (LoglikelihoodRequest | ResolvedGenerateRequest)[];
   responses: TaskResponse[];
+  /** The task's extracted answers (MGSM), when it extracts one (`Task.extractedAnswers`). */
+  extracted_answers?: string[];
   metrics: Record<string, number>;
 }
 
@@ -275,6 +277,7 @@ export async function evaluate(planned: PlannedTask[], backend: Backend, hooks: 
         request_hashes: requests.map(requestHash),
         requests,
         responses,
+        ...(p.task.extractedAnswers ? { extracted_answers: p.task.extractedAnswers(responses) } : {}),
         metrics: p.task.processResults(d.doc, responses, tools),
       };
     });

@@ -14,7 +14,9 @@ import { contextPlan } from "./validate.js";
 import { validateInput, type RunInput } from "./runInput.js";
 import { packageRoot } from "./paths.js";
 import { removeStaleTemporaries } from "./util/publish.js";
-import { writeRunOutputs } from "./runOutput.js";
+import { runFolderOf, writeRunOutputs, type OutputFormat } from "./runOutput.js";
+import { modelNameOf } from "./results/document.js";
+import { sanitizeModelName } from "./results/layout.js";
 
 /** `run`'s options: what the input checks read (`RunInput`, documented there) and the engine's settings. */
 export interface RunOptions extends RunInput {
@@ -31,12 +33,16 @@ export interface RunOptions extends RunInput {
   signal?: AbortSignal;
   /** A name for the run, recorded as rakuten_eval.label (compare and report show it). */
   label?: string;
+  /** `--format`: also write the Open LLM Leaderboard v1 or jp-stable results file (the lm-eval layout is always written). */
+  format?: OutputFormat;
 }
 
 export interface RunOutcome {
   doc: ResultsDocument;
   resultsPath: string;
   samplesPaths: string[];
+  /** The `--format` file, when one was written. */
+  formatPath?: string;
   taskResults: TaskResult[];
   /** How each phase was answered: from the cache or computed. */
   cache: PhaseCounts[];
@@ -50,9 +56,9 @@ export function harnessInfo(): { name: string; version: string; git_commit: stri
   return { name: pkg.name, version: pkg.version, git_commit: commit && /^[0-9a-f]{40}$/.test(commit) ? commit : null };
 }
 
-/** Default output folder: results/runs/<model file stem>, relative to the working directory. */
-export function defaultOutputDir(model: string): string {
-  return path.join("results", "runs", path.basename(model).replace(/\.gguf$/i, ""));
+/** Default --output folder: results/runs (the run's files go to its <model name> folder), relative to the working directory. */
+export function defaultOutputDir(): string {
+  return path.join("results", "runs");
 }
 
 /** The requests of the planned docs that the cache cannot answer (generate requests resolved). */
@@ -111,6 +117,17 @@ async function partialResults(planned: PlannedTask[], backend: CachingBackend): 
   }
 }
 
+/** The EOS token's text, and its id when the text encodes to that one token (lm-eval's tokenizer_eos_token). */
+function eosTokenOf(backend: { eosText(): string; tokenize(text: string): number[] }): { eosToken?: { text: string; id: number | null } } {
+  try {
+    const text = backend.eosText();
+    const ids = backend.tokenize(text);
+    return { eosToken: { text, id: ids.length === 1 ? ids[0]! : null } };
+  } catch {
+    return {};
+  }
+}
+
 function oneLine(error: unknown): string {
   return (error instanceof Error ? error.message : String(error)).replace(/\s+/g, " ").trim();
 }
@@ -119,8 +136,13 @@ export async function runEvaluation(options: RunOptions): Promise<RunOutcome> {
   const started = Date.now();
   const log = options.log ?? (() => {});
   const warn = options.warn ?? log;
-  const outputDir = options.outputDir ?? defaultOutputDir(options.model);
+  // lm-eval's layout: <output>/<model_name_sanitized>/results_<date>.json (src/results/layout.ts).
+  const outputDir = runFolderOf(options.outputDir ?? defaultOutputDir(), sanitizeModelName(modelNameOf(options.model))).dir;
   const { planned, skipped } = await validateInput(options, outputDir);
+  const formatSuite = options.format === "openllm-v1" ? "en" : options.format === "jp-stable" ? "ja" : null;
+  if (formatSuite && !planned.some((p) => p.task.suite === formatSuite)) {
+    throw new UserError("usage", `--format ${options.format} writes the ${formatSuite === "en" ? "English" : "Japanese"} suite's tasks, and none is selected; add --suite ${formatSuite} (or --suite all), or use --format lm-eval.`);
+  }
   for (const s of skipped) log(`skip ${s.task.name}: ${s.reason}`);
   for (const p of planned) if (p.shotsNote) log(`note: ${p.shotsNote}`);
   // Temporary files of runs killed while publishing into this folder.
@@ -217,9 +239,11 @@ export async function runEvaluation(options: RunOptions): Promise<RunOutcome> {
       complete: stopped === undefined,
       ...(notes.length > 0 ? { notes } : {}),
       ...(options.label ? { label: options.label } : {}),
+      ...eosTokenOf(backend),
+      modelName: modelNameOf(options.model),
     });
     if (stopped) doc.rakuten_eval.incomplete_reason = stopped.reason;
-    const { resultsPath, samplesPaths } = await writeRunOutputs(outputDir, doc, taskResults);
+    const { resultsPath, samplesPaths, formatPath } = await writeRunOutputs(options.outputDir ?? defaultOutputDir(), doc, taskResults, options.format);
     const counts = backend.phaseCounts().filter((c) => c.requests > 0);
     const computed = counts.reduce((a, c) => a + c.computed, 0);
     const stored = counts.reduce((a, c) => a + c.stored, 0);
@@ -243,7 +267,7 @@ export async function runEvaluation(options: RunOptions): Promise<RunOutcome> {
           : `cache: ${reused} answers reused, ${computed} computed, ${stored} of them stored in ${cache.file} (the cache failed: see the warning above)`,
       );
     }
-    return { doc, resultsPath, samplesPaths, taskResults, cache: counts };
+    return { doc, resultsPath, samplesPaths, ...(formatPath ? { formatPath } : {}), taskResults, cache: counts };
   } finally {
     // After an interrupt the engine may still be busy with the abandoned chunk: the caller exits.
     if (inner && !options.backend && !interrupted) await inner.dispose();

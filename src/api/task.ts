@@ -88,6 +88,12 @@ export interface Task<Doc = unknown> {
 
   /** Anything about the doc worth keeping in the samples file (gold, target). */
   describeDoc?(doc: Doc): Record<string, unknown>;
+
+  /**
+   * What `processResults` compares with the target, per request, where it extracts it from a
+   * generation (MGSM's number): logged as lm-eval's `filtered_resps`.
+   */
+  extractedAnswers?(responses: TaskResponse[]): string[];
 }
 
 /** Picks shots for one doc with the per-task RNG; implemented in src/fewshot.ts. */

@@ -2,6 +2,7 @@ import { Flags } from "@oclif/core";
 import { defaultDataDir } from "../datasets/sources.js";
 import { BaseCommand } from "./baseCommand.js";
 import { runEvaluation, type RunOptions } from "../run.js";
+import type { OutputFormat } from "../runOutput.js";
 import { renderResultsTable } from "../report/table.js";
 import { UserError } from "../errors.js";
 import { blankTasksProblem, CHOOSE_WHAT_TO_RUN, isSuite, checkSuite, parseCountFlag, parseShotsFlag } from "../validate.js";
@@ -12,12 +13,13 @@ export const EXIT_INTERRUPTED = 130;
 export default class Run extends BaseCommand {
   static override summary = "Evaluate a GGUF model on the Japanese and/or English suite of the RakutenAI-7B paper.";
   static override description =
-    "Builds the reference harnesses' prompts and few-shot picks, scores them through llama.cpp in-process, prints a table beside the paper's RakutenAI-7B figures and writes results.json plus one samples_<task>.jsonl per task to --output.\n\n" +
+    "Builds the reference harnesses' prompts and few-shot picks, scores them through llama.cpp in-process, prints a table beside the paper's RakutenAI-7B figures and writes lm-evaluation-harness v0.4's files to --output: <output>/<model name>/results_<date>.json and one samples_<task>_<date>.jsonl per task (a rerun adds files, never overwrites).\n\n" +
     "Every answer is stored in a request cache as it arrives (keyed by the model file's sha256, the engine settings that can change a number and the request), so rerunning a command after a crash, a kill or Ctrl-C recomputes nothing that finished. Ctrl-C writes partial results (rakuten_eval.complete: false) and exits with code 130; any other failure after work began writes them too before its error; bad input exits with code 2 after listing every problem.";
   static override examples = [
     "<%= config.bin %> run --suite ja --model model.gguf",
     "<%= config.bin %> run --suite ja --shots 3 --model model.gguf --data-dir ../shared/datasets --limit 20",
     "<%= config.bin %> run --tasks jcommonsenseqa-1.1-0.3,jnli-1.1-0.3 --shots 3,3 --model model.gguf --json",
+    "<%= config.bin %> run --suite en --model model.gguf --format openllm-v1 --output out",
   ];
   static override flags = {
     model: Flags.string({ char: "m", description: "GGUF model file.", required: true }),
@@ -30,7 +32,15 @@ export default class Run extends BaseCommand {
       description:
         "Folder laid out like the dataset manifests (e.g. ../shared/datasets); used as is, offline. Without it, the pull cache ($XDG_CACHE_HOME/rakuten-eval/datasets) is used and missing files are fetched from their pinned sources.",
     }),
-    output: Flags.string({ char: "o", description: "Output folder for results.json and samples (default: results/runs/<model name>)." }),
+    output: Flags.string({
+      char: "o",
+      description: "Output folder; the run writes into its <model name> subfolder as lm-eval does (default: results/runs). A path ending in .json writes <stem>_<date>.json with the samples beside it.",
+    }),
+    format: Flags.string({
+      description: "Also write a leaderboard's results file: openllm-v1 (Open LLM Leaderboard v1, English suite) or jp-stable (Stability's result.json, Japanese suite). The lm-eval layout is always written.",
+      options: ["lm-eval", "openllm-v1", "jp-stable"],
+      default: "lm-eval",
+    }),
     parallel: Flags.string({
       description: "llama.cpp sequences evaluated side by side so that decodes merge (default: 4 on a GPU, else 1; never derived from --threads). Recorded; may change scores by ~1e-6 nats.",
     }),
@@ -89,6 +99,7 @@ export default class Run extends BaseCommand {
     }
     if (flags.output) options.outputDir = flags.output;
     if (flags.label) options.label = flags.label;
+    options.format = flags.format as OutputFormat;
     if (flags["cache-dir"]) options.cacheDir = flags["cache-dir"];
     if (flags["kv-cache-type"]) options.kvCacheType = flags["kv-cache-type"] as "f16" | "f32";
     if (flags.gpu) options.gpu = flags.gpu as "auto" | "cuda" | "vulkan" | "metal";
@@ -129,5 +140,6 @@ export default class Run extends BaseCommand {
     for (const s of outcome.doc.rakuten_eval.skipped) this.log(`skipped ${s.task}: ${s.reason}`);
     for (const n of outcome.doc.rakuten_eval.notes.filter((n) => !n.includes(" skipped: "))) this.log(`note: ${n}`);
     this.log(`results: ${outcome.resultsPath}`);
+    if (outcome.formatPath) this.log(`${flags.format}: ${outcome.formatPath}`);
   }
 }

@@ -109,8 +109,8 @@ export function agreementOf(newRun: RunScores, baseRun: RunScores, top = 5, toke
     let perToken: { sum: number; max: number; tokens: number; choices: number } | null = tokenizer ? { sum: 0, max: 0, tokens: 0, choices: 0 } : null;
     const disagreements: Disagreement[] = [];
     for (const task of tasks) {
-      const a = loadSampleChoices(newRun.dir, task);
-      const b = loadSampleChoices(baseRun.dir, task);
+      const a = loadSampleChoices(newRun, task);
+      const b = loadSampleChoices(baseRun, task);
       if (!a || !b) continue;
       for (const [docId, x] of a) {
         const y = b.get(docId);

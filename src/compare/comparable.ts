@@ -66,14 +66,14 @@ function samplesProblems(side: string, run: RunScores): string[] {
       seen.add(task);
       const recorded = recordedSamplesFile(doc, task);
       const sha = recorded?.sha256;
-      const file = path.join(run.dir, recorded?.file ?? `samples_${task}.jsonl`);
+      const file = recorded ? path.join(run.dir, recorded.file) : (run.samples?.get(task)?.file ?? path.join(run.dir, `samples_${task}.jsonl`));
       if (!existsSync(file)) continue; // compared unpaired, and said so
       const bytes = readFileSync(file);
       if (sha) {
         const actual = createHash("sha256").update(bytes).digest("hex");
         if (actual !== sha) {
           out.push(
-            `${side} ${file}: sha256 ${actual.slice(0, 12)}… differs from the ${sha.slice(0, 12)}… its results.json records; the samples file does not belong to these results (restore the run's own samples file, or delete it to compare unpaired).`,
+            `${side} ${file}: sha256 ${actual.slice(0, 12)}… differs from the ${sha.slice(0, 12)}… its results file records; the samples file does not belong to these results (restore the run's own samples file, or delete it to compare unpaired).`,
           );
         }
         continue;
@@ -83,7 +83,7 @@ function samplesProblems(side: string, run: RunScores): string[] {
       const docs = countLines(bytes.toString("utf8"));
       if (docs !== expected) {
         out.push(
-          `${side} ${file}: ${docs} docs but its results.json scored ${expected}; the samples file does not belong to these results (restore the run's own samples file, or delete it to compare unpaired).`,
+          `${side} ${file}: ${docs} docs but its results file scored ${expected}; the samples file does not belong to these results (restore the run's own samples file, or delete it to compare unpaired).`,
         );
       }
     }
@@ -105,11 +105,15 @@ function settingsOf(doc: ResultsDocument, task: string): TaskSettings {
   const str = (v: unknown): string | undefined => (typeof v === "string" ? v : Array.isArray(v) ? v.join(",") : undefined);
   const datasets = new Map<string, string>();
   for (const d of doc.rakuten_eval.datasets[task] ?? []) datasets.set(`${d.dataset} ${d.split}`, d.sha256);
+  // Where lm-eval's configs has no key (prompt version, tokenization): rakuten_eval.task_settings; older files kept them in configs.
+  const ours = doc.rakuten_eval.task_settings?.[task];
+  const version = doc.versions[task];
   return {
     shots: doc["n-shot"][task] ?? (typeof config.num_fewshot === "number" ? config.num_fewshot : undefined),
-    version: doc.versions[task] ?? str(config.version),
-    promptVersion: str(config.prompt_version),
-    tokenization: str(config.tokenization),
+    // Versions compare as text: "1.1" (older files) and 1.1 (lm-eval's float) are the same version.
+    version: version !== undefined ? String(version) : str(config.version),
+    promptVersion: str(ours?.prompt_version ?? config.prompt_version),
+    tokenization: str(ours?.tokenization ?? config.tokenization),
     datasets,
   };
 }

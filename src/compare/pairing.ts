@@ -56,8 +56,8 @@ export function pairTask(newRun: RunScores, baseRun: RunScores, newRow: ScoreRow
   const raw: { newValues: number[]; baseValues: number[] }[] = [];
   const docs = { paired: 0, newOnly: 0, baselineOnly: 0 };
   for (const task of tasks) {
-    const a = loadSampleMetric(newRun.dir, task, newRow.metric);
-    const b = loadSampleMetric(baseRun.dir, task, baseRow.metric);
+    const a = loadSampleMetric(newRun, task, newRow.metric);
+    const b = loadSampleMetric(baseRun, task, baseRow.metric);
     if (!a || !b) {
       notes.push(`no samples_${task}.jsonl in ${!a ? "the new run" : "the baseline"}; compared unpaired`);
       return null;

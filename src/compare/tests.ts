@@ -133,7 +133,7 @@ export function unpairedTest(newRow: ScoreRow, baseRow: ScoreRow, baseKind: RunS
 /** Fill in the samples-based standard error of a row that has none (ROUGE's, for instance). */
 export function withSampleSe(run: RunScores, row: ScoreRow): ScoreRow {
   if (row.stderr !== null || run.kind !== "run" || !run.dir || row.key === MMLU_GROUP) return row;
-  const values = loadSampleMetric(run.dir, row.task, row.metric);
+  const values = loadSampleMetric(run, row.task, row.metric);
   if (!values || values.size < 2) return row;
   const arr = [...values.values()];
   const f = sampleScale(row, () => mean(arr));

@@ -3,6 +3,7 @@
 
 import { allColumns, columnOf, MMLU_GROUP, PAPER_AVERAGES, PAPER_SUITES, SUITE_IDS, suiteColumnKeys, type SuiteId } from "../paper/suites.js";
 import type { RunScores } from "../results/read.js";
+import { isoDateOf } from "../results/types.js";
 
 export interface ReportColumn {
   /** Paper column key or average id. */
@@ -131,7 +132,7 @@ export function buildReportModel(runs: RunScores[], published: RunScores[], gene
         source: r.source,
         model: engine?.modelPath ?? null,
         modelSha256: engine?.modelSha256 ?? null,
-        date: r.doc?.date ?? null,
+        date: r.doc ? isoDateOf(r.doc) : null,
         engine: engine ? `${engine.engine} ${engine.engineVersion}` : null,
         limit: typeof limit === "number" ? limit : null,
         complete: r.doc?.rakuten_eval.complete !== false,

@@ -1,99 +1,40 @@
-// The results JSON, laid out like lm-evaluation-harness v0.4's (`results`,
-// `groups`, `versions`, `n-shot`, `configs`, `higher_is_better`, `n-samples`,
-// `config`), plus what makes a run reproducible and the paper comparison.
+// The results document: lm-evaluation-harness v0.4's results file (lm_eval/result_schema.py,
+// evaluator.py `simple_evaluate`, evaluator_utils.py `_to_eval_results`,
+// loggers/evaluation_tracker.py) with everything of ours under `rakuten_eval`: the paper
+// comparison, the averages, what makes the run reproducible. Types are lm-eval's: versions
+// and metric values are floats, a missing stderr is "N/A", `date` a Unix time,
+// `total_evaluation_time_seconds` a string, `groups` only when a group ran.
 
-import { sampleScaleOf } from "../api/task.js";
 import type { BackendDescription } from "../api/types.js";
 import type { SkippedTask, TaskResult } from "../evaluator.js";
-import { publishedColumn, referenceFigures, type ReferenceFigures } from "../paper/published.js";
-import { columnKeyOfTask, MMLU_GROUP, MMLU_SUBJECT_PREFIX, MMLU_SUBSET } from "../paper/suites.js";
+import { MMLU_GROUP, MMLU_SUBSET } from "../paper/suites.js";
 import { mmluTaskNames } from "../tasks/registry.js";
-import { suiteAverages, type SuiteAverage } from "./averages.js";
+import { pythonJson } from "../util/pythonJson.js";
+import { suiteAverages } from "./averages.js";
+import { sanitizeModelName } from "./layout.js";
+import { mmluAggregates, mmluGroup, paperRows } from "./summary.js";
+import { taskConfig, taskSettings, versionNumber } from "./taskConfig.js";
+import type { DatasetRecord, ResultsDocument, TaskMetrics } from "./types.js";
 
-export interface DatasetRecord {
-  dataset: string;
-  split: string;
-  path: string;
-  sha256: string;
-  records: number;
-  verified: string;
-  partial: boolean;
-  partialNote?: string;
-}
-
-/** A samples file as results.json records it (`rakuten_eval.samples[<file name>]`). */
-export interface SamplesFileRecord {
-  task: string;
-  sha256: string;
-  bytes: number;
-}
-
-/** One row of the paper comparison: a paper column and our score for it. */
-export interface PaperRow {
-  key: string;
-  task: string;
-  metric: string;
-  /**
-   * Multiply a per-doc value of `metric` in samples_<task>.jsonl by this for the 0-100 scale of
-   * `score` (the metric spec's `sampleScale`): 100 for acc, mc2 and XLSum's rouge2 F (stored
-   * 0-1), 1 for exact_match (stored 0/100). Compare reads it instead of guessing. Always
-   * written; optional because results files written before it was recorded lack it.
-   */
-  sampleScale?: 1 | 100;
-  shots: number;
-  /** 0-100, unrounded. */
-  score: number;
-  /** 0-100 */
-  stderr: number | null;
-  n: number;
-  published: ReferenceFigures;
-  partialData: boolean;
-}
-
-export interface ResultsDocument {
-  results: Record<string, Record<string, number | string | null>>;
-  groups: Record<string, Record<string, number | string | null>>;
-  group_subtasks: Record<string, string[]>;
-  versions: Record<string, string>;
-  "n-shot": Record<string, number>;
-  configs: Record<string, Record<string, unknown>>;
-  higher_is_better: Record<string, Record<string, boolean>>;
-  "n-samples": Record<string, { original: number; effective: number }>;
-  config: Record<string, unknown>;
-  rakuten_eval: {
-    summary: PaperRow[];
-    averages: SuiteAverage[];
-    skipped: { task: string; reason: string }[];
-    notes: string[];
-    complete: boolean;
-    /** Why the run stopped early; present when `complete` is false. */
-    incomplete_reason?: string;
-    /**
-     * The samples files published with this document (same folder), by file name: written by
-     * the run when it publishes its outputs (see src/runOutput.ts); absent in older files.
-     */
-    samples?: Record<string, SamplesFileRecord>;
-    datasets: Record<string, DatasetRecord[]>;
-    engine: BackendDescription;
-    harness: { name: string; version: string; git_commit: string | null };
-    /** `run --label`, when given. */
-    label?: string;
-  };
-  date: string;
-  total_evaluation_time_seconds: number;
-}
+export type { DatasetRecord, PaperRow, ResultsDocument, SamplesFileRecord } from "./types.js";
+export { mmluGroup, paperRows } from "./summary.js";
 
 export interface ResultsMeta {
   engine: BackendDescription;
   harness: { name: string; version: string; git_commit: string | null };
   limit: number | null;
   dataDir: string;
+  /** ISO time the run started. */
   date: string;
   durationSeconds: number;
   complete: boolean;
   notes?: string[];
   /** `run --label`: a name for the run in compare and report. */
   label?: string;
+  /** lm-eval's `model_name`: the model file's name without `.gguf` unless given. */
+  modelName?: string;
+  /** The tokenizer's EOS token text and id, where the engine knows them. */
+  eosToken?: { text: string; id: number | null };
 }
 
 function datasetRecords(r: TaskResult): DatasetRecord[] {
@@ -115,91 +56,20 @@ function datasetRecords(r: TaskResult): DatasetRecord[] {
   return out;
 }
 
-/** Is this result an MMLU subject (run through the `mmlu` group or named by `--tasks`)? */
-function isMmluSubject(r: TaskResult): boolean {
-  return r.group === MMLU_GROUP || r.task.name.startsWith(MMLU_SUBJECT_PREFIX);
-}
-
-/**
- * The MMLU subjects that ran, and how they are reported: as the paper's "mmlu" only when every
- * one of the 57 subjects has a score; otherwise as "mmlu_subset" ("mmlu subset (k of 57
- * subjects)"), which no published figure or average uses.
- */
-export function mmluGroup(taskResults: readonly TaskResult[]): { key: string; label: string; results: TaskResult[] } | null {
-  const results = taskResults.filter(isMmluSubject);
-  if (results.length === 0) return null;
-  const all = mmluTaskNames();
-  const ran = new Set(results.map((r) => r.task.name));
-  const complete = all.every((name) => ran.has(name));
-  return complete
-    ? { key: MMLU_GROUP, label: `mmlu (${results.length} subjects)`, results }
-    : { key: MMLU_SUBSET, label: `mmlu subset (${ran.size} of ${all.length} subjects)`, results };
-}
-
-/** The tokenization rule(s) of a task's loglikelihood requests, as recorded in its config. */
-function tokenizationOf(r: TaskResult): { tokenization?: string } {
-  const rules = [...new Set(r.samples.flatMap((s) => s.requests.flatMap((q) => ("tokenization" in q ? [q.tokenization] : []))))];
-  return rules.length > 0 ? { tokenization: rules.join(",") } : {};
-}
-
-/** Scores of the paper's columns (0-100, unrounded) with the rows that show them. */
-export function paperRows(taskResults: TaskResult[]): PaperRow[] {
-  const rows: PaperRow[] = [];
-  const seen = new Set<string>();
-  const published = (key: string) => referenceFigures((m) => publishedColumn(m, key));
-  const group = mmluGroup(taskResults);
-  const mmlu = group?.results ?? [];
-  for (const r of taskResults) {
-    if (isMmluSubject(r)) {
-      if (seen.has(MMLU_GROUP)) continue;
-      seen.add(MMLU_GROUP);
-      const subjectAccs = mmlu.map((m) => m.metrics.acc?.value).filter((v): v is number => v !== undefined);
-      if (subjectAccs.length === 0) continue;
-      // The leaderboard's MMLU: the unweighted mean of the subject accuracies.
-      let sum = 0;
-      for (const v of subjectAccs) sum += v;
-      // Subjects are independent samples, so the stderr of their unweighted mean is
-      // sqrt(Σ se_i²) / k; null when a subject has no stderr (a single doc).
-      const subjectStderrs = mmlu.map((m) => m.metrics.acc?.stderr ?? null);
-      const pooled = subjectStderrs.every((v): v is number => v !== null)
-        ? (Math.sqrt(subjectStderrs.reduce((a, v) => a + v * v, 0)) / subjectStderrs.length) * 100
-        : null;
-      rows.push({
-        key: group!.key,
-        task: group!.label,
-        metric: "acc",
-        sampleScale: sampleScaleOf(r.task.metrics.acc!),
-        shots: r.shots,
-        score: (sum / subjectAccs.length) * 100,
-        stderr: pooled,
-        n: mmlu.reduce((a, m) => a + m.nEffective, 0),
-        // A subset is not the paper's MMLU: no published figure beside it.
-        published: group!.key === MMLU_GROUP ? published(MMLU_GROUP) : referenceFigures(() => undefined),
-        partialData: mmlu.some((m) => m.data.eval.partial !== null || (m.data.fewshot?.partial ?? null) !== null),
-      });
-      continue;
-    }
-    const key = columnKeyOfTask(r.task.name);
-    const metric = r.task.primaryMetric;
-    const m = r.metrics[metric];
-    const spec = r.task.metrics[metric];
-    if (!m || !spec) continue;
-    const isPaperColumn = key !== undefined && !seen.has(key);
-    if (key) seen.add(key);
-    rows.push({
-      key: isPaperColumn ? key! : r.task.name,
-      task: r.task.name,
-      metric,
-      sampleScale: sampleScaleOf(spec),
-      shots: r.shots,
-      score: m.value * spec.scale,
-      stderr: m.stderr === null ? null : m.stderr * spec.scale,
-      n: r.nEffective,
-      published: isPaperColumn ? published(key!) : referenceFigures(() => undefined),
-      partialData: r.data.eval.partial !== null || (r.data.fewshot?.partial ?? null) !== null,
-    });
+/** `results[task]`: name, alias, sample_len, then `<metric>,none` and `<metric>_stderr,none` ("N/A" when there is none). */
+function taskMetrics(r: TaskResult): TaskMetrics {
+  const entry: TaskMetrics = { name: r.task.name, alias: r.task.name, sample_len: r.nEffective };
+  for (const [metric, value] of Object.entries(r.metrics)) {
+    entry[`${metric},none`] = value.value;
+    entry[`${metric}_stderr,none`] = value.stderr ?? "N/A";
   }
-  return rows;
+  return entry;
+}
+
+/** The model's name as lm-eval records it (`model_name`): the file name without `.gguf`. */
+export function modelNameOf(modelPath: string): string {
+  const base = modelPath.split(/[\\/]/).pop() ?? modelPath;
+  return base.replace(/\.gguf$/i, "");
 }
 
 export function buildResultsDocument(taskResults: TaskResult[], skipped: SkippedTask[], meta: ResultsMeta): ResultsDocument {
@@ -209,43 +79,19 @@ export function buildResultsDocument(taskResults: TaskResult[], skipped: Skipped
   const configs: ResultsDocument["configs"] = {};
   const higher: ResultsDocument["higher_is_better"] = {};
   const nSamples: ResultsDocument["n-samples"] = {};
+  const settings: NonNullable<ResultsDocument["rakuten_eval"]["task_settings"]> = {};
   const datasets: ResultsDocument["rakuten_eval"]["datasets"] = {};
   const notes: string[] = [...(meta.notes ?? [])];
 
   for (const r of taskResults) {
     const name = r.task.name;
-    const entry: Record<string, number | string | null> = { alias: name };
-    for (const [metric, value] of Object.entries(r.metrics)) {
-      entry[`${metric},none`] = value.value;
-      entry[`${metric}_stderr,none`] = value.stderr;
-    }
-    results[name] = entry;
-    versions[name] = r.task.version;
+    results[name] = taskMetrics(r);
+    versions[name] = versionNumber(r.task.version);
     nShot[name] = r.shots;
     higher[name] = Object.fromEntries(Object.entries(r.task.metrics).map(([k, v]) => [k, v.higherIsBetter]));
     nSamples[name] = { original: r.nOriginal, effective: r.nEffective };
-    configs[name] = {
-      task: name,
-      ...(r.group ? { group: r.group } : {}),
-      version: r.task.version,
-      ...(r.task.promptVersion ? { prompt_version: r.task.promptVersion } : {}),
-      dataset: r.task.evalData.dataset,
-      eval_split: r.task.evalData.split,
-      ...(r.task.fewshotData ? { fewshot_split: r.task.fewshotData.split } : {}),
-      fewshot_sampler: r.task.fewshot.kind,
-      fewshot_seed: 42,
-      num_fewshot: r.shots,
-      requested_num_fewshot: r.requestedShots,
-      metric_list: Object.entries(r.task.metrics).map(([metric, s]) => ({
-        metric,
-        aggregation: s.aggregation,
-        higher_is_better: s.higherIsBetter,
-      })),
-      output_type: [...new Set(r.samples.flatMap((s) => s.requests.map((q) => ("type" in q ? q.type : "generate"))))],
-      // How (context, continuation) pairs were tokenized: compare refuses to pair runs that differ.
-      ...tokenizationOf(r),
-      primary_metric: r.task.primaryMetric,
-    };
+    configs[name] = taskConfig(r);
+    settings[name] = taskSettings(r);
     datasets[name] = datasetRecords(r);
     if (r.shotsNote) notes.push(r.shotsNote);
     for (const d of datasets[name]!) {
@@ -254,27 +100,27 @@ export function buildResultsDocument(taskResults: TaskResult[], skipped: Skipped
     for (const w of [...(r.data.eval.warnings ?? []), ...(r.data.fewshot?.warnings ?? [])]) notes.push(`${name}: ${w}`);
   }
 
-  const groups: ResultsDocument["groups"] = {};
+  const groups: Record<string, TaskMetrics> = {};
   const groupSubtasks: ResultsDocument["group_subtasks"] = {};
   const group = mmluGroup(taskResults);
+  const mmlu = group ? mmluAggregates(group.results) : null;
   if (group) {
-    const mmlu = group.results;
-    const accs = mmlu.map((m) => m.metrics.acc?.value ?? NaN);
-    let sum = 0;
-    for (const v of accs) sum += v;
-    let correct = 0;
-    let n = 0;
-    for (const m of mmlu) {
-      for (const s of m.samples) correct += s.metrics.acc ?? 0;
-      n += m.nEffective;
-    }
-    groups[group.key] = {
+    const n = group.results.reduce((a, m) => a + m.nEffective, 0);
+    // lm-eval v0.4's group entry (api/group.py `Group.aggregate`): weighted by subject size, pooled stderr.
+    const entry: TaskMetrics = {
+      name: group.key,
       alias: group.key === MMLU_GROUP ? MMLU_GROUP : group.label,
-      "acc,none": sum / accs.length,
-      "acc_weighted,none": n === 0 ? null : correct / n,
-      subjects: mmlu.length,
+      sample_len: n,
+      ...(mmlu ? { "acc,none": mmlu.lm_eval_v0_4.acc, "acc_stderr,none": mmlu.lm_eval_v0_4.acc_stderr, sample_count: { "acc,none": n } } : {}),
     };
-    groupSubtasks[group.key] = mmlu.map((m) => m.task.name);
+    groups[group.key] = entry;
+    results[group.key] = entry;
+    versions[group.key] = "N/A";
+    groupSubtasks[group.key] = group.results.map((m) => m.task.name);
+    // `_propagate_num_fewshot` / `_propagate_higher_is_better`: the group takes its subjects' common values.
+    const shots = new Set(group.results.map((m) => m.shots));
+    if (shots.size === 1) nShot[group.key] = [...shots][0]!;
+    higher[group.key] = { acc: true };
     if (group.key !== MMLU_GROUP) {
       notes.push(`${group.label}: not the paper's MMLU, which averages all ${mmluTaskNames().length} subjects; reported as ${MMLU_SUBSET}, not compared with the paper and not in the EN average`);
     }
@@ -284,27 +130,43 @@ export function buildResultsDocument(taskResults: TaskResult[], skipped: Skipped
   const scores = new Map<string, number>();
   for (const row of summary) if (!scores.has(row.key)) scores.set(row.key, row.score);
   for (const s of skipped) notes.push(`${s.task.name} skipped: ${s.reason}`);
+  const modelName = meta.modelName ?? modelNameOf(meta.engine.modelPath);
+  const sorted = <T>(o: Record<string, T>): Record<string, T> => Object.fromEntries(Object.entries(o).sort(([a], [b]) => a.localeCompare(b)));
 
   return {
     results,
-    groups,
+    ...(Object.keys(groups).length > 0 ? { groups } : {}),
     group_subtasks: groupSubtasks,
-    versions,
-    "n-shot": nShot,
-    configs,
-    higher_is_better: higher,
+    configs: sorted(configs),
+    versions: sorted(versions),
+    "n-shot": sorted(nShot),
+    higher_is_better: sorted(higher),
     "n-samples": nSamples,
     config: {
       model: "llama.cpp",
       model_args: `model=${meta.engine.modelPath}`,
       model_sha256: meta.engine.modelSha256,
-      batch_size: meta.engine.batchSize,
+      batch_size: String(meta.engine.batchSize),
+      batch_sizes: [],
+      device: meta.engine.gpu === false ? "cpu" : String(meta.engine.gpu),
+      use_cache: null,
       limit: meta.limit,
-      data_dir: meta.dataDir,
+      bootstrap_iters: 1000,
+      gen_kwargs: null,
       random_seed: 42,
       numpy_seed: 1234,
-      bootstrap_iters: 1000,
+      fewshot_seed: 42,
+      data_dir: meta.dataDir,
     },
+    git_hash: meta.harness.git_commit ? meta.harness.git_commit.slice(0, 7) : null,
+    date: Date.parse(meta.date) / 1000,
+    ...(meta.eosToken ? { tokenizer_eos_token: [meta.eosToken.text, String(meta.eosToken.id ?? "None")] as [string, string] } : {}),
+    max_length: meta.engine.contextSize,
+    model_source: "llama.cpp",
+    model_name: modelName,
+    model_name_sanitized: sanitizeModelName(modelName),
+    task_hashes: {},
+    total_evaluation_time_seconds: String(meta.durationSeconds),
     rakuten_eval: {
       summary,
       averages: suiteAverages(scores),
@@ -312,11 +174,26 @@ export function buildResultsDocument(taskResults: TaskResult[], skipped: Skipped
       notes,
       complete: meta.complete,
       datasets,
+      task_settings: settings,
+      ...(mmlu ? { mmlu } : {}),
       engine: meta.engine,
       harness: meta.harness,
+      started: meta.date,
       ...(meta.label ? { label: meta.label } : {}),
     },
-    date: meta.date,
-    total_evaluation_time_seconds: meta.durationSeconds,
   };
+}
+
+/** Which numbers of a results document lm-eval writes as floats: metric values, versions, date. */
+function resultsFloat(path: readonly (string | number)[]): boolean {
+  const [top, , key] = path;
+  if ((top === "results" || top === "groups") && path.length === 3) return key !== "sample_len";
+  if (top === "versions") return path.length === 2;
+  if (top === "configs") return path.length === 4 && path[2] === "metadata" && path[3] === "version";
+  return top === "date" && path.length === 1;
+}
+
+/** The results file's text, as lm-eval's `json.dumps(results, indent=2, ensure_ascii=False)` writes it. */
+export function resultsJson(doc: ResultsDocument): string {
+  return pythonJson(doc, resultsFloat, 2);
 }

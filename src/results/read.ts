@@ -9,7 +9,11 @@ import { publishedAverage, publishedTables, type PublishedModel } from "../paper
 import { PAPER_AVERAGES, PAPER_SUITES, PUBLISHED_ALIASES, SUITE_IDS, type AverageId } from "../paper/suites.js";
 import type { TokenizationRule } from "../api/types.js";
 import type { ResultsDocument } from "./document.js";
+import { resultsFileOf } from "./layout.js";
+import { documentFromLmEval, isLmEvalResults, type SampleSource } from "./lmEvalRead.js";
 import { validateResults } from "./validate.js";
+
+export type { SampleSource } from "./lmEvalRead.js";
 
 /** One paper column (or extra task) of a run, 0-100. */
 export interface ScoreRow {
@@ -51,6 +55,10 @@ export interface RunScores {
   /** The run's folder (samples live there) and document; absent for published models. */
   dir?: string;
   doc?: ResultsDocument;
+  /** Whose file it is: ours, or lm-evaluation-harness's (read through src/results/lmEvalRead.ts). */
+  origin?: "rakuten-eval" | "lm-eval";
+  /** Per task, its samples file (absent for published models). */
+  samples?: Map<string, SampleSource>;
   notes: string[];
 }
 
@@ -95,15 +103,12 @@ export function publishedScores(ref: string): RunScores {
   return { kind: "published", label: `${model.id} (paper)`, source: `published:${model.id}`, rows, averages, notes: [] };
 }
 
-/** Where a results argument points: a results.json file or a folder holding one. */
+/**
+ * Where a results argument points (see `resultsFileOf` in ./layout.ts, the one place that
+ * decides): a results file, a model folder, or an --output folder holding one model folder.
+ */
 export function resultsPathOf(arg: string): string {
-  if (!existsSync(arg)) throw new UserError("usage", `${arg} does not exist; give a results.json written by \`rakuten-eval run\` or its folder.`);
-  const file = statSync(arg).isDirectory() ? path.join(arg, "results.json") : arg;
-  if (!existsSync(file)) throw new UserError("usage", `${arg} holds no results.json; give the --output folder of \`rakuten-eval run\` or the file itself.`);
-  // Decided by stat alone: reading a FIFO would block (and ignore Ctrl-C).
-  const kind = notAFileKind(statSync(file));
-  if (kind !== null) throw new UserError("usage", `${file} is ${kind}, not a results file; give a results.json written by \`rakuten-eval run\` or its folder.`);
-  return file;
+  return resultsFileOf(arg);
 }
 
 /** A short label for a run: the one recorded at run time (`run --label`), else the model file's name, else the folder's. */
@@ -115,25 +120,60 @@ function runLabel(doc: ResultsDocument, file: string): string {
   return path.basename(path.dirname(path.resolve(file)));
 }
 
-/** Read and validate a results.json; a bad file is the user's input, so it is a UserError. */
-export function loadResultsDocument(arg: string): { doc: ResultsDocument; file: string } {
+/** A results file as read: ours (validated), or an lm-eval one turned into ours (./lmEvalRead.ts). */
+export interface LoadedResults {
+  doc: ResultsDocument;
+  file: string;
+  origin: "rakuten-eval" | "lm-eval";
+  /** Per task, its samples file and the key of each metric in it. */
+  samples: Map<string, SampleSource>;
+  notes: string[];
+}
+
+/** The samples files of one of our documents: recorded in `rakuten_eval.samples`, else (older files) `samples_<task>.jsonl`. */
+function ourSamples(doc: ResultsDocument, dir: string): Map<string, SampleSource> {
+  const out = new Map<string, SampleSource>();
+  const identity = (task: string) => Object.fromEntries(Object.keys(doc.higher_is_better[task] ?? {}).map((m) => [m, m]));
+  for (const [name, record] of Object.entries(doc.rakuten_eval.samples ?? {})) out.set(record.task, { file: path.join(dir, name), metricKeys: identity(record.task) });
+  if (doc.rakuten_eval.samples === undefined) {
+    for (const task of Object.keys(doc.results)) out.set(task, { file: path.join(dir, `samples_${task}.jsonl`), metricKeys: identity(task) });
+  }
+  return out;
+}
+
+/** Read a results file: ours (validated against results/schema) or lm-eval's. A bad file is the user's input: a UserError. */
+export function loadResults(arg: string): LoadedResults {
   const file = resultsPathOf(arg);
   let parsed: unknown;
   try {
     parsed = JSON.parse(readFileSync(file, "utf8"));
   } catch (err) {
-    throw new UserError("usage", `${file} is not valid JSON (${(err as Error).message}); give a results.json written by \`rakuten-eval run\`.`);
+    throw new UserError("usage", `${file} is not valid JSON (${(err as Error).message}); give a results file written by \`rakuten-eval run\` or lm-evaluation-harness.`);
+  }
+  if (isLmEvalResults(parsed)) {
+    const { doc, samples, notes } = documentFromLmEval(file, parsed);
+    if (doc.rakuten_eval.summary.length === 0) {
+      throw new UserError("usage", `${file} is an lm-evaluation-harness results file with no task rakuten-eval can compare (${Object.keys(parsed.results).slice(0, 5).join(", ")}); its tasks must be ours or their lm-eval names (arc_challenge, hellaswag, mmlu_<subject>, truthfulqa_mc1/mc2, see \`rakuten-eval tasks\`).`);
+    }
+    return { doc, file, origin: "lm-eval", samples, notes };
   }
   const problems = validateResults(parsed);
   if (problems.length > 0) {
     const shown = problems.slice(0, 3).join("; ");
-    throw new UserError("usage", `${file} is not a rakuten-eval results document: ${shown}${problems.length > 3 ? ` (and ${problems.length - 3} more)` : ""}.`);
+    throw new UserError("usage", `${file} is not a rakuten-eval or lm-evaluation-harness results document: ${shown}${problems.length > 3 ? ` (and ${problems.length - 3} more)` : ""}.`);
   }
-  return { doc: parsed as ResultsDocument, file };
+  const doc = parsed as ResultsDocument;
+  return { doc, file, origin: "rakuten-eval", samples: ourSamples(doc, path.dirname(file)), notes: [] };
+}
+
+/** Read and validate a results file (ours or lm-eval's). */
+export function loadResultsDocument(arg: string): { doc: ResultsDocument; file: string } {
+  const { doc, file } = loadResults(arg);
+  return { doc, file };
 }
 
 export function runScores(arg: string): RunScores {
-  const { doc, file } = loadResultsDocument(arg);
+  const { doc, file, samples, notes: loadNotes, origin } = loadResults(arg);
   const rows: ScoreRow[] = doc.rakuten_eval.summary.map((r) => ({
     key: r.key,
     task: r.task,
@@ -146,11 +186,11 @@ export function runScores(arg: string): RunScores {
     n: r.n,
   }));
   const averages: AverageScore[] = doc.rakuten_eval.averages.map((a) => ({ id: a.id, label: a.label, value: a.value, columns: a.tasks }));
-  const notes: string[] = [];
+  const notes: string[] = [...loadNotes];
   if (doc.config.limit !== null && doc.config.limit !== undefined) notes.push(`run with --limit ${String(doc.config.limit)}`);
   if (doc.rakuten_eval.summary.some((r) => r.partialData)) notes.push("some scores use partial stand-in data");
   if (doc.rakuten_eval.complete === false) notes.push("incomplete run (rakuten_eval.complete is false)");
-  return { kind: "run", label: runLabel(doc, file), source: file, rows, averages, dir: path.dirname(file), doc, notes };
+  return { kind: "run", origin, label: runLabel(doc, file), source: file, rows, averages, dir: path.dirname(file), doc, samples, notes };
 }
 
 /** `published:<id>` or a results path. */
@@ -173,10 +213,18 @@ export function distinctLabels(runs: RunScores[]): void {
   }
 }
 
-/** Per-doc values of one metric of one task, by doc_id; null when the run wrote no samples file. */
-export function loadSampleMetric(dir: string, task: string, metric: string): Map<number, number> | null {
-  const file = path.join(dir, `samples_${task}.jsonl`);
-  if (!existsSync(file)) return null;
+/** The run's samples file of a task, or null when it has none on disk. */
+export function samplesSourceOf(run: Pick<RunScores, "samples">, task: string): SampleSource | null {
+  const source = run.samples?.get(task);
+  return source && existsSync(source.file) ? source : null;
+}
+
+/** Per-doc values of one metric of one task, by doc_id; null when the run has no samples file for it. */
+export function loadSampleMetric(run: Pick<RunScores, "samples">, task: string, metric: string): Map<number, number> | null {
+  const source = samplesSourceOf(run, task);
+  if (!source) return null;
+  const file = source.file;
+  const key = source.metricKeys[metric] ?? metric;
   const kind = notAFileKind(statSync(file));
   if (kind !== null) throw new UserError("usage", `${file} is ${kind}, not a samples file; remove it to compare unpaired, or rerun \`rakuten-eval run\`.`);
   const out = new Map<number, number>();
@@ -190,10 +238,11 @@ export function loadSampleMetric(dir: string, task: string, metric: string): Map
     } catch {
       throw new UserError("usage", `${file} line ${i + 1} is not JSON; the samples file is damaged (rerun \`rakuten-eval run\` or delete it to compare unpaired).`);
     }
-    const r = rec as { doc_id?: unknown; metrics?: Record<string, unknown> };
-    const value = r.metrics?.[metric];
+    const r = rec as Record<string, unknown> & { doc_id?: unknown; metrics?: unknown };
+    // lm-eval's layout: the value at the top level (metrics lists the names); older files: metrics.<name>.
+    const value = Array.isArray(r.metrics) || r.metrics === undefined ? r[key] : (r.metrics as Record<string, unknown>)[key];
     if (typeof r.doc_id !== "number" || typeof value !== "number") {
-      throw new UserError("usage", `${file} line ${i + 1} lacks a numeric doc_id or metrics.${metric}; the samples file does not match its results.json.`);
+      throw new UserError("usage", `${file} line ${i + 1} lacks a numeric doc_id or ${key}; the samples file does not match its results file.`);
     }
     if (out.has(r.doc_id)) throw new UserError("usage", `${file} has doc_id ${r.doc_id} twice (line ${i + 1}); the samples file is damaged.`);
     out.set(r.doc_id, value);
@@ -211,12 +260,36 @@ export interface SampleChoices {
 }
 
 /**
+ * A samples line's requests and responses in our form: under `rakuten_eval` (ours in lm-eval's
+ * layout), at the top level (older files), or rebuilt from lm-eval's `arguments` and `resps`
+ * (["-1.5", "True"] pairs; the tokenization rule is not recorded there).
+ */
+function requestsOf(rec: Record<string, unknown>): { doc_id?: unknown; requests?: unknown; responses?: unknown } {
+  const ours = rec.rakuten_eval as { requests?: unknown; responses?: unknown } | undefined;
+  if (ours && Array.isArray(ours.requests)) return { doc_id: rec.doc_id, requests: ours.requests, responses: ours.responses };
+  if (Array.isArray(rec.requests)) return rec;
+  const args = rec.arguments as Record<string, { arg_0?: unknown; arg_1?: unknown }> | undefined;
+  const resps = rec.resps as unknown[][] | undefined;
+  if (!args || !Array.isArray(resps)) return { doc_id: rec.doc_id };
+  const requests: unknown[] = [];
+  const responses: unknown[] = [];
+  Object.values(args).forEach((a, k) => {
+    const pair = resps[k]?.[0];
+    if (typeof a.arg_1 !== "string" || !Array.isArray(pair)) return;
+    requests.push({ type: "loglikelihood", context: a.arg_0, continuation: a.arg_1 });
+    responses.push({ logprob: Number(pair[0]), isGreedy: pair[1] === "True" });
+  });
+  return { doc_id: rec.doc_id, requests, responses };
+}
+
+/**
  * Per doc, the loglikelihood continuations and their log-likelihoods (request order); null when the
  * run wrote no samples file. Docs without loglikelihood requests (generation tasks) are left out.
  */
-export function loadSampleChoices(dir: string, task: string): Map<number, SampleChoices> | null {
-  const file = path.join(dir, `samples_${task}.jsonl`);
-  if (!existsSync(file)) return null;
+export function loadSampleChoices(run: Pick<RunScores, "samples">, task: string): Map<number, SampleChoices> | null {
+  const source = samplesSourceOf(run, task);
+  if (!source) return null;
+  const file = source.file;
   const out = new Map<number, SampleChoices>();
   const lines = readFileSync(file, "utf8").split("\n");
   for (let i = 0; i < lines.length; i++) {
@@ -224,7 +297,7 @@ export function loadSampleChoices(dir: string, task: string): Map<number, Sample
     if (line === "") continue;
     let rec: { doc_id?: unknown; requests?: unknown; responses?: unknown };
     try {
-      rec = JSON.parse(line) as typeof rec;
+      rec = requestsOf(JSON.parse(line) as Record<string, unknown>);
     } catch {
       throw new UserError("usage", `${file} line ${i + 1} is not JSON; the samples file is damaged.`);
     }

@@ -66,6 +66,8 @@ export interface AlpacaGenerationSpec<Doc> extends AlpacaTaskSpec<Doc> {
   /** `process_results` of the one generation. */
   score(doc: Doc, prediction: string, tools: ScoringTools): Record<string, number>;
   describeDoc(doc: Doc): Record<string, unknown>;
+  /** The answer `score` extracts from the generation, for the samples file (lm-eval's `filtered_resps`). */
+  extractAnswer?(prediction: string): string;
 }
 
 /** The parts the two families fill in differently. */
@@ -76,6 +78,7 @@ interface AlpacaTaskParts<Doc> {
   constructRequests(doc: Doc, context: string): TaskRequest[];
   processResults(doc: Doc, responses: TaskResponse[], tools: ScoringTools): Record<string, number>;
   describeDoc(doc: Doc): Record<string, unknown>;
+  extractedAnswers?(responses: TaskResponse[]): string[];
 }
 
 function promptText<Doc>(prompt: AlpacaPrompt<Doc>): (doc: Doc) => string {
@@ -117,6 +120,7 @@ function alpacaTask<Doc>(spec: AlpacaTaskSpec<Doc>, parts: AlpacaTaskParts<Doc>)
     constructRequests: parts.constructRequests,
     processResults: parts.processResults,
     describeDoc: parts.describeDoc,
+    ...(parts.extractedAnswers ? { extractedAnswers: parts.extractedAnswers } : {}),
   };
 }
 
@@ -153,5 +157,6 @@ export function jaAlpacaGenerationTask<Doc>(spec: AlpacaGenerationSpec<Doc>): Ta
     constructRequests: (doc, context) => [{ type: "generate", context, until: [...generate.until], maxTokens: generate.maxTokens(doc) }],
     processResults: (doc, responses, tools) => spec.score(doc, generationResponse(name, responses), tools),
     describeDoc: spec.describeDoc,
+    ...(spec.extractAnswer ? { extractedAnswers: (responses: TaskResponse[]) => [spec.extractAnswer!(generationResponse(name, responses))] } : {}),
   });
 }

@@ -87,6 +87,12 @@ function makeMgsmTask(opts: { name: string; aliases: string[]; prompt: AlpacaPro
       return { acc: extractMgsmAnswer(prediction) === doc.answerNumber ? 1 : 0 };
     },
 
+    // lm-eval's filtered_resps: the number the answer pattern found, or "[invalid]" as its regex filter writes.
+    extractAnswer: (prediction) => {
+      const answer = extractMgsmAnswer(prediction);
+      return answer === "INVALID" ? "[invalid]" : String(answer);
+    },
+
     describeDoc: (doc) => ({ answerNumber: doc.answerNumber }),
   });
 }
