@@ -9,6 +9,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node
 import { tmpdir } from "node:os";
 import path from "node:path";
 import Database from "better-sqlite3";
+import { readAllRunSamples, readRunDoc } from "./support/runFiles.js";
 
 const root = process.cwd();
 const model = path.resolve(root, "../shared/models/stories260K.gguf");
@@ -44,12 +45,7 @@ function stored(cacheDir: string): number {
 /** Every sample's responses by task and doc (log-likelihoods as numbers). */
 function responses(dir: string): Map<string, { logprob: number; isGreedy: boolean }[]> {
   const out = new Map<string, { logprob: number; isGreedy: boolean }[]>();
-  for (const f of readdirSync(dir).filter((n) => n.startsWith("samples_"))) {
-    for (const line of readFileSync(path.join(dir, f), "utf8").split("\n").filter(Boolean)) {
-      const s = JSON.parse(line) as { task: string; doc_id: number; responses: { logprob: number; isGreedy: boolean }[] };
-      out.set(`${s.task}#${s.doc_id}`, s.responses);
-    }
-  }
+  for (const s of readAllRunSamples(dir)) out.set(`${s.task}#${s.doc_id}`, s.responses);
   return out;
 }
 
@@ -66,7 +62,7 @@ function assertClose(dir: string, reference: string): void {
 }
 
 function results(dir: string): unknown {
-  return (JSON.parse(readFileSync(path.join(dir, "results.json"), "utf8")) as { results: unknown }).results;
+  return readRunDoc(dir).results;
 }
 
 function cacheLine(stderr: string): { reused: number; computed: number } {

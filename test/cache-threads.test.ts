@@ -7,6 +7,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { readAllRunSamples, readRunDoc } from "./support/runFiles.js";
 
 const root = process.cwd();
 const model = path.resolve(root, "../shared/models/stories260K.gguf");
@@ -25,11 +26,7 @@ function run(output: string, extra: string[]): string {
 /** Every response of every sample, as written (JSON keeps doubles exact). */
 function responses(dir: string): string[] {
   const out: string[] = [];
-  for (const f of readdirSync(dir).filter((n) => n.startsWith("samples_")).sort()) {
-    for (const line of readFileSync(path.join(dir, f), "utf8").split("\n").filter(Boolean)) {
-      out.push(JSON.stringify((JSON.parse(line) as { responses: unknown }).responses));
-    }
-  }
+  for (const s of readAllRunSamples(dir)) out.push(JSON.stringify(s.responses));
   return out;
 }
 
@@ -42,7 +39,7 @@ test("scores with 1 and 2 threads are bit-identical, so a 1-thread answer serves
   const r1 = responses(one);
   assert.equal(r1.length, 4);
   assert.deepEqual(responses(two), r1);
-  const threadsOf = (dir: string) => (JSON.parse(readFileSync(path.join(dir, "results.json"), "utf8")) as { rakuten_eval: { engine: { threads: number } } }).rakuten_eval.engine.threads;
+  const threadsOf = (dir: string) => readRunDoc(dir).rakuten_eval.engine.threads;
   assert.equal(threadsOf(one), 1);
   assert.equal(threadsOf(two), 2);
 

@@ -279,7 +279,7 @@ test("table and Markdown show both scores, the difference, the interval and the 
 test("a results file that is not a results document is an input error", () => {
   const dir = tempDir("invalid");
   writeFileSync(path.join(dir, "results.json"), JSON.stringify({ results: {} }));
-  assert.throws(() => runScores(dir), (e: unknown) => e instanceof UserError && /not a rakuten-eval results document/.test(e.message));
+  assert.throws(() => runScores(dir), (e: unknown) => e instanceof UserError && /not a rakuten-eval or lm-evaluation-harness results document/.test(e.message));
   writeFileSync(path.join(dir, "results.json"), "{ not json");
   assert.throws(() => runScores(dir), (e: unknown) => e instanceof UserError && /not valid JSON/.test(e.message));
   assert.throws(() => runScores(path.join(dir, "missing")), UserError);

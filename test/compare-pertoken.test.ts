@@ -11,6 +11,7 @@ import { loadTokenizer } from "../src/backend/llama/index.js";
 import { compareRuns, DEFAULT_COMPARE_OPTIONS } from "../src/compare/compare.js";
 import { runScores } from "../src/results/read.js";
 import { renderComparisonMarkdown, renderComparisonTable } from "../src/report/comparison.js";
+import { readRunSamples } from "./support/runFiles.js";
 import { tempDir } from "./support/compareFixtures.js";
 
 const root = process.cwd();
@@ -35,8 +36,7 @@ interface Sample {
 }
 
 function samples(dir: string): Map<number, Sample> {
-  const lines = readFileSync(path.join(dir, `samples_${TASK}.jsonl`), "utf8").split("\n").filter((l) => l.trim() !== "");
-  return new Map(lines.map((l) => JSON.parse(l) as Sample).map((s) => [s.doc_id, s]));
+  return new Map(readRunSamples(dir, TASK).map((s) => [s.doc_id, s as Sample]));
 }
 
 test("per-token |Δ log-likelihood| equals |Δ| over the continuation's tokens, counted independently", { skip, timeout: 400_000 }, async () => {

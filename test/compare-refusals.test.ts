@@ -52,7 +52,7 @@ test("an incomplete run is refused; --allow-partial compares it and says so", { 
 test("samples that do not belong to their results are refused: doc count, or the recorded sha256", { skip }, () => {
   const { base, next } = pair({}, {});
   appendFileSync(path.join(next, "samples_jnli-1.1-0.3.jsonl"), JSON.stringify({ doc_id: 99, metrics: { acc: 1 } }) + "\n");
-  oneErrorLine(cli("compare", next, "--baseline", base), /samples_jnli-1\.1-0\.3\.jsonl: 21 docs but its results\.json scored 20; the samples file does not belong/);
+  oneErrorLine(cli("compare", next, "--baseline", base), /samples_jnli-1\.1-0\.3\.jsonl: 21 docs but its results file scored 20; the samples file does not belong/);
 
   // A recorded sha256 is checked instead of the count: the right one passes, a wrong one is refused.
   const root = tempDir("sha");
@@ -62,7 +62,7 @@ test("samples that do not belong to their results are refused: doc count, or the
   const good = writeRun(path.join(root, "good"), { tasks: [jnli()], samplesSha256: { "jnli-1.1-0.3": sha } });
   assert.equal(cli("compare", good, "--baseline", b).status, 0);
   const bad = writeRun(path.join(root, "bad"), { tasks: [jnli()], samplesSha256: { "jnli-1.1-0.3": "f".repeat(64) } });
-  oneErrorLine(cli("compare", bad, "--baseline", b), /sha256 [0-9a-f]{12}… differs from the ffffffffffff… its results\.json records/);
+  oneErrorLine(cli("compare", bad, "--baseline", b), /sha256 [0-9a-f]{12}… differs from the ffffffffffff… its results file records/);
 });
 
 test("different shots, task version, prompt version, tokenization or dataset checksum are refused, one line each", { skip }, () => {

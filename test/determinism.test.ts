@@ -6,6 +6,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { readRunDoc, runSamplesFiles } from "./support/runFiles.js";
 
 const root = process.cwd();
 const model = path.resolve(root, "../shared/models/stories260K.gguf");
@@ -25,19 +26,29 @@ test("the same command twice: identical results apart from timestamps and durati
   const b = path.join(scratch, "b");
   run(a);
   run(b);
-  const load = (dir: string) => JSON.parse(readFileSync(path.join(dir, "results.json"), "utf8")) as Record<string, unknown>;
+  const load = (dir: string) => readRunDoc(dir) as unknown as Record<string, unknown> & { rakuten_eval: Record<string, unknown> };
   const docA = load(a);
   const docB = load(b);
-  // What may differ: when and how long (and nothing else).
+  // What may differ: when and how long, and the samples files' names (they carry the date id).
+  const samplesA = runSamplesFiles(a);
+  const samplesB = runSamplesFiles(b);
   for (const doc of [docA, docB]) {
-    assert.equal(typeof doc["date"], "string");
-    assert.equal(typeof doc["total_evaluation_time_seconds"], "number");
+    assert.equal(typeof doc["date"], "number");
+    assert.equal(typeof doc["total_evaluation_time_seconds"], "string");
     delete doc["date"];
     delete doc["total_evaluation_time_seconds"];
+    delete doc.rakuten_eval["started"];
+    doc.rakuten_eval["samples"] = Object.values(doc.rakuten_eval["samples"] as object);
   }
   assert.deepEqual(docA, docB);
-  const files = readdirSync(a).sort();
-  assert.deepEqual(files, readdirSync(b).sort());
-  assert.deepEqual(files, ["results.json", "samples_jcommonsenseqa-1.1-0.3.jsonl", "samples_xwinograd_ja.jsonl"]);
-  for (const f of files.filter((n) => n.startsWith("samples_"))) assert.equal(readFileSync(path.join(a, f), "utf8"), readFileSync(path.join(b, f), "utf8"), f);
+  assert.deepEqual([...samplesA.keys()], ["jcommonsenseqa-1.1-0.3", "xwinograd_ja"]);
+  assert.deepEqual([...samplesB.keys()], [...samplesA.keys()]);
+  const model = readdirSync(a);
+  assert.equal(model.length, 1, "one model folder");
+  assert.deepEqual(readdirSync(path.join(a, model[0]!)).map((f) => f.replace(/_\d{4}-\d\d-\d\dT[\d.-]+\.json/, "_<date>.json")).sort(), [
+    "results_<date>.json",
+    "samples_jcommonsenseqa-1.1-0.3_<date>.jsonl",
+    "samples_xwinograd_ja_<date>.jsonl",
+  ]);
+  for (const [task, f] of samplesA) assert.equal(readFileSync(f, "utf8"), readFileSync(samplesB.get(task)!, "utf8"), task);
 });
