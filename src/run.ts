@@ -137,8 +137,10 @@ export async function runEvaluation(options: RunOptions): Promise<RunOutcome> {
   const log = options.log ?? (() => {});
   const warn = options.warn ?? log;
   // lm-eval's layout: <output>/<model_name_sanitized>/results_<date>.json (src/results/layout.ts).
-  const outputDir = runFolderOf(options.outputDir ?? defaultOutputDir(), sanitizeModelName(modelNameOf(options.model))).dir;
-  const { planned, skipped } = await validateInput(options, outputDir);
+  const output = options.outputDir ?? defaultOutputDir();
+  const outputDir = runFolderOf(output, sanitizeModelName(modelNameOf(options.model))).dir;
+  // The --output folder is checked (and made) up front; the model folder is made when the run publishes.
+  const { planned, skipped } = await validateInput(options, path.extname(output) === ".json" ? path.dirname(output) : output);
   const formatSuite = options.format === "openllm-v1" ? "en" : options.format === "jp-stable" ? "ja" : null;
   if (formatSuite && !planned.some((p) => p.task.suite === formatSuite)) {
     throw new UserError("usage", `--format ${options.format} writes the ${formatSuite === "en" ? "English" : "Japanese"} suite's tasks, and none is selected; add --suite ${formatSuite} (or --suite all), or use --format lm-eval.`);
@@ -243,7 +245,7 @@ export async function runEvaluation(options: RunOptions): Promise<RunOutcome> {
       modelName: modelNameOf(options.model),
     });
     if (stopped) doc.rakuten_eval.incomplete_reason = stopped.reason;
-    const { resultsPath, samplesPaths, formatPath } = await writeRunOutputs(options.outputDir ?? defaultOutputDir(), doc, taskResults, options.format);
+    const { resultsPath, samplesPaths, formatPath } = await writeRunOutputs(output, doc, taskResults, options.format);
     const counts = backend.phaseCounts().filter((c) => c.requests > 0);
     const computed = counts.reduce((a, c) => a + c.computed, 0);
     const stored = counts.reduce((a, c) => a + c.stored, 0);

@@ -7,6 +7,7 @@ import { execFileSync, spawn } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { readRunDoc, runResultsFile } from "./support/runFiles.js";
 
 const root = process.cwd();
 const model = path.resolve(root, "../shared/models/stories260K.gguf");
@@ -144,7 +145,8 @@ interface Row {
 const XW = (dir: string) => p(dir, "xwinograd", "jp_test_stability_format.jsonl");
 const NO_TASK = (raw: string) =>
   `error: --tasks ${raw} names no task; give task names separated by commas (e.g. --tasks jcommonsenseqa-1.1-0.3,xwinograd_ja; \`rakuten-eval tasks\` lists them), or --suite ja|en|all.`;
-const NOT_RESULTS = (file: string, kind: string) => `error: ${file} is ${kind}, not a results file; give a results.json written by \`rakuten-eval run\` or its folder.`;
+const NOT_RESULTS = (file: string, kind: string) =>
+  `error: ${file} is ${kind}, not a results file; give a results_<date>.json (or a legacy results.json) written by \`rakuten-eval run\` or lm-evaluation-harness, its model folder, or the --output folder holding one model folder.`;
 const ALTERED_JCS = () =>
   `error: ${p("bad-data", "jcommonsenseqa", "valid-v1.1.json")}: sha256 d0d979c77a13e2abf5136e6fde500e394f1ada51f3aded4b0efe630eff7a10a5 differs from the pinned 0d8d76f3bfa0d174866939882faccdd01fbc2bcd5a76c43748ba0c40a7b3b8d4 (jcommonsenseqa validation); the file was altered or is another version: re-download it.`;
 const MISSING_MODEL = () => `error: Model file not found: ${p("nope.gguf")}. Check the path, or download the GGUF model file first.`;
@@ -267,7 +269,7 @@ const ROWS: Row[] = [
   {
     input: "compare without a run",
     args: () => ["compare", "--baseline", "published:rakutenai-7b"],
-    lines: () => ["error: Missing required argument results (The new run: its results.json or its --output folder); see `rakuten-eval compare --help`."],
+    lines: () => ["error: Missing required argument results (The new run: a results file, its model folder (newest results_<date>.json), or the --output folder holding one model folder); see `rakuten-eval compare --help`."],
   },
   {
     input: "neither --suite nor --tasks, default data folder: refused before any download",
@@ -361,7 +363,7 @@ test("invalid UTF-8 with --allow-dataset-mismatch: one warning naming file and l
   assert.equal(code, 0, stderr);
   const warning = `${XW("latin-data")}:4: invalid UTF-8 (byte 0xff at offset ${latinOffset}); read as U+FFFD because of --allow-dataset-mismatch, so the docs it touches are not the dataset's.`;
   assert.deepEqual(stderr.split("\n").filter((l) => l !== ""), [`warning: ${warning}`]);
-  const doc = JSON.parse(readFileSync(path.join(out, "results.json"), "utf8")) as { rakuten_eval: { notes: string[] } };
+  const doc = readRunDoc(out);
   assert.ok(doc.rakuten_eval.notes.includes(`xwinograd_ja: ${warning}`), doc.rakuten_eval.notes.join("\n"));
 });
 
@@ -376,5 +378,5 @@ test("a corrupt cache database is moved aside with one warning and the run goes 
   const file = path.join(dir, "requests.sqlite");
   assert.match(lines[0]!, new RegExp(`^warning: the request cache ${file.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")} is corrupt \\(.+\\); moved it to ${file.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}\\.corrupt-\\S+ and started an empty one\\. Delete the old file once you no longer need it\\.$`));
   assert.ok(readdirSync(dir).some((f) => f.startsWith("requests.sqlite.corrupt-")));
-  assert.ok(existsSync(path.join(p("out"), "results.json")));
+  assert.ok(existsSync(runResultsFile(p("out"))));
 });

@@ -10,6 +10,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync }
 import { tmpdir } from "node:os";
 import path from "node:path";
 import type { ResultsDocument } from "../src/results/document.js";
+import { readRunDoc } from "./support/runFiles.js";
 
 const root = process.cwd();
 const model = path.resolve(root, "../shared/models/stories260K.gguf");
@@ -51,7 +52,7 @@ test("--tasks naming two MMLU subjects: one mmlu_subset row, never the paper's m
   const out = path.join(scratch, "named");
   const { code, stdout, stderr } = await run(["--tasks", "hendrycksTest-anatomy,hendrycksTest-astronomy", "--shots", "0", "--limit", "2", "--data-dir", shared, "--output", out]);
   assert.equal(code, 0, stderr);
-  checkSubset(JSON.parse(readFileSync(path.join(out, "results.json"), "utf8")) as ResultsDocument, stdout);
+  checkSubset(readRunDoc(out), stdout);
 });
 
 test("--tasks mmlu with only two subjects' data: the other 55 are skipped and the rest is a subset, not mmlu", { skip, timeout: 120_000 }, async () => {
@@ -65,7 +66,7 @@ test("--tasks mmlu with only two subjects' data: the other 55 are skipped and th
   const out = path.join(scratch, "group");
   const { code, stdout, stderr } = await run(["--tasks", "mmlu", "--shots", "0", "--limit", "2", "--data-dir", data, "--output", out]);
   assert.equal(code, 0, stderr);
-  const doc = JSON.parse(readFileSync(path.join(out, "results.json"), "utf8")) as ResultsDocument;
+  const doc = readRunDoc(out);
   checkSubset(doc, stdout);
   assert.equal(doc.rakuten_eval.skipped.length, 55);
 });

@@ -6,6 +6,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { readRunDoc } from "./support/runFiles.js";
 
 const root = process.cwd();
 const model = path.resolve(root, "../shared/models/stories260K.gguf");
@@ -20,7 +21,7 @@ test("run --label is recorded in results.json and names the run in compare", { s
   const out = path.join(scratch, "a");
   const run = cli("run", "--tasks", "xwinograd_ja", "--limit", "2", "--model", model, "--data-dir", dataDir, "--no-cache", "--output", out, "--label", "nightly-7", "-q");
   assert.equal(run.status, 0, run.stderr);
-  const doc = JSON.parse(readFileSync(path.join(out, "results.json"), "utf8")) as { rakuten_eval: { label?: string } };
+  const doc = readRunDoc(out);
   assert.equal(doc.rakuten_eval.label, "nightly-7");
   const unlabelled = path.join(scratch, "b");
   assert.equal(cli("run", "--tasks", "xwinograd_ja", "--limit", "2", "--model", model, "--data-dir", dataDir, "--no-cache", "--output", unlabelled, "-q").status, 0);

@@ -19,6 +19,7 @@ import type { DownloadSpec, SplitFile } from "../src/datasets/manifestTypes.js";
 import { pullDatasets, verifyDatasets, type PullReport } from "../src/datasets/pull.js";
 import { suiteDatasetRefs } from "../src/tasks/registry.js";
 import { sourceSettings } from "../src/datasets/sources.js";
+import { readRunDoc } from "./support/runFiles.js";
 
 const shared = path.resolve(process.cwd(), "../shared/datasets");
 const absent = !existsSync(path.join(shared, "MANIFEST.tsv")) && "../shared/datasets absent";
@@ -414,7 +415,7 @@ test("CLI: datasets pull / list / verify through the loopback sources; token in 
         const out = path.join(tempDir(), "out");
         const run = await cli(["run", "--tasks", "truthfulqa_mc,arc_challenge", "--shots", "0,2", "--limit", "3", "--model", model, "--data-dir", dir, "--output", out, "--no-cache", "-q", "--threads", "1"]);
         assert.equal(run.status, 0, run.out);
-        const doc = JSON.parse(readFileSync(path.join(out, "results.json"), "utf8")) as { results: unknown };
+        const doc = readRunDoc(out);
         scores.push(doc.results);
         rmSync(path.dirname(out), { recursive: true, force: true });
       }

@@ -8,6 +8,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { validateResults } from "../src/results/validate.js";
+import { readRunDoc, runSamplesFiles } from "./support/runFiles.js";
 
 const root = process.cwd();
 const model = path.resolve(root, "../shared/models/stories260K.gguf");
@@ -38,10 +39,10 @@ test("run --suite ja --limit 5: table beside the paper, one line per task withou
   assert.ok(skipped.some((l) => l.startsWith("skipped marc_ja-1.1-0.3: ") && l.includes("marc_ja/valid-v1.1.json")));
   assert.ok(skipped.some((l) => l.startsWith("skipped jaqket_v2-0.1-0.3: ") && l.includes("jaqket_v2/dev_jaqket_59.350.json")));
 
-  const load = (dir: string) => JSON.parse(readFileSync(path.join(dir, "results.json"), "utf8")) as Record<string, unknown> & {
+  const load = (dir: string) => readRunDoc(dir) as unknown as Record<string, unknown> & {
     results: Record<string, Record<string, unknown>>;
     "n-shot": Record<string, number>;
-    rakuten_eval: { skipped: { task: string }[] };
+    rakuten_eval: Record<string, unknown> & { skipped: { task: string }[] };
   };
   const docA = load(a);
   assert.deepEqual(validateResults(docA), []);
@@ -54,9 +55,12 @@ test("run --suite ja --limit 5: table beside the paper, one line per task withou
   for (const doc of [docA, docB]) {
     delete doc["date"];
     delete doc["total_evaluation_time_seconds"];
+    // The samples files' names carry the run's date id.
+    delete doc.rakuten_eval["started"];
+    doc.rakuten_eval["samples"] = Object.values(doc.rakuten_eval["samples"] as object);
   }
   assert.deepEqual(docA, docB);
-  const files = readdirSync(a).filter((f) => f.startsWith("samples_")).sort();
-  assert.equal(files.length, 4);
-  for (const f of files) assert.equal(readFileSync(path.join(a, f), "utf8"), readFileSync(path.join(b, f), "utf8"), f);
+  const files = runSamplesFiles(a);
+  assert.equal(files.size, 4);
+  for (const [task, f] of files) assert.equal(readFileSync(f, "utf8"), readFileSync(runSamplesFiles(b).get(task)!, "utf8"), task);
 });

@@ -12,6 +12,7 @@ import { runEvaluation } from "../src/run.js";
 import { findTask } from "../src/tasks/registry.js";
 import { samplesFileProblems } from "../src/results/samplesFiles.js";
 import type { ResultsDocument } from "../src/results/document.js";
+import { readRunDoc, runResultsFile, runSamplesFile } from "./support/runFiles.js";
 
 const dataDir = path.resolve(process.cwd(), "../shared/datasets");
 const skip = !existsSync(dataDir) && "../shared/datasets absent";
@@ -45,7 +46,12 @@ function options(out: string, tasks: string[], backend: Backend) {
 }
 
 function readDoc(dir: string): ResultsDocument {
-  return JSON.parse(readFileSync(path.join(dir, "results.json"), "utf8")) as ResultsDocument;
+  return readRunDoc(dir);
+}
+
+/** The run's own folder (lm-eval's <output>/<model name>), where its samples and results are. */
+function modelDir(out: string): string {
+  return path.dirname(runResultsFile(out));
 }
 
 test("a crash in generation after scoring writes the scored task as partial results, then fails with the crash", { skip }, async () => {
@@ -64,11 +70,11 @@ test("a crash in generation after scoring writes the scored task as partial resu
   assert.deepEqual(doc["n-samples"], { "jcommonsenseqa-1.1-0.3": { original: 1119, effective: 3 } });
   assert.deepEqual(doc.rakuten_eval.skipped, [{ task: "mgsm-1.0-0.3", reason: "stopped before any of its docs was scored" }]);
   assert.ok(doc.rakuten_eval.notes.some((n) => /^failed: engine crashed in generation: partial results, 3 of 6 docs scored; fix the cause and rerun/.test(n)), doc.rakuten_eval.notes.join("\n"));
-  assert.deepEqual(readdirSync(out).sort(), ["results.json", "samples_jcommonsenseqa-1.1-0.3.jsonl"]);
-  assert.deepEqual(samplesFileProblems(out, doc), []);
-  assert.equal(readFileSync(path.join(out, "samples_jcommonsenseqa-1.1-0.3.jsonl"), "utf8"), readFileSync(path.join(alone, "samples_jcommonsenseqa-1.1-0.3.jsonl"), "utf8"));
+  assert.deepEqual(readdirSync(modelDir(out)).map((f) => f.replace(/_\d{4}-\d\d-\d\dT[\d.-]+\.json/, "_<date>.json")).sort(), ["results_<date>.json", "samples_jcommonsenseqa-1.1-0.3_<date>.jsonl"]);
+  assert.deepEqual(samplesFileProblems(modelDir(out), doc), []);
+  assert.equal(readFileSync(runSamplesFile(out, "jcommonsenseqa-1.1-0.3"), "utf8"), readFileSync(runSamplesFile(alone, "jcommonsenseqa-1.1-0.3"), "utf8"));
   assert.equal(warnings.length, 1);
-  assert.match(warnings[0]!, /^error after work began: partial results \(3 of 6 docs\) written to .*results\.json with rakuten_eval\.complete false; nothing was kept for a resume \(--no-cache\)\.$/);
+  assert.match(warnings[0]!, /^error after work began: partial results \(3 of 6 docs\) written to .*results_[\d.T-]+\.json with rakuten_eval\.complete false; nothing was kept for a resume \(--no-cache\)\.$/);
 });
 
 test("a task whose metric throws: the other task's results are written, the failing one is listed with the reason", { skip }, async () => {
@@ -85,7 +91,7 @@ test("a task whose metric throws: the other task's results are written, the fail
     assert.equal(doc.rakuten_eval.incomplete_reason, "failed: metric exploded");
     assert.deepEqual(Object.keys(doc.results), ["jcommonsenseqa-1.1-0.3"]);
     assert.deepEqual(doc.rakuten_eval.skipped, [{ task: "xwinograd_ja", reason: "scoring failed: metric exploded" }]);
-    assert.deepEqual(samplesFileProblems(out, doc), []);
+    assert.deepEqual(samplesFileProblems(modelDir(out), doc), []);
   } finally {
     task.processResults = original;
   }
@@ -94,11 +100,13 @@ test("a task whose metric throws: the other task's results are written, the fail
 test("a failure before any answer writes nothing and keeps an earlier run's outputs", { skip }, async () => {
   const out = path.join(scratch, "early");
   await runEvaluation(options(out, ["jcs"], new FakeBackend(false)));
-  const before = readFileSync(path.join(out, "results.json"), "utf8");
+  const before = readdirSync(modelDir(out)).sort();
+  const earlier = readFileSync(runResultsFile(out), "utf8");
   const broken = new FakeBackend(false);
   broken.loglikelihood = async () => {
     throw new Error("engine crashed at once");
   };
   await assert.rejects(runEvaluation(options(out, ["jcs"], broken)), /engine crashed at once/);
-  assert.equal(readFileSync(path.join(out, "results.json"), "utf8"), before);
+  assert.deepEqual(readdirSync(modelDir(out)).sort(), before);
+  assert.equal(readFileSync(runResultsFile(out), "utf8"), earlier);
 });

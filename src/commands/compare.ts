@@ -30,18 +30,19 @@ export default class Compare extends BaseCommand {
     "Per paper column and per suite average: both scores, the difference, its confidence interval and p-value from one test, the Holm-adjusted p and the smallest drop the test could detect. Runs are paired on the docs both scored (exact McNemar with its inverted exact interval for accuracy and exact match, a seeded paired bootstrap for ROUGE-2, mc2 and MMLU's macro mean); a published baseline is tested unpaired. Runs that cannot be compared (incomplete, samples that do not match their results, different shots/versions/prompts/tokenization/datasets, a --limit run against the paper) are refused unless an --allow-... flag says otherwise. Exit code 1 when a drop is larger than --max-drop (or its --max-drop-task override) and significant after Holm's adjustment at --alpha, or when the comparison is not comparable; 0 otherwise; 2 on bad input or a refused comparison.";
   static override examples = [
     "<%= config.bin %> compare results/runs/new --baseline results/runs/accepted",
-    "<%= config.bin %> compare results/runs/new/results.json --baseline published:rakutenai-7b --max-drop 1",
+    "<%= config.bin %> compare results/runs/new-model --baseline published:rakutenai-7b --max-drop 1",
+    "<%= config.bin %> compare results/runs/new-model --baseline lm-eval-out/org__model/results_2024-05-01T12-00-00.000000.json",
     "<%= config.bin %> compare new --baseline old --max-drop 1 --max-drop-task jnli-1.1-0.3=3 --format markdown",
     "<%= config.bin %> compare new --baseline old --json",
     "<%= config.bin %> compare q4 --baseline f16 --quantisation --tokenizer model-F16.gguf",
   ];
   static override args = {
-    results: Args.string({ description: "The new run: its results.json or its --output folder.", required: true }),
+    results: Args.string({ description: "The new run: a results file, its model folder (newest results_<date>.json), or the --output folder holding one model folder.", required: true }),
   };
   static override flags = {
     baseline: Flags.string({
       char: "b",
-      description: "The baseline: a results.json (or folder), or published:<model id> from the paper's tables (published:rakutenai-7b).",
+      description: "The baseline: a results file of rakuten-eval or lm-evaluation-harness v0.4 (its samples_<task>_<date>.jsonl beside it pair the docs), a folder as for the new run, or published:<model id> from the paper's tables (published:rakutenai-7b).",
       required: true,
     }),
     "max-drop": Flags.string({ description: "Largest allowed drop in points, per task and per average.", default: "0" }),

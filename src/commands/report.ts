@@ -5,11 +5,11 @@ import { writeReport } from "../report/write.js";
 export default class Report extends BaseCommand {
   static override summary = "Write a Markdown summary and a self-contained HTML page (charts per suite) of one or more runs.";
   static override description =
-    "Reads results.json files (or run folders), and writes report.md and report.html to --output: per suite, a table and an inline-SVG bar chart comparing the runs with the paper's published figures. The HTML page needs no network (inline CSS and SVG, no scripts). The Markdown is also printed to stdout.";
+    "Reads results files of rakuten-eval or lm-evaluation-harness v0.4 (or run folders: the newest results_<date>.json in a model folder), and writes report.md and report.html to --output: per suite, a table and an inline-SVG bar chart comparing the runs with the paper's published figures. The HTML page needs no network (inline CSS and SVG, no scripts). The Markdown is also printed to stdout.";
   static override examples = [
     "<%= config.bin %> report results/runs/RakutenAI-7B-Q4_K_M",
     "<%= config.bin %> report results/runs/q8 results/runs/q4 --output report --published rakutenai-7b",
-    "<%= config.bin %> report new/results.json --published none --title \"Nightly checkpoint\"",
+    "<%= config.bin %> report new/org__model/results_2024-05-01T12-00-00.000000.json --published none --title \"Nightly checkpoint\"",
   ];
   static override strict = false;
   static override args = {};
