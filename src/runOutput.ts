@@ -43,6 +43,16 @@ export function runFolderOf(output: string, modelNameSanitized: string): { dir: 
   return { dir: path.join(output, modelNameSanitized), resultsName: resultsFileName };
 }
 
+/**
+ * A samples file of the lm-eval layout whose date id no results file in the folder has
+ * (`results_<id>.json`, or `<stem>_<id>.json` with --output FILE.json): the remains of a run
+ * killed while publishing. Legacy `samples_<task>.jsonl` files never match.
+ */
+export function orphanSamplesFile(name: string, names: readonly string[]): boolean {
+  const id = /^samples_.+_(\d{4}-\d\d-\d\dT\d\d-\d\d-\d\d(?:\.\d+)?)\.jsonl$/.exec(name)?.[1];
+  return id !== undefined && !names.some((n) => n.endsWith(`_${id}.json`));
+}
+
 /** A date id not yet used in `dir` (two runs started in the same millisecond get distinct ones). */
 function freshDateId(dir: string, started: Date, resultsName: (id: string) => string): string {
   let when = started;
@@ -95,8 +105,9 @@ export async function writeRunOutputs(output: string, doc: ResultsDocument, task
   assertValidResults(doc);
   const manifest: PublishedFile = { name: resultsName(id), content: resultsJson(doc) + "\n" };
   try {
-    // Nothing of an earlier run is retired: its files have another date id.
-    await publishFiles(dir, files, manifest, { owns: /(?!)/ });
+    // Nothing of an earlier run is retired (its files have another date id); only samples files
+    // that no results file names, left by a run killed while publishing.
+    await publishFiles(dir, files, manifest, { owns: orphanSamplesFile });
   } catch (error) {
     throw outputError(error, dir);
   }

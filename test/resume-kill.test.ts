@@ -2,8 +2,9 @@
 // real model. A run is killed with SIGKILL at several moments (during model load, at two points
 // mid-scoring, at two steps of publishing its outputs) and rerun each time on the same cache:
 // every answer stored before a kill is reused, exactly the rest is computed, no output folder
-// ever holds a results.json beside samples of another run, no temporary file survives, and the
-// final results equal those of a run that was never interrupted. Ctrl-C (SIGINT) writes partial
+// ever holds a results file beside samples of another run, an earlier run's files are never
+// replaced, no temporary or orphaned file survives, and the final results equal those of a run
+// that was never interrupted. Ctrl-C (SIGINT) writes partial
 // results marked incomplete and exits with 130.
 //
 // The kills come from RAKUTEN_EVAL_KILL_AT=<point>:<n> (src/util/killPoint.ts): the process
@@ -18,6 +19,7 @@ import path from "node:path";
 import Database from "better-sqlite3";
 import { samplesFileProblems } from "../src/results/samplesFiles.js";
 import type { ResultsDocument } from "../src/results/document.js";
+import { readAllRunSamples, readRunDoc, runResultsFile, runSamplesFile } from "./support/runFiles.js";
 
 const root = process.cwd();
 const model = path.resolve(root, "../shared/models/stories260K.gguf");
@@ -31,7 +33,11 @@ after(() => rmSync(scratch, { recursive: true, force: true }));
 // question and xWinograd 2 options, so 8 docs each give 8·5 + 8·2 = 56 loglikelihood requests.
 const TASK_ARGS = ["--tasks", "jcs,xwinograd_ja", "--shots", "0", "--limit", "8"];
 const EXPECTED_REQUESTS = 8 * 5 + 8 * 2;
-const SAMPLES_FILES = ["samples_jcommonsenseqa-1.1-0.3.jsonl", "samples_xwinograd_ja.jsonl"];
+const TASKS = ["jcommonsenseqa-1.1-0.3", "xwinograd_ja"];
+/** lm-eval's layout: <output>/<model name>/ holds the run's files. */
+const modelDir = (out: string) => path.join(out, "stories260K");
+/** A folder listing with date ids replaced, so that runs can be told apart by count. */
+const withoutDates = (names: string[]) => names.map((f) => f.replace(/_\d{4}-\d\d-\d\dT[\d.-]+\.json/, "_<date>.json")).sort();
 
 function runArgs(output: string, cache: string[]): string[] {
   return ["bin/run.js", "run", ...TASK_ARGS, "--model", model, "--data-dir", dataDir, "--output", output, "--threads", "1", ...cache];
@@ -87,20 +93,22 @@ function comparable(resultsFile: string): Record<string, unknown> {
   const doc = JSON.parse(readFileSync(resultsFile, "utf8")) as Record<string, unknown>;
   delete doc["date"];
   delete doc["total_evaluation_time_seconds"];
+  delete (doc["rakuten_eval"] as Record<string, unknown>)["started"];
   // The samples' hashes are compared through the samples themselves (below), with a tolerance.
   delete (doc["rakuten_eval"] as Record<string, unknown>)["samples"];
+  delete doc["task_hashes"];
   return doc;
 }
 
-function samples(dir: string): Map<string, Record<string, unknown>> {
-  const out = new Map<string, Record<string, unknown>>();
-  for (const f of readdirSync(dir).filter((n) => n.startsWith("samples_"))) {
-    for (const line of readFileSync(path.join(dir, f), "utf8").split("\n").filter(Boolean)) {
-      const s = JSON.parse(line) as Record<string, unknown>;
-      out.set(`${String(s["task"])}#${String(s["doc_id"])}`, s);
-    }
+/** The newest run's samples by task and doc, log-likelihoods as our records hold them (`responses`). */
+function samples(out: string): Map<string, Record<string, unknown>> {
+  const result = new Map<string, Record<string, unknown>>();
+  for (const s of readAllRunSamples(out)) {
+    // resps and filtered_resps print the same log-likelihoods as text: compared through `responses`.
+    const { resps: _r, filtered_resps: _f, rakuten_eval: _e, ...rest } = s as Record<string, unknown>;
+    result.set(`${s.task}#${s.doc_id}`, rest);
   }
-  return out;
+  return result;
 }
 
 /** The reuse line of a run: [from cache, distinct, to compute]. */
@@ -110,8 +118,8 @@ function reuse(stderr: string): [number, number, number] {
   return [Number(phase[1]), Number(phase[2]), Number(phase[3])];
 }
 
-function readDoc(dir: string): ResultsDocument {
-  return JSON.parse(readFileSync(path.join(dir, "results.json"), "utf8")) as ResultsDocument;
+function readDoc(out: string): ResultsDocument {
+  return readRunDoc(out);
 }
 
 /** Samples equal but for log-likelihoods, which must agree within `tolerance` nats; the largest difference. */
@@ -149,12 +157,12 @@ test("SIGKILL at model load, three times mid-scoring and twice while publishing:
 
   const cacheDir = path.join(scratch, "cache-kill");
   const out = path.join(scratch, "resumed");
-  // The folder holds an earlier run's outputs, with a task this run does not have.
+  // The folder holds an earlier run's outputs: they must survive every kill and the rerun unchanged.
   cpSync(baselineOut, out, { recursive: true });
+  const earlierFile = runResultsFile(out);
   const earlier = readDoc(out);
-  earlier.date = "2000-01-01T00:00:00.000Z";
-  writeFileSync(path.join(out, "results.json"), JSON.stringify(earlier, null, 2) + "\n");
-  writeFileSync(path.join(out, "samples_retired-task.jsonl"), "{}\n");
+  const earlierFiles = readdirSync(modelDir(out)).sort();
+  const earlierBytes = new Map(earlierFiles.map((f) => [f, readFileSync(path.join(modelDir(out), f), "utf8")]));
   const args = runArgs(out, ["--cache-dir", cacheDir]);
   const killedAt = async (point: string) => {
     const killed = await start(args, point).done;
@@ -162,8 +170,9 @@ test("SIGKILL at model load, three times mid-scoring and twice while publishing:
     return killed;
   };
   const earlierOutputsIntact = (when: string) => {
-    assert.equal(readDoc(out).date, earlier.date, `${when}: the earlier results.json stays`);
-    assert.deepEqual(samplesFileProblems(out, readDoc(out)), [], `${when}: and its samples are the ones it names`);
+    assert.equal(runResultsFile(out), earlierFile, `${when}: no newer results file`);
+    assert.equal(readDoc(out).date, earlier.date, `${when}: the earlier results file stays`);
+    assert.deepEqual(samplesFileProblems(modelDir(out), readDoc(out)), [], `${when}: and its samples are the ones it names`);
   };
 
   // 1. During model load: nothing is stored, the earlier outputs are untouched.
@@ -202,22 +211,27 @@ test("SIGKILL at model load, three times mid-scoring and twice while publishing:
   const all = rows(cacheDir);
   assert.equal(all.length, EXPECTED_REQUESTS);
   earlierOutputsIntact("killed while writing the outputs");
-  assert.equal(readdirSync(out).filter((n) => n.startsWith(".tmp-")).length, 1, "the killed run's temporary folder");
+  assert.equal(readdirSync(modelDir(out)).filter((n) => n.startsWith(".tmp-")).length, 1, "the killed run's temporary folder");
 
-  // 5. Publishing, after the first samples file was renamed in: the earlier results.json is
-  //    already gone, so no results.json stands beside samples it does not name.
+  // 5. Publishing, after the first samples file was renamed in: no results file names it, the
+  //    earlier run's results and samples are untouched (a new run never replaces them).
   killed = await killedAt("publish-rename:1");
   assert.deepEqual(reuse(killed.stderr), [EXPECTED_REQUESTS, EXPECTED_REQUESTS, 0]);
-  assert.ok(!existsSync(path.join(out, "results.json")), "no results.json while the samples are being replaced");
+  earlierOutputsIntact("killed while renaming the outputs in");
+  assert.equal(withoutDates(readdirSync(modelDir(out)).filter((n) => !n.startsWith("."))).length, earlierFiles.length + 1, "one orphaned samples file");
 
   // 6. The rerun finishes: nothing computed, the stale temporaries and the retired samples are gone.
   const rerun = await start(args).done;
   assert.equal(rerun.code, 0, rerun.stderr);
   assert.deepEqual(reuse(rerun.stderr), [EXPECTED_REQUESTS, EXPECTED_REQUESTS, 0]);
   assert.match(rerun.stderr, new RegExp(`^cache: ${EXPECTED_REQUESTS} answers reused, 0 computed and stored in `, "m"));
-  assert.deepEqual(readdirSync(out).sort(), ["results.json", ...SAMPLES_FILES]);
-  assert.deepEqual(samplesFileProblems(out, readDoc(out)), []);
-  assert.deepEqual(Object.keys(readDoc(out).rakuten_eval.samples ?? {}).sort(), SAMPLES_FILES);
+  // The earlier run's files and the new run's, nothing else (the orphan and the temporaries are gone).
+  const files = readdirSync(modelDir(out)).sort();
+  assert.deepEqual(withoutDates(files), withoutDates([...earlierFiles, ...earlierFiles]));
+  for (const [f, text] of earlierBytes) assert.equal(readFileSync(path.join(modelDir(out), f), "utf8"), text, `${f} unchanged`);
+  assert.notEqual(runResultsFile(out), earlierFile, "the rerun's results file is the newest");
+  assert.deepEqual(samplesFileProblems(modelDir(out), readDoc(out)), []);
+  assert.deepEqual(Object.values(readDoc(out).rakuten_eval.samples ?? {}).map((r) => r.task).sort(), TASKS);
 
   // Answers stored before a kill were never written again (their rows are unchanged).
   const final = new Map(rows(cacheDir).map((r) => [r.key, r]));
@@ -225,9 +239,9 @@ test("SIGKILL at model load, three times mid-scoring and twice while publishing:
   for (const r of [...first, ...second, ...third, ...all]) assert.deepEqual(final.get(r.key), r);
 
   // The same results as the uninterrupted run; log-likelihoods within 1e-6 nats (README).
-  assert.deepEqual(comparable(path.join(out, "results.json")), comparable(path.join(baselineOut, "results.json")));
+  assert.deepEqual(comparable(runResultsFile(out)), comparable(runResultsFile(baselineOut)));
   const largest = assertSamplesClose(samples(out), samples(baselineOut), 1e-6);
-  const identical = SAMPLES_FILES.every((f) => readFileSync(path.join(out, f), "utf8") === readFileSync(path.join(baselineOut, f), "utf8"));
+  const identical = TASKS.every((t) => readFileSync(runSamplesFile(out, t), "utf8") === readFileSync(runSamplesFile(baselineOut, t), "utf8"));
   console.log(`kills at model-load, stored:5, stored:14, from outside after ${third.length} answers, publish-write:2, publish-rename:1; largest log-likelihood difference ${largest}; samples byte-identical: ${identical}`);
 });
 
@@ -238,16 +252,16 @@ test("Ctrl-C: partial results marked incomplete, exit 130, each scored doc as in
   const partialOut = path.join(scratch, "partial");
   const interrupted = await interruptOnceStored(sigintCache, runArgs(partialOut, ["--cache-dir", sigintCache]), "SIGINT", 12);
   assert.equal(interrupted.code, 130, interrupted.stderr);
-  assert.match(interrupted.stderr, /^interrupted: partial results \(\d+ of 16 docs\) written to .*results\.json with rakuten_eval\.complete false; rerun the same command to resume/m);
+  assert.match(interrupted.stderr, /^interrupted: partial results \(\d+ of 16 docs\) written to .*results_[\d.T-]+\.json with rakuten_eval\.complete false; rerun the same command to resume/m);
   const partial = readDoc(partialOut);
   assert.equal(partial.rakuten_eval.complete, false);
   assert.equal(partial.rakuten_eval.incomplete_reason, "interrupted");
-  assert.deepEqual(samplesFileProblems(partialOut, partial), []);
+  assert.deepEqual(samplesFileProblems(modelDir(partialOut), partial), []);
   const full = samples(baselineOut);
   const some = samples(partialOut);
   // 12 or more answers were stored before the signal, in prefix order: xWinograd's requests
   // (empty context) come first, so at least one doc is complete; the run stopped long before the 56th.
   assert.ok(some.size >= 1 && some.size < 16, `some docs but fewer than the full run: ${some.size}`);
   for (const [id, s] of some) assert.deepEqual(s, full.get(id), id);
-  assert.deepEqual(readdirSync(partialOut).filter((n) => n.startsWith(".")), [], "no temporary or lock file left");
+  assert.deepEqual(readdirSync(modelDir(partialOut)).filter((n) => n.startsWith(".")), [], "no temporary or lock file left");
 });

@@ -22,8 +22,12 @@ export interface PublishedFile {
 }
 
 export interface PublishOptions {
-  /** Files of an earlier publication that this one replaces or retires (e.g. /^samples_.*\.jsonl$/). */
-  owns: RegExp;
+  /**
+   * Files of an earlier publication that this one replaces or retires (e.g. /^samples_.*\.jsonl$/),
+   * or a test given each name and every name in the folder (run under the lock, after this
+   * publication's files are in place but before its manifest).
+   */
+  owns: RegExp | ((name: string, names: readonly string[]) => boolean);
   /** Longest wait for another process's publication into the same folder, in ms (default 60 s). */
   lockTimeoutMs?: number;
 }
@@ -148,8 +152,11 @@ export async function publishFiles(dir: string, files: readonly PublishedFile[],
         renameSync(path.join(temp, file.name), path.join(dir, file.name));
         killPoint("publish-rename");
       }
-      for (const name of readdirSync(dir)) {
-        if (options.owns.test(name) && !names.has(name) && name !== manifest.name) rmSync(path.join(dir, name), { force: true });
+      const present = readdirSync(dir);
+      const owns = options.owns;
+      const owned = typeof owns === "function" ? (name: string) => owns(name, present) : (name: string) => owns.test(name);
+      for (const name of present) {
+        if (owned(name) && !names.has(name) && name !== manifest.name) rmSync(path.join(dir, name), { force: true });
       }
       renameSync(path.join(temp, manifest.name), path.join(dir, manifest.name));
       syncDir(dir);
