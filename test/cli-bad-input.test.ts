@@ -269,7 +269,7 @@ const ROWS: Row[] = [
   {
     input: "compare without a run",
     args: () => ["compare", "--baseline", "published:rakutenai-7b"],
-    lines: () => ["error: Missing required argument results (The new run: a results file, its model folder (newest results_<date>.json), or the --output folder holding one model folder); see `rakuten-eval compare --help`."],
+    lines: () => ["error: Missing required argument results (The new run: a results file or a run folder); see `rakuten-eval compare --help`."],
   },
   {
     input: "neither --suite nor --tasks, default data folder: refused before any download",

@@ -27,7 +27,7 @@ export function parseMaxDropTask(values: readonly string[]): Record<string, numb
 export default class Compare extends BaseCommand {
   static override summary = "Compare a run with a baseline run or the paper's figures, and gate on significant drops.";
   static override description =
-    "Per paper column and per suite average: both scores, the difference, its confidence interval and p-value from one test, the Holm-adjusted p and the smallest drop the test could detect. Runs are paired on the docs both scored (exact McNemar with its inverted exact interval for accuracy and exact match, a seeded paired bootstrap for ROUGE-2, mc2 and MMLU's macro mean); a published baseline is tested unpaired. Runs that cannot be compared (incomplete, samples that do not match their results, different shots/versions/prompts/tokenization/datasets, a --limit run against the paper) are refused unless an --allow-... flag says otherwise. Exit code 1 when a drop is larger than --max-drop (or its --max-drop-task override) and significant after Holm's adjustment at --alpha, or when the comparison is not comparable; 0 otherwise; 2 on bad input or a refused comparison.";
+    "Per paper column and per suite average: both scores, the difference, its confidence interval and p-value from one test, the Holm-adjusted p and the smallest drop the test could detect. Runs are paired on the docs both scored (exact McNemar with its inverted exact interval for accuracy and exact match, a seeded paired bootstrap for ROUGE-2, mc2 and MMLU's macro mean); a published baseline is tested unpaired. Runs that cannot be compared (incomplete, samples that do not match their results, different shots/versions/prompts/tokenization/datasets, a --limit run against the paper) are refused unless an --allow-... flag says otherwise. A run is given as a results file, its model folder (the newest results_<date>.json there) or the --output folder holding one model folder; the baseline may also be a results file of lm-evaluation-harness v0.4, whose tasks are mapped to ours (arc_challenge, hellaswag, mmlu_<subject>, truthfulqa_mc1/mc2) and paired through its samples_<task>_<date>.jsonl beside it. Exit code 1 when a drop is larger than --max-drop (or its --max-drop-task override) and significant after Holm's adjustment at --alpha, or when the comparison is not comparable; 0 otherwise; 2 on bad input or a refused comparison.";
   static override examples = [
     "<%= config.bin %> compare results/runs/new --baseline results/runs/accepted",
     "<%= config.bin %> compare results/runs/new-model --baseline published:rakutenai-7b --max-drop 1",
@@ -37,7 +37,7 @@ export default class Compare extends BaseCommand {
     "<%= config.bin %> compare q4 --baseline f16 --quantisation --tokenizer model-F16.gguf",
   ];
   static override args = {
-    results: Args.string({ description: "The new run: a results file, its model folder (newest results_<date>.json), or the --output folder holding one model folder.", required: true }),
+    results: Args.string({ description: "The new run: a results file or a run folder.", required: true }),
   };
   static override flags = {
     baseline: Flags.string({
