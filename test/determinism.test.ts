@@ -37,6 +37,8 @@ test("the same command twice: identical results apart from timestamps and durati
     assert.equal(typeof doc["total_evaluation_time_seconds"], "string");
     delete doc["date"];
     delete doc["total_evaluation_time_seconds"];
+    delete doc["start_time"];
+    delete doc["end_time"];
     delete doc.rakuten_eval["started"];
     doc.rakuten_eval["samples"] = Object.values(doc.rakuten_eval["samples"] as object);
   }

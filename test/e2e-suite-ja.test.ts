@@ -55,6 +55,8 @@ test("run --suite ja --limit 5: table beside the paper, one line per task withou
   for (const doc of [docA, docB]) {
     delete doc["date"];
     delete doc["total_evaluation_time_seconds"];
+    delete doc["start_time"];
+    delete doc["end_time"];
     // The samples files' names carry the run's date id.
     delete doc.rakuten_eval["started"];
     doc.rakuten_eval["samples"] = Object.values(doc.rakuten_eval["samples"] as object);

@@ -93,6 +93,8 @@ function comparable(resultsFile: string): Record<string, unknown> {
   const doc = JSON.parse(readFileSync(resultsFile, "utf8")) as Record<string, unknown>;
   delete doc["date"];
   delete doc["total_evaluation_time_seconds"];
+  delete doc["start_time"];
+  delete doc["end_time"];
   delete (doc["rakuten_eval"] as Record<string, unknown>)["started"];
   // The samples' hashes are compared through the samples themselves (below), with a tolerance.
   delete (doc["rakuten_eval"] as Record<string, unknown>)["samples"];

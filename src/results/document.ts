@@ -165,6 +165,14 @@ export function buildResultsDocument(taskResults: TaskResult[], skipped: Skipped
     model_source: "llama.cpp",
     model_name: modelName,
     model_name_sanitized: sanitizeModelName(modelName),
+    // GeneralConfigTracker's fields (asdict writes them all): no chat template, no system instruction here.
+    system_instruction: null,
+    system_instruction_sha: null,
+    fewshot_as_multiturn: false,
+    chat_template: null,
+    chat_template_sha: null,
+    start_time: Date.parse(meta.date) / 1000,
+    end_time: Date.parse(meta.date) / 1000 + meta.durationSeconds,
     task_hashes: {},
     total_evaluation_time_seconds: String(meta.durationSeconds),
     rakuten_eval: {
@@ -190,7 +198,7 @@ function resultsFloat(path: readonly (string | number)[]): boolean {
   if ((top === "results" || top === "groups") && path.length === 3) return key !== "sample_len";
   if (top === "versions") return path.length === 2;
   if (top === "configs") return path.length === 4 && path[2] === "metadata" && path[3] === "version";
-  return top === "date" && path.length === 1;
+  return (top === "date" || top === "start_time" || top === "end_time") && path.length === 1;
 }
 
 /** The results file's text, as lm-eval's `json.dumps(results, indent=2, ensure_ascii=False)` writes it. */

@@ -121,6 +121,9 @@ export interface ResultsDocument {
   fewshot_as_multiturn?: boolean | null;
   chat_template?: string | null;
   chat_template_sha?: string | null;
+  /** lm-eval's perf_counter readings; Unix times here. */
+  start_time?: number;
+  end_time?: number;
   task_hashes?: Record<string, string>;
   /** A string, as lm-eval writes it (older rakuten-eval files: a number). */
   total_evaluation_time_seconds: string | number;
