@@ -162,7 +162,7 @@ test("MMLU's group: lm-eval v0.4's size-weighted acc with its pooled stderr, and
   assert.equal(kind(asDict(py.versions)["hendrycksTest-anatomy"]), "float");
   const rows = makeTable(py);
   assert.equal(rows[0]![0], "mmlu");
-  assert.equal(rows[2]![0], " - hendrycksTest-abstract_algebra");
+  assert.equal(rows[1]![0], " - hendrycksTest-abstract_algebra");
   assert.equal(rows[0]![6], weighted.toFixed(4));
   assert.equal(makeTable(py, "groups").length, 1);
   assert.ok(accOf(py, "mmlu").value > 0);
@@ -254,20 +254,24 @@ test("an MMLU subset under lm-eval's names: Open LLM Leaderboard v1 file; an lm-
   };
   const lmFile = path.join(lm, `results_${id}.json`);
   writeFileSync(lmFile, JSON.stringify(lmDoc, null, 2));
-  const ours = readFileSync(samplesFileOf(file, "hendrycksTest-anatomy"), "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l) as { doc_id: number });
-  writeFileSync(
-    path.join(lm, `samples_mmlu_anatomy_${id}.jsonl`),
-    ours.map((s, k) => JSON.stringify({ doc_id: s.doc_id, doc: {}, target: "0", arguments: {}, resps: [], filtered_resps: [], filter: "none", metrics: ["acc"], acc: baselineAcc.mmlu_anatomy[k] })).join("\n") + "\n",
-  );
+  for (const [task, accs] of Object.entries(baselineAcc)) {
+    const ours = readFileSync(samplesFileOf(file, `hendrycksTest-${task.slice(5)}`), "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l) as { doc_id: number });
+    writeFileSync(
+      path.join(lm, `samples_${task}_${id}.jsonl`),
+      ours.map((s, k) => JSON.stringify({ doc_id: s.doc_id, doc: {}, target: "0", arguments: {}, resps: [], filtered_resps: [], filter: "none", metrics: ["acc"], acc: accs[k] })).join("\n") + "\n",
+    );
+  }
   // The new run is a --limit run, and so is the baseline: allowed as a run-to-run comparison.
   const cmp = cli("compare", file, "--baseline", lmFile, "--json");
   assert.equal(cmp.status === 0 || cmp.status === 1, true, cmp.stderr);
-  const json = JSON.parse(cmp.stdout) as { baseline: { label: string; source: string }; rows: { key: string; baseline: number | null; paired?: boolean; notes?: string[] }[] };
+  const json = JSON.parse(cmp.stdout) as { rows: { key: string; baselineScore: number | null; paired: boolean; notes: string[]; n: { baseline: number } }[] };
   const row = json.rows.find((x) => x.key === "mmlu_subset")!;
   assert.ok(row, cmp.stdout.slice(0, 2000));
   // The paper's way over the two subjects: (100% + 33.3%) / 2, scaled from lm-eval's fractions.
-  assert.ok(Math.abs(row.baseline! - ((1 + 1 / 3) / 2) * 100) < 1e-9, JSON.stringify(row));
-  assert.equal(json.baseline.source, lmFile);
+  assert.ok(Math.abs(row.baselineScore! - ((1 + 1 / 3) / 2) * 100) < 1e-9, JSON.stringify(row));
+  assert.equal(row.n.baseline, 6);
+  // Paired on the docs through lm-eval's samples_<task>_<date>.jsonl beside its results file.
+  assert.equal(row.paired, true, row.notes.join("\n"));
 
   // What cannot be compared is refused clearly: other shots, and a file with none of our tasks.
   const otherShots = path.join(scratch, "lm-shots", `results_${id}.json`);

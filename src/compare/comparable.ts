@@ -44,7 +44,7 @@ function recordedSamplesFile(doc: ResultsDocument, task: string): { file: string
 
 /** The subject tasks behind a summary row (MMLU) or the row's own task. */
 function rowTasks(doc: ResultsDocument, row: ScoreRow): string[] {
-  if (MMLU_KEYS.has(row.key)) return doc.group_subtasks[MMLU_GROUP] ?? [];
+  if (MMLU_KEYS.has(row.key)) return doc.group_subtasks[row.key] ?? doc.group_subtasks[MMLU_GROUP] ?? [];
   return [row.task];
 }
 

@@ -43,8 +43,9 @@ export function pairTask(newRun: RunScores, baseRun: RunScores, newRow: ScoreRow
   }
   let tasks: string[];
   if (MMLU_KEYS.has(newRow.key)) {
-    const newSubjects = newRun.doc?.group_subtasks[MMLU_GROUP] ?? [];
-    const baseSubjects = baseRun.doc?.group_subtasks[MMLU_GROUP] ?? [];
+    // The group's subjects: under "mmlu", or "mmlu_subset" for a subset.
+    const newSubjects = newRun.doc?.group_subtasks[newRow.key] ?? newRun.doc?.group_subtasks[MMLU_GROUP] ?? [];
+    const baseSubjects = baseRun.doc?.group_subtasks[baseRow.key] ?? baseRun.doc?.group_subtasks[MMLU_GROUP] ?? [];
     if (newSubjects.length === 0 || newSubjects.join("\n") !== [...baseSubjects].join("\n")) {
       notes.push("the runs scored different MMLU subjects; compared unpaired");
       return null;
@@ -59,7 +60,7 @@ export function pairTask(newRun: RunScores, baseRun: RunScores, newRow: ScoreRow
     const a = loadSampleMetric(newRun, task, newRow.metric);
     const b = loadSampleMetric(baseRun, task, baseRow.metric);
     if (!a || !b) {
-      notes.push(`no samples_${task}.jsonl in ${!a ? "the new run" : "the baseline"}; compared unpaired`);
+      notes.push(`no samples file of ${task} in ${!a ? "the new run" : "the baseline"}; compared unpaired`);
       return null;
     }
     // Pair on the docs both runs scored (e.g. --limit 20 against --limit 30: the first 20 of

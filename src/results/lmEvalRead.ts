@@ -87,7 +87,7 @@ export function documentFromLmEval(file: string, raw: Record<string, unknown> & 
     }
   }
   const subjects = mmluTaskNames().filter((t) => results[t] !== undefined);
-  const groupSubtasks: Record<string, string[]> = subjects.length > 0 ? { [MMLU_GROUP]: subjects } : {};
+  const groupSubtasks: Record<string, string[]> = subjects.length > 0 ? { [subjects.length === mmluTaskNames().length ? MMLU_GROUP : MMLU_SUBSET]: subjects } : {};
   const { rows, note } = rowsOf(results, nShot, nSamples, subjects);
   const scores = new Map<string, number>();
   for (const row of rows) if (!scores.has(row.key)) scores.set(row.key, row.score);
