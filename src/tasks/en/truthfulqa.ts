@@ -110,7 +110,8 @@ const truthfulQaMetrics: Record<"mc1" | "mc2", MetricSpec> = {
 // report); `fewshotContext` still refuses shots as a guard.
 export const truthfulQaTask: Task<TruthfulQaDoc> = {
   name: TRUTHFULQA_TASK_NAME,
-  aliases: ["truthfulqa"],
+  // lm-eval v0.4 splits it into truthfulqa_mc1 and truthfulqa_mc2 (each reporting `acc`): the same docs and primer.
+  aliases: ["truthfulqa", "truthfulqa_mc1", "truthfulqa_mc2"],
   suite: "en",
   version: "1",
   primaryMetric: "mc2",
