@@ -3,6 +3,7 @@
 import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import path from "node:path";
+import type { RunProgress } from "./api/progress.js";
 import type { Backend, LoglikelihoodRequest, ResolvedGenerateRequest } from "./api/types.js";
 import { UserError } from "./errors.js";
 import { evaluate, resolveGenerate, type PlannedTask, type SkippedTask, type TaskResult } from "./evaluator.js";
@@ -31,6 +32,8 @@ export interface RunOptions extends RunInput {
   signal?: AbortSignal;
   /** A name for the run, recorded as rakuten_eval.label (compare and report show it). */
   label?: string;
+  /** Called as requests are answered (src/terminal/progress.ts shows these). */
+  onProgress?: (report: RunProgress) => void;
 }
 
 export interface RunOutcome {
@@ -40,6 +43,10 @@ export interface RunOutcome {
   taskResults: TaskResult[];
   /** How each phase was answered: from the cache or computed. */
   cache: PhaseCounts[];
+  /** Tokens the engine ran through the model (null when the backend does not count them). */
+  tokensEvaluated: number | null;
+  /** Wall time of the whole run, input checks and writing included. */
+  durationSeconds: number;
 }
 
 export function harnessInfo(): { name: string; version: string; git_commit: string | null } {
@@ -111,6 +118,23 @@ async function partialResults(planned: PlannedTask[], backend: CachingBackend): 
   }
 }
 
+/**
+ * One line per skipped task, for the terminal: the missing file relative to the working
+ * directory, and each source's URL only the first time it is named.
+ */
+export function skipLines(skipped: SkippedTask[], cwd: string): string[] {
+  const named = new Set<string>();
+  return skipped.map((s) => {
+    let reason = s.reason;
+    if (s.file !== undefined && path.isAbsolute(s.file)) reason = reason.split(s.file).join(path.relative(cwd, s.file) || ".");
+    if (s.source) {
+      if (named.has(s.source.url)) reason = reason.replace(`, ${s.source.url})`, ", source above)");
+      named.add(s.source.url);
+    }
+    return `skip ${s.task.name}: ${reason}`;
+  });
+}
+
 function oneLine(error: unknown): string {
   return (error instanceof Error ? error.message : String(error)).replace(/\s+/g, " ").trim();
 }
@@ -121,7 +145,7 @@ export async function runEvaluation(options: RunOptions): Promise<RunOutcome> {
   const warn = options.warn ?? log;
   const outputDir = options.outputDir ?? defaultOutputDir(options.model);
   const { planned, skipped } = await validateInput(options, outputDir);
-  for (const s of skipped) log(`skip ${s.task.name}: ${s.reason}`);
+  for (const line of skipLines(skipped, process.cwd())) warn(line);
   for (const p of planned) if (p.shotsNote) log(`note: ${p.shotsNote}`);
   // Temporary files of runs killed while publishing into this folder.
   removeStaleTemporaries(outputDir);
@@ -172,17 +196,15 @@ export async function runEvaluation(options: RunOptions): Promise<RunOutcome> {
 
     const nDocs = planned.reduce((a, p) => a + p.docs.length, 0);
     log(`evaluating ${planned.length} task(s), ${nDocs} docs`);
-    let lastPct = -1;
+    let phase: RunProgress["phase"] = "loglikelihood";
+    const engine = inner;
     const hooks = {
-      onPhase: () => {
-        lastPct = -1;
+      onPhase: (name: string) => {
+        phase = name === "generate" ? "generate" : "loglikelihood";
       },
-      onProgress: (done: number, total: number) => {
-        const pct = Math.floor((done / total) * 10) * 10;
-        if (pct !== lastPct) {
-          lastPct = pct;
-          log(`  ${pct}% (${done}/${total})`);
-        }
+      onProgress: (done: number, total: number, task?: string) => {
+        const tokensEvaluated = engine.stats?.().tokensEvaluated;
+        options.onProgress?.({ phase, done, total, ...(task !== undefined ? { task } : {}), ...(tokensEvaluated !== undefined ? { tokensEvaluated } : {}) });
       },
     };
     let taskResults: TaskResult[];
@@ -243,7 +265,8 @@ export async function runEvaluation(options: RunOptions): Promise<RunOutcome> {
           : `cache: ${reused} answers reused, ${computed} computed, ${stored} of them stored in ${cache.file} (the cache failed: see the warning above)`,
       );
     }
-    return { doc, resultsPath, samplesPaths, taskResults, cache: counts };
+    const tokensEvaluated = inner.stats?.().tokensEvaluated ?? null;
+    return { doc, resultsPath, samplesPaths, taskResults, cache: counts, tokensEvaluated, durationSeconds: (Date.now() - started) / 1000 };
   } finally {
     // After an interrupt the engine may still be busy with the abandoned chunk: the caller exits.
     if (inner && !options.backend && !interrupted) await inner.dispose();
