@@ -5,6 +5,7 @@
 
 import cliProgress from "cli-progress";
 import type { RunProgress } from "../api/progress.js";
+import { terminalWidth } from "./width.js";
 
 export type ProgressMode = "bar" | "lines" | "off";
 
@@ -101,20 +102,30 @@ export function plainProgressLine(v: PhaseView): string {
   return `progress: ${v.phase} ${v.done}/${v.total} (${percent(v)}) · task ${v.task ?? "–"} · ${rate(v)} · elapsed ${formatDuration(v.elapsedSeconds)} · ETA ${formatDuration(v.etaSeconds)}`;
 }
 
-/** The bar line, fitted to `width` columns (the bar shrinks first, then the task name is cut). */
+/**
+ * The bar line, fitted to `width` columns: phase, task, bar, counts, rate, elapsed, ETA. The
+ * bar shrinks first (and goes under 6 cells), then the task name is cut.
+ */
 export function barProgressLine(v: PhaseView, width: number): string {
-  const tail = ` ${v.done}/${v.total} ${percent(v)} | ${rate(v)} | ${formatDuration(v.elapsedSeconds)} elapsed | ETA ${formatDuration(v.etaSeconds)}`;
+  const head = `${v.phase} `;
+  const counts = ` ${v.done}/${v.total} ${percent(v)}`;
+  const eta = `ETA ${formatDuration(v.etaSeconds)}`;
+  // On a narrow terminal the elapsed time goes first, then the rate; the ETA stays.
+  const tails = [
+    `${counts} · ${rate(v)} · ${formatDuration(v.elapsedSeconds)} elapsed · ${eta}`,
+    `${counts} · ${rate(v)} · ${eta}`,
+    `${counts} · ${eta}`,
+  ];
   let task = v.task ?? "–";
-  const head = `${v.phase.padEnd(13)} `;
-  let barSize = Math.min(30, width - head.length - tail.length - task.length - 4);
-  if (barSize < 8) {
-    barSize = 8;
-    const room = width - head.length - tail.length - barSize - 4;
-    task = room >= 4 ? (task.length > room ? task.slice(0, room - 1) + "…" : task) : "";
-  }
+  const minTask = Math.min(task.length, 8);
+  const tail = tails.find((t) => head.length + minTask + t.length <= width) ?? tails.at(-1)!;
+  const room = width - head.length - tail.length;
+  let barSize = Math.min(30, room - task.length - 1);
+  if (barSize < 6) barSize = 0;
+  if (task.length + (barSize > 0 ? barSize + 1 : 0) > room) task = room >= 4 ? task.slice(0, room - 1) + "…" : "";
   const filled = v.total > 0 ? Math.round((barSize * Math.min(v.done, v.total)) / v.total) : barSize;
-  const bar = "█".repeat(filled) + "░".repeat(barSize - filled);
-  return `${head}${bar}${tail}${task ? ` | ${task}` : ""}`;
+  const bar = barSize > 0 ? ` ${"█".repeat(filled)}${"░".repeat(barSize - filled)}` : "";
+  return `${head}${task}${bar}${tail}`.slice(0, Math.max(0, width));
 }
 
 /** Shows a run's progress on a stream; `log` prints a line without breaking the bar. */
@@ -168,7 +179,7 @@ function barDisplay(options: ProgressDisplayOptions): ProgressDisplay {
   const multibar = new cliProgress.MultiBar({
     stream,
     // Lines are fitted to the width by barProgressLine; cli-progress cuts at the edge as well.
-    format: (_options, _params, payload: { tracker: PhaseTracker }) => barProgressLine(payload.tracker.view(now()), (stream.columns || 80) - 1),
+    format: (_options, _params, payload: { tracker: PhaseTracker }) => barProgressLine(payload.tracker.view(now()), terminalWidth(stream) - 1),
     hideCursor: true,
     linewrap: false,
     fps: 5,

@@ -2,12 +2,15 @@
 
 import stringWidth from "string-width";
 
-/** Columns available on `stream`: its own size on a TTY, else `COLUMNS`, else `fallback`. */
-export function terminalWidth(stream: { isTTY?: boolean; columns?: number }, env: NodeJS.ProcessEnv = process.env, fallback = 120): number {
+/**
+ * Columns available on `stream`: its own size on a TTY, else `COLUMNS`, else 80 on a terminal
+ * that does not say (a pseudo-terminal of size 0) and 120 in a pipe or a file.
+ */
+export function terminalWidth(stream: { isTTY?: boolean; columns?: number }, env: NodeJS.ProcessEnv = process.env): number {
   if (stream.isTTY && typeof stream.columns === "number" && stream.columns > 0) return stream.columns;
   const fromEnv = Number(env.COLUMNS);
   if (Number.isInteger(fromEnv) && fromEnv > 0) return fromEnv;
-  return fallback;
+  return stream.isTTY ? 80 : 120;
 }
 
 /** Display width of a string in terminal cells (wide Japanese characters count 2, colour codes 0). */
