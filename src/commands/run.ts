@@ -118,8 +118,11 @@ export default class Run extends BaseCommand {
     let interrupts = 0;
     const onInterrupt = () => {
       interrupts++;
-      if (interrupts > 1) process.exit(EXIT_INTERRUPTED);
-      process.stderr.write("interrupt: stopping; finished answers are kept (Ctrl-C again to quit at once)\n");
+      if (interrupts > 1) {
+        display.stop(); // gives the terminal its cursor and line wrapping back
+        process.exit(EXIT_INTERRUPTED);
+      }
+      display.log("interrupt: stopping; finished answers are kept (Ctrl-C again to quit at once)");
       controller.abort();
     };
     process.on("SIGINT", onInterrupt);
@@ -129,6 +132,7 @@ export default class Run extends BaseCommand {
       outcome = await runEvaluation(options);
     } catch (error) {
       if (error instanceof UserError && error.kind === "interrupted") {
+        display.stop();
         process.stderr.write(`interrupted: ${error.message}\n`);
         // The engine may still be computing the abandoned chunk; nothing of it is needed.
         process.exit(EXIT_INTERRUPTED);
