@@ -7,7 +7,8 @@
 const LAYERS = [
   // Contracts and leaf utilities: error types, package paths, plain request/task types, file
   // helpers, Python/numpy RNG ports, metric arithmetic.
-  { name: "base", path: "^src/(util/|errors\\.ts$|paths\\.ts$|api/|random/|metrics/)" },
+  // terminal/: colour, width and the progress display (plain data in, text out).
+  { name: "base", path: "^src/(util/|terminal/|errors\\.ts$|paths\\.ts$|api/|random/|metrics/)" },
   // Dataset manifests and files; the paper's suites and published figures (data).
   { name: "data", path: "^src/(datasets|paper)/" },
   { name: "tasks", path: "^src/tasks/" },

@@ -27,11 +27,14 @@ export class DatasetError extends UserError {
    * the content differs from the manifest or does not parse. Only `missing` skips a task.
    */
   readonly reason: "missing" | "not-file" | "checksum" | "count" | "parse" | "empty" | "encoding";
-  constructor(reason: DatasetError["reason"], file: string, message: string) {
+  /** The official source the message names, when it names one (so that a list of skips can name it once). */
+  readonly source: { name: string; url: string } | undefined;
+  constructor(reason: DatasetError["reason"], file: string, message: string, source?: { name: string; url: string }) {
     super("dataset", message);
     this.name = "DatasetError";
     this.file = file;
     this.reason = reason;
+    this.source = source;
   }
 }
 

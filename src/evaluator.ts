@@ -54,6 +54,9 @@ export interface SkippedTask {
   group?: string;
   shots: number;
   reason: string;
+  /** The missing file and its source, when the reason is missing data (the reason names both). */
+  file?: string;
+  source?: { name: string; url: string };
 }
 
 export interface PlanOptions {
@@ -157,7 +160,14 @@ export async function planTasks(
       planned.push(await planTask(sel, options));
     } catch (e) {
       if (e instanceof DatasetError && e.reason === "missing") {
-        skipped.push({ task: sel.task, ...(sel.group ? { group: sel.group } : {}), shots: sel.shots, reason: e.message });
+        skipped.push({
+          task: sel.task,
+          ...(sel.group ? { group: sel.group } : {}),
+          shots: sel.shots,
+          reason: e.message,
+          file: e.file,
+          ...(e.source ? { source: e.source } : {}),
+        });
       } else if (e instanceof UserError) {
         note(e);
         // planTask stops at its first bad file: check the few-shot file too, so that both are
@@ -236,7 +246,8 @@ export interface TaskResult {
 
 export interface EvaluateHooks {
   onPhase?: (phase: string, total: number) => void;
-  onProgress?: (done: number, total: number) => void;
+  /** `task`: the task of a request just answered (absent when the backend does not say which). */
+  onProgress?: (done: number, total: number, task?: string) => void;
 }
 
 /** Run every planned task's requests through the backend and score them. */
@@ -244,22 +255,31 @@ export async function evaluate(planned: PlannedTask[], backend: Backend, hooks: 
   // Collect requests of every task, by type, remembering where each answer goes.
   const llRequests: LoglikelihoodRequest[] = [];
   const genRequests: ResolvedGenerateRequest[] = [];
+  // The task of each request, by position, so that progress can name the task being computed.
+  const llTasks: string[] = [];
+  const genTasks: string[] = [];
   const slots: { kind: "ll" | "gen"; index: number }[][][] = planned.map((p) =>
     p.docs.map((d) =>
       d.requests.map((r) => {
         if (r.type === "loglikelihood") {
           llRequests.push(r);
+          llTasks.push(p.task.name);
           return { kind: "ll" as const, index: llRequests.length - 1 };
         }
         genRequests.push(resolveGenerate(r, backend));
+        genTasks.push(p.task.name);
         return { kind: "gen" as const, index: genRequests.length - 1 };
       }),
     ),
   );
   hooks.onPhase?.("loglikelihood", llRequests.length);
-  const llResponses = llRequests.length ? await backend.loglikelihood(llRequests, hooks.onProgress) : [];
+  const progressOf =
+    (tasks: string[]) =>
+    (done: number, total: number, latest?: number): void =>
+      hooks.onProgress?.(done, total, latest === undefined ? undefined : tasks[latest]);
+  const llResponses = llRequests.length ? await backend.loglikelihood(llRequests, progressOf(llTasks)) : [];
   hooks.onPhase?.("generate", genRequests.length);
-  const genResponses = genRequests.length ? await backend.generate(genRequests, hooks.onProgress) : [];
+  const genResponses = genRequests.length ? await backend.generate(genRequests, progressOf(genTasks)) : [];
 
   // numpy's global RNG, seeded 1234 by `simple_evaluate`; only XLSum's ROUGE bootstrap draws from it.
   const numpyRng = new NumpyLegacyRandom(1234);

@@ -3,6 +3,7 @@
 import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import path from "node:path";
+import type { RunProgress } from "./api/progress.js";
 import type { Backend, LoglikelihoodRequest, ResolvedGenerateRequest } from "./api/types.js";
 import { UserError } from "./errors.js";
 import { evaluate, resolveGenerate, type PlannedTask, type SkippedTask, type TaskResult } from "./evaluator.js";
@@ -35,6 +36,8 @@ export interface RunOptions extends RunInput {
   label?: string;
   /** `--format`: also write the Open LLM Leaderboard v1 or jp-stable results file (the lm-eval layout is always written). */
   format?: OutputFormat;
+  /** Called as requests are answered (src/terminal/progress.ts shows these). */
+  onProgress?: (report: RunProgress) => void;
 }
 
 export interface RunOutcome {
@@ -46,6 +49,10 @@ export interface RunOutcome {
   taskResults: TaskResult[];
   /** How each phase was answered: from the cache or computed. */
   cache: PhaseCounts[];
+  /** Tokens the engine ran through the model (null when the backend does not count them). */
+  tokensEvaluated: number | null;
+  /** Wall time of the whole run, input checks and writing included. */
+  durationSeconds: number;
 }
 
 export function harnessInfo(): { name: string; version: string; git_commit: string | null } {
@@ -128,6 +135,23 @@ function eosTokenOf(backend: { eosText(): string; tokenize(text: string): number
   }
 }
 
+/**
+ * One line per skipped task, for the terminal: the missing file relative to the working
+ * directory, and each source's URL only the first time it is named.
+ */
+export function skipLines(skipped: SkippedTask[], cwd: string): string[] {
+  const named = new Set<string>();
+  return skipped.map((s) => {
+    let reason = s.reason;
+    if (s.file !== undefined && path.isAbsolute(s.file)) reason = reason.split(s.file).join(path.relative(cwd, s.file) || ".");
+    if (s.source) {
+      if (named.has(s.source.url)) reason = reason.replace(`, ${s.source.url})`, ", source above)");
+      named.add(s.source.url);
+    }
+    return `skip ${s.task.name}: ${reason}`;
+  });
+}
+
 function oneLine(error: unknown): string {
   return (error instanceof Error ? error.message : String(error)).replace(/\s+/g, " ").trim();
 }
@@ -145,7 +169,7 @@ export async function runEvaluation(options: RunOptions): Promise<RunOutcome> {
   if (formatSuite && !planned.some((p) => p.task.suite === formatSuite)) {
     throw new UserError("usage", `--format ${options.format} writes the ${formatSuite === "en" ? "English" : "Japanese"} suite's tasks, and none is selected; add --suite ${formatSuite} (or --suite all), or use --format lm-eval.`);
   }
-  for (const s of skipped) log(`skip ${s.task.name}: ${s.reason}`);
+  for (const line of skipLines(skipped, process.cwd())) warn(line);
   for (const p of planned) if (p.shotsNote) log(`note: ${p.shotsNote}`);
   // Temporary files of runs killed while publishing into this folder.
   removeStaleTemporaries(outputDir);
@@ -196,17 +220,15 @@ export async function runEvaluation(options: RunOptions): Promise<RunOutcome> {
 
     const nDocs = planned.reduce((a, p) => a + p.docs.length, 0);
     log(`evaluating ${planned.length} task(s), ${nDocs} docs`);
-    let lastPct = -1;
+    let phase: RunProgress["phase"] = "loglikelihood";
+    const engine = inner;
     const hooks = {
-      onPhase: () => {
-        lastPct = -1;
+      onPhase: (name: string) => {
+        phase = name === "generate" ? "generate" : "loglikelihood";
       },
-      onProgress: (done: number, total: number) => {
-        const pct = Math.floor((done / total) * 10) * 10;
-        if (pct !== lastPct) {
-          lastPct = pct;
-          log(`  ${pct}% (${done}/${total})`);
-        }
+      onProgress: (done: number, total: number, task?: string) => {
+        const tokensEvaluated = engine.stats?.().tokensEvaluated;
+        options.onProgress?.({ phase, done, total, ...(task !== undefined ? { task } : {}), ...(tokensEvaluated !== undefined ? { tokensEvaluated } : {}) });
       },
     };
     let taskResults: TaskResult[];
@@ -269,7 +291,8 @@ export async function runEvaluation(options: RunOptions): Promise<RunOutcome> {
           : `cache: ${reused} answers reused, ${computed} computed, ${stored} of them stored in ${cache.file} (the cache failed: see the warning above)`,
       );
     }
-    return { doc, resultsPath, samplesPaths, ...(formatPath ? { formatPath } : {}), taskResults, cache: counts };
+    const tokensEvaluated = inner.stats?.().tokensEvaluated ?? null;
+    return { doc, resultsPath, samplesPaths, ...(formatPath ? { formatPath } : {}), taskResults, cache: counts, tokensEvaluated, durationSeconds: (Date.now() - started) / 1000 };
   } finally {
     // After an interrupt the engine may still be busy with the abandoned chunk: the caller exits.
     if (inner && !options.backend && !interrupted) await inner.dispose();

@@ -34,10 +34,14 @@ test("run --suite ja --limit 5: table beside the paper, one line per task withou
   assert.match(first.stdout, /RakutenAI-7B/);
   assert.match(first.stdout, /JA Avg \(8 tasks\)[^\n]*62\.83/);
   assert.match(first.stdout, /JA 7-Avg \(no XLSum\)[^\n]*69\.80/);
-  // ../shared has no MARC-ja and no JAQKET v2: one line each, naming the file that is missing.
-  const skipped = first.stdout.split("\n").filter((l) => l.startsWith("skipped "));
-  assert.ok(skipped.some((l) => l.startsWith("skipped marc_ja-1.1-0.3: ") && l.includes("marc_ja/valid-v1.1.json")));
-  assert.ok(skipped.some((l) => l.startsWith("skipped jaqket_v2-0.1-0.3: ") && l.includes("jaqket_v2/dev_jaqket_59.350.json")));
+  // ../shared has no MARC-ja and no JAQKET v2: one line each on stderr (and nowhere else), naming
+  // the file that is missing relative to the working directory.
+  const skipped = first.stderr.split("\n").filter((l) => l.startsWith("skip "));
+  const relative = (f: string) => path.relative(root, path.join(dataDir, f));
+  assert.equal(skipped.filter((l) => l.startsWith("skip marc_ja-1.1-0.3: ") && l.includes(` ${relative("marc_ja/valid-v1.1.json")} `)).length, 1, first.stderr);
+  assert.equal(skipped.filter((l) => l.startsWith("skip jaqket_v2-0.1-0.3: ") && l.includes(` ${relative("jaqket_v2/dev_jaqket_59.350.json")} `)).length, 1, first.stderr);
+  assert.ok(!first.stderr.includes(dataDir + path.sep) && !first.stdout.includes(dataDir + path.sep), "an absolute data path was printed");
+  assert.doesNotMatch(first.stdout, /skip/);
 
   const load = (dir: string) => readRunDoc(dir) as unknown as Record<string, unknown> & {
     results: Record<string, Record<string, unknown>>;

@@ -105,13 +105,20 @@ export interface BackendLimits {
  */
 export type OnResult<Answer> = (index: number, answer: Answer) => void;
 
+/**
+ * Progress of one call: `done` of `total` (distinct) requests answered. `latest`, when given,
+ * is the position in the call's request array of a request just answered, so that a caller
+ * can say what it belongs to (the backend itself knows nothing of tasks).
+ */
+export type OnProgress = (done: number, total: number, latest?: number) => void;
+
 export interface Backend {
   loglikelihood(
     requests: LoglikelihoodRequest[],
-    onProgress?: (done: number, total: number) => void,
+    onProgress?: OnProgress,
     onResult?: OnResult<LoglikelihoodResponse>,
   ): Promise<LoglikelihoodResponse[]>;
-  generate(requests: ResolvedGenerateRequest[], onProgress?: (done: number, total: number) => void, onResult?: OnResult<GenerateResponse>): Promise<GenerateResponse[]>;
+  generate(requests: ResolvedGenerateRequest[], onProgress?: OnProgress, onResult?: OnResult<GenerateResponse>): Promise<GenerateResponse[]>;
   /** Encode without special tokens, as `tokenizer.encode(s, add_special_tokens=False)`. */
   tokenize(text: string): number[];
   /** The text of the EOS token (for example `</s>`). */

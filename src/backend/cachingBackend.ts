@@ -24,6 +24,7 @@ import type {
   GenerateResponse,
   LoglikelihoodRequest,
   LoglikelihoodResponse,
+  OnProgress,
   OnResult,
   ResolvedGenerateRequest,
 } from "../api/types.js";
@@ -89,7 +90,7 @@ interface KindCodec<Request, Answer> {
   compare(a: Request, b: Request): number;
   /** Whether two adjacent requests must go in one call (see the note at the top). */
   together(a: Request, b: Request): boolean;
-  compute(inner: Backend, requests: Request[], onProgress: (done: number, total: number) => void, onResult: OnResult<Answer>): Promise<Answer[]>;
+  compute(inner: Backend, requests: Request[], onProgress: OnProgress, onResult: OnResult<Answer>): Promise<Answer[]>;
 }
 
 function compareStrings(a: string, b: string): number {
@@ -120,6 +121,13 @@ const GENERATE: KindCodec<ResolvedGenerateRequest, GenerateResponse> = {
   together: () => false,
   compute: (inner, requests, onProgress, onResult) => inner.generate(requests, onProgress, onResult),
 };
+
+/** A request the cache cannot answer, with its key and its position in the call. */
+interface Miss<R> {
+  key: string;
+  request: R;
+  index: number;
+}
 
 export class CachingBackend implements Backend {
   private readonly store: RequestCache | null;
@@ -160,11 +168,11 @@ export class CachingBackend implements Backend {
     this.offline = true;
   }
 
-  loglikelihood(requests: LoglikelihoodRequest[], onProgress?: (done: number, total: number) => void): Promise<LoglikelihoodResponse[]> {
+  loglikelihood(requests: LoglikelihoodRequest[], onProgress?: OnProgress): Promise<LoglikelihoodResponse[]> {
     return this.answer(LOGLIKELIHOOD, requests, onProgress);
   }
 
-  generate(requests: ResolvedGenerateRequest[], onProgress?: (done: number, total: number) => void): Promise<GenerateResponse[]> {
+  generate(requests: ResolvedGenerateRequest[], onProgress?: OnProgress): Promise<GenerateResponse[]> {
     return this.answer(GENERATE, requests, onProgress);
   }
 
@@ -220,17 +228,17 @@ export class CachingBackend implements Backend {
     }
   }
 
-  private async answer<R, A>(codec: KindCodec<R, A>, requests: R[], onProgress?: (done: number, total: number) => void): Promise<A[]> {
+  private async answer<R, A>(codec: KindCodec<R, A>, requests: R[], onProgress?: OnProgress): Promise<A[]> {
     const keys = requests.map((r) => codec.key(r));
     const firstOfKey = new Map<string, number>();
     keys.forEach((k, i) => {
       if (!firstOfKey.has(k)) firstOfKey.set(k, i);
     });
-    const misses: { key: string; request: R }[] = [];
+    const misses: Miss<R>[] = [];
     let fromCache = 0;
     for (const [key, index] of firstOfKey) {
       if (this.lookup(codec, key) !== undefined) fromCache++;
-      else misses.push({ key, request: requests[index]! });
+      else misses.push({ key, request: requests[index]!, index });
     }
     const counts: PhaseCounts = { kind: codec.kind, requests: requests.length, distinct: firstOfKey.size, fromCache, computed: 0, stored: 0 };
     this.counts.push(counts);
@@ -245,8 +253,8 @@ export class CachingBackend implements Backend {
     const maxChunk = this.options.maxChunk ?? 64;
     let chunk = Math.min(this.options.minChunk ?? 4, maxChunk);
     let fromOthers = 0;
-    const progress = () => onProgress?.(counts.fromCache + counts.computed, firstOfKey.size);
-    const chunks: { key: string; request: R }[][] = [];
+    const progress = (latest?: number) => onProgress?.(counts.fromCache + counts.computed, firstOfKey.size, latest);
+    const chunks: Miss<R>[][] = [];
     for (let start = 0; start < misses.length; ) {
       let end = Math.min(misses.length, start + chunk);
       while (end < misses.length && codec.together(misses[end - 1]!.request, misses[end]!.request)) end++;
@@ -256,8 +264,8 @@ export class CachingBackend implements Backend {
     }
     // A chunk that another live run sharing the cache is computing is put off to the end, when
     // its answers are probably stored; two runs started together thus share the work.
-    const deferred: { key: string; request: R }[][] = [];
-    const runChunk = async (candidates: { key: string; request: R }[], mayDefer: boolean): Promise<void> => {
+    const deferred: Miss<R>[][] = [];
+    const runChunk = async (candidates: Miss<R>[], mayDefer: boolean): Promise<void> => {
       this.throwIfAborted();
       // Read again: another run sharing the cache may have answered some meanwhile.
       const slice = candidates.filter((m) => this.lookup(codec, m.key) === undefined);
@@ -284,6 +292,7 @@ export class CachingBackend implements Backend {
         counts.computed++;
         if (this.remember(codec, slice[i]!.key, codec.encode(answer))) counts.stored++;
         killPoint("stored");
+        progress(slice[i]!.index);
       };
       // Each answer is stored as it is reported, even after an abort has released the
       // caller: nothing that finished is thrown away.
@@ -291,7 +300,8 @@ export class CachingBackend implements Backend {
         .compute(
           this.inner,
           slice.map((m) => m.request),
-          () => progress(),
+          // Progress is reported per stored answer (keep), which also names the request.
+          () => {},
           (index, answer) => {
             if (index >= 0 && index < slice.length) keep(index, answer);
           },

@@ -11,6 +11,8 @@ export default class Report extends BaseCommand {
     "<%= config.bin %> report results/runs/q8 results/runs/q4 --output report --published rakutenai-7b",
     "<%= config.bin %> report new/org__model/results_2024-05-01T12-00-00.000000.json --published none --title \"Nightly checkpoint\"",
   ];
+  // The run arguments are variadic (strict = false), which oclif's generated usage line leaves out.
+  static override usage = "report RESULTS... [FLAGS]";
   static override strict = false;
   static override args = {};
   static override flags = {

@@ -4,6 +4,10 @@ import { BaseCommand } from "./baseCommand.js";
 import { runEvaluation, type RunOptions } from "../run.js";
 import type { OutputFormat } from "../runOutput.js";
 import { renderResultsTable } from "../report/table.js";
+import { runSummary } from "../report/runSummary.js";
+import { createProgressDisplay, progressMode } from "../terminal/progress.js";
+import { terminalWidth } from "../terminal/width.js";
+import { coloursFor } from "../terminal/colour.js";
 import { UserError } from "../errors.js";
 import { blankTasksProblem, CHOOSE_WHAT_TO_RUN, isSuite, checkSuite, parseCountFlag, parseShotsFlag } from "../validate.js";
 
@@ -54,7 +58,10 @@ export default class Run extends BaseCommand {
     cache: Flags.boolean({ description: "Read and write the request cache (--no-cache: compute everything, store nothing).", default: true, allowNo: true }),
     "cache-dir": Flags.string({ description: "Request cache folder (default: $XDG_CACHE_HOME/rakuten-eval or ~/.cache/rakuten-eval)." }),
     json: Flags.boolean({ description: "Print the results JSON to stdout instead of the table.", default: false }),
-    quiet: Flags.boolean({ char: "q", description: "No progress lines on stderr.", default: false }),
+    quiet: Flags.boolean({ char: "q", description: "No progress display and no summary on stderr (errors and warnings still print).", default: false }),
+    "progress-interval": Flags.string({
+      description: "Seconds between progress lines where no live bar is drawn (not a terminal, or CI set); default 30.",
+    }),
     label: Flags.string({ description: "A name for the run, recorded in results.json (rakuten_eval.label) and shown by compare and report." }),
   };
 
@@ -103,9 +110,18 @@ export default class Run extends BaseCommand {
     if (flags["cache-dir"]) options.cacheDir = flags["cache-dir"];
     if (flags["kv-cache-type"]) options.kvCacheType = flags["kv-cache-type"] as "f16" | "f32";
     if (flags.gpu) options.gpu = flags.gpu as "auto" | "cuda" | "vulkan" | "metal";
+    let intervalSeconds = 30;
+    if (flags["progress-interval"] !== undefined) {
+      const seconds = Number(flags["progress-interval"]);
+      if (!(Number.isFinite(seconds) && seconds > 0)) {
+        problems.push(new UserError("usage", `--progress-interval "${flags["progress-interval"]}" is not a positive number of seconds (e.g. --progress-interval 30).`));
+      } else intervalSeconds = seconds;
+    }
     options.flagProblems = problems;
-    options.warn = (line: string) => process.stderr.write(line + "\n");
-    if (!flags.quiet) options.log = (line: string) => process.stderr.write(line + "\n");
+    const display = createProgressDisplay({ stream: process.stderr, mode: progressMode(process.stderr, process.env, flags.quiet), intervalSeconds });
+    options.warn = (line: string) => display.log(line);
+    if (!flags.quiet) options.log = (line: string) => display.log(line);
+    options.onProgress = (report) => display.update(report);
 
     // Ctrl-C: stop sending work, keep every finished answer, write partial results, exit 130.
     // A second Ctrl-C quits at once (the cache holds everything stored so far).
@@ -113,8 +129,11 @@ export default class Run extends BaseCommand {
     let interrupts = 0;
     const onInterrupt = () => {
       interrupts++;
-      if (interrupts > 1) process.exit(EXIT_INTERRUPTED);
-      process.stderr.write("interrupt: stopping; finished answers are kept (Ctrl-C again to quit at once)\n");
+      if (interrupts > 1) {
+        display.stop(); // gives the terminal its cursor and line wrapping back
+        process.exit(EXIT_INTERRUPTED);
+      }
+      display.log("interrupt: stopping; finished answers are kept (Ctrl-C again to quit at once)");
       controller.abort();
     };
     process.on("SIGINT", onInterrupt);
@@ -124,22 +143,22 @@ export default class Run extends BaseCommand {
       outcome = await runEvaluation(options);
     } catch (error) {
       if (error instanceof UserError && error.kind === "interrupted") {
+        display.stop();
         process.stderr.write(`interrupted: ${error.message}\n`);
         // The engine may still be computing the abandoned chunk; nothing of it is needed.
         process.exit(EXIT_INTERRUPTED);
       }
       throw error;
     } finally {
+      display.stop();
       process.off("SIGINT", onInterrupt);
     }
-    if (flags.json) {
-      this.log(JSON.stringify(outcome.doc, null, 2));
-      return;
+    if (flags.json) this.log(JSON.stringify(outcome.doc, null, 2));
+    else {
+      const colours = coloursFor(process.stdout);
+      this.log(renderResultsTable(outcome.doc, { width: terminalWidth(process.stdout), colours }));
+      for (const n of outcome.doc.rakuten_eval.notes.filter((n) => !n.includes(" skipped: "))) this.log(`note: ${n}`);
     }
-    this.log(renderResultsTable(outcome.doc));
-    for (const s of outcome.doc.rakuten_eval.skipped) this.log(`skipped ${s.task}: ${s.reason}`);
-    for (const n of outcome.doc.rakuten_eval.notes.filter((n) => !n.includes(" skipped: "))) this.log(`note: ${n}`);
-    this.log(`results: ${outcome.resultsPath}`);
-    if (outcome.formatPath) this.log(`${flags.format}: ${outcome.formatPath}`);
+    if (!flags.quiet) for (const line of runSummary(outcome, process.cwd())) process.stderr.write(line + "\n");
   }
 }

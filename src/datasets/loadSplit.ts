@@ -199,7 +199,10 @@ function missingError(dataDir: string, ref: DataFileRef, entry: SplitEntry, role
   const manifest = loadManifest(ref.dataset);
   const absolutePath = resolveIn(dataDir, entry.path);
   const advice = role === "fewshot" ? "Put the file there, or run with --shots 0 for this task." : role === "eval" ? "Put the file there, or leave this task out." : "Put the file there.";
-  return new DatasetError("missing", absolutePath, `${ref.dataset} ${ref.split} split missing: expected ${absolutePath} (${manifest.source.name}, ${manifest.source.url}). ${advice}`);
+  return new DatasetError("missing", absolutePath, `${ref.dataset} ${ref.split} split missing: expected ${absolutePath} (${manifest.source.name}, ${manifest.source.url}). ${advice}`, {
+    name: manifest.source.name,
+    url: manifest.source.url,
+  });
 }
 
 async function readAndParse(absolutePath: string, file: SplitFile): Promise<ParsedFile> {

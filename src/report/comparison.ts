@@ -2,7 +2,11 @@
 // request comment or a job summary) and JSON (for machines).
 
 import Table from "cli-table3";
+import pc from "picocolors";
 import type { Comparison, ComparisonRow, TestKind } from "../compare/compare.js";
+import type { Colours } from "../terminal/colour.js";
+
+const PLAIN = pc.createColors(false);
 
 export type CompareFormat = "table" | "markdown" | "json";
 
@@ -43,20 +47,36 @@ function pCell(c: Comparison, r: ComparisonRow, p: number | null): string {
   return fmtP(p);
 }
 
-function cells(c: Comparison, r: ComparisonRow): string[] {
+/** Δ red for a significant drop, green for a significant gain, plain otherwise. */
+function diffCell(r: ComparisonRow, k: Colours): string {
+  const text = fmtSigned(r.diff);
+  if (r.diff === null || !r.significant || r.notComparable) return text;
+  return r.diff < 0 ? k.red(text) : r.diff > 0 ? k.green(text) : text;
+}
+
+/** The gate column: FAIL red and bold, not comparable yellow, pass green. */
+function verdictCell(r: ComparisonRow, k: Colours): string {
+  const text = verdict(r);
+  if (r.verdict === "FAIL") return k.bold(k.red(text));
+  if (r.verdict === "not comparable") return k.yellow(text);
+  if (r.verdict === "pass") return k.green(text);
+  return text;
+}
+
+function cells(c: Comparison, r: ComparisonRow, k: Colours = PLAIN): string[] {
   return [
     rowName(r),
     r.metric,
     fmtScore(r.baselineScore),
     fmtScore(r.newScore),
-    fmtSigned(r.diff),
+    diffCell(r, k),
     fmtCi(r.ci),
     pCell(c, r, r.pValue),
     pCell(c, r, r.pAdjusted),
     fmtDrop(r.minimalDetectable),
     TEST_LABELS[r.test],
     r.maxDrop.toString(),
-    verdict(r),
+    verdictCell(r, k),
   ];
 }
 
@@ -139,12 +159,19 @@ function provenanceLines(c: Comparison): string[] {
   return lines;
 }
 
-export function renderComparisonTable(c: Comparison): string {
-  const table = new Table({ head: header(c), style: { head: [], border: [] }, colAligns: [...ALIGNS] });
-  for (const r of c.rows) table.push(cells(c, r));
+/** The gate line coloured: failed red, not comparable yellow, passed green. */
+function colouredGateLine(c: Comparison, k: Colours): string {
+  const line = gateLine(c);
+  if (c.notComparable) return k.yellow(line);
+  return c.failed ? k.bold(k.red(line)) : k.green(line);
+}
+
+export function renderComparisonTable(c: Comparison, colours: Colours = PLAIN): string {
+  const table = new Table({ head: header(c), style: { head: [], border: [], compact: true }, colAligns: [...ALIGNS] });
+  for (const r of c.rows) table.push(cells(c, r, colours));
   const lines = [`new: ${c.new.label} (${c.new.source})`, `baseline: ${c.baseline.label} (${c.baseline.source})`, ...provenanceLines(c)];
-  for (const a of c.allowed) lines.push(`allowed: ${a}`);
-  lines.push(table.toString(), gateLine(c), ruleLine(c), ...agreementLines(c, false));
+  for (const a of c.allowed) lines.push(colours.yellow(`allowed: ${a}`));
+  lines.push(table.toString(), colouredGateLine(c, colours), ruleLine(c), ...agreementLines(c, false));
   for (const n of rowNotes(c)) if (!n.startsWith("allowed: ")) lines.push(`note: ${n}`);
   return lines.join("\n");
 }
@@ -184,8 +211,9 @@ export function renderComparisonMarkdown(c: Comparison): string {
   return lines.join("\n") + "\n";
 }
 
-export function renderComparison(c: Comparison, format: CompareFormat): string {
+/** `colours` apply to the terminal table only (Markdown and JSON stay plain). */
+export function renderComparison(c: Comparison, format: CompareFormat, colours: Colours = PLAIN): string {
   if (format === "json") return JSON.stringify(c, null, 2);
   if (format === "markdown") return renderComparisonMarkdown(c);
-  return renderComparisonTable(c);
+  return renderComparisonTable(c, colours);
 }
