@@ -120,7 +120,7 @@ export async function runEvaluation(options: RunOptions): Promise<RunOutcome> {
   const log = options.log ?? (() => {});
   const warn = options.warn ?? log;
   const outputDir = options.outputDir ?? defaultOutputDir(options.model);
-  const { planned, skipped } = await validateInput(options, outputDir);
+  const { planned, skipped, chat } = await validateInput(options, outputDir);
   for (const s of skipped) log(`skip ${s.task.name}: ${s.reason}`);
   for (const p of planned) if (p.shotsNote) log(`note: ${p.shotsNote}`);
   // Temporary files of runs killed while publishing into this folder.
@@ -217,6 +217,7 @@ export async function runEvaluation(options: RunOptions): Promise<RunOutcome> {
       complete: stopped === undefined,
       ...(notes.length > 0 ? { notes } : {}),
       ...(options.label ? { label: options.label } : {}),
+      ...(chat ? { chat } : {}),
     });
     if (stopped) doc.rakuten_eval.incomplete_reason = stopped.reason;
     const { resultsPath, samplesPaths } = await writeRunOutputs(outputDir, doc, taskResults);

@@ -1,6 +1,6 @@
 import { Flags } from "@oclif/core";
 import { defaultDataDir } from "../datasets/sources.js";
-import { BaseCommand } from "./baseCommand.js";
+import { BaseCommand, chatFlags, chatOptions } from "./baseCommand.js";
 import { runEvaluation, type RunOptions } from "../run.js";
 import { renderResultsTable } from "../report/table.js";
 import { UserError } from "../errors.js";
@@ -46,6 +46,7 @@ export default class Run extends BaseCommand {
     json: Flags.boolean({ description: "Print the results JSON to stdout instead of the table.", default: false }),
     quiet: Flags.boolean({ char: "q", description: "No progress lines on stderr.", default: false }),
     label: Flags.string({ description: "A name for the run, recorded in results.json (rakuten_eval.label) and shown by compare and report." }),
+    ...chatFlags,
   };
 
   async run(): Promise<void> {
@@ -89,6 +90,7 @@ export default class Run extends BaseCommand {
     }
     if (flags.output) options.outputDir = flags.output;
     if (flags.label) options.label = flags.label;
+    Object.assign(options, chatOptions(flags));
     if (flags["cache-dir"]) options.cacheDir = flags["cache-dir"];
     if (flags["kv-cache-type"]) options.kvCacheType = flags["kv-cache-type"] as "f16" | "f32";
     if (flags.gpu) options.gpu = flags.gpu as "auto" | "cuda" | "vulkan" | "metal";

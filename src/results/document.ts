@@ -2,6 +2,8 @@
 // `groups`, `versions`, `n-shot`, `configs`, `higher_is_better`, `n-samples`,
 // `config`), plus what makes a run reproducible and the paper comparison.
 
+import { createHash } from "node:crypto";
+import type { ChatSettings } from "../api/chat.js";
 import { sampleScaleOf } from "../api/task.js";
 import type { BackendDescription } from "../api/types.js";
 import type { SkippedTask, TaskResult } from "../evaluator.js";
@@ -94,6 +96,25 @@ export interface ResultsMeta {
   notes?: string[];
   /** `run --label`: a name for the run in compare and report. */
   label?: string;
+  /** Chat template, multi-turn shots, system instruction (absent: the paper's plain prompts). */
+  chat?: ChatSettings;
+}
+
+const sha256Hex = (text: string): string => createHash("sha256").update(text, "utf8").digest("hex");
+
+/** lm-eval v0.4's records of the chat settings (null when unused), which compare checks. */
+export function chatConfig(chat: ChatSettings | undefined): Record<string, string | boolean | null> {
+  const template = chat?.renderer?.template ?? null;
+  const instruction = chat?.systemInstruction ?? null;
+  return {
+    apply_chat_template: template !== null,
+    chat_template: template,
+    chat_template_sha: template === null ? null : sha256Hex(template),
+    chat_template_source: chat?.renderer?.source ?? null,
+    fewshot_as_multiturn: chat?.fewshotAsMultiturn === true,
+    system_instruction: instruction,
+    system_instruction_sha: instruction === null ? null : sha256Hex(instruction),
+  };
 }
 
 function datasetRecords(r: TaskResult): DatasetRecord[] {
@@ -304,6 +325,7 @@ export function buildResultsDocument(taskResults: TaskResult[], skipped: Skipped
       random_seed: 42,
       numpy_seed: 1234,
       bootstrap_iters: 1000,
+      ...chatConfig(meta.chat),
     },
     rakuten_eval: {
       summary,
