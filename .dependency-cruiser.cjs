@@ -14,7 +14,7 @@ const LAYERS = [
   { name: "tasks", path: "^src/tasks/" },
   // Models and the request cache (cache sits below the backend that fronts it, see below).
   { name: "engine", path: "^src/(backend|cache)/" },
-  { name: "evaluator", path: "^src/(evaluator|fewshot)\\.ts$" },
+  { name: "evaluator", path: "^src/(evaluator|fewshot|chatContext)\\.ts$" },
   // The results document: building, schema validation, reading back.
   { name: "results", path: "^src/results/" },
   // Statistics and the regression gate.
@@ -22,7 +22,7 @@ const LAYERS = [
   // Terminal tables, Markdown, HTML and the report model (renders what compare computes).
   { name: "report", path: "^src/report/" },
   // Library entry functions the commands call.
-  { name: "library", path: "^src/(run|runInput|runOutput|prompts|catalogue|validate)\.ts$" },
+  { name: "library", path: "^src/(run|runInput|runOutput|prompts|catalogue|validate|chatSetup|parity)\.ts$" },
   { name: "commands", path: "^src/commands/" },
 ];
 
@@ -63,7 +63,7 @@ module.exports = {
       comment: "backends see only requests: never the task or the evaluator that made them",
       severity: "error",
       from: { path: "^src/backend/" },
-      to: { path: ["^src/tasks/", "^src/(evaluator|fewshot)\\.ts$", "^src/paper/"] },
+      to: { path: ["^src/tasks/", "^src/(evaluator|fewshot|chatContext)\\.ts$", "^src/paper/"] },
     },
     {
       name: "cache-not-backend",

@@ -3,7 +3,9 @@
 // hand them to the backend in one go per request type, then score per doc.
 
 import { createHash } from "node:crypto";
+import type { ChatSettings } from "./api/chat.js";
 import { sampleScaleOf, type Task } from "./api/task.js";
+import { chatMessages, plainContextWithInstruction, withContext } from "./chatContext.js";
 import type {
   Backend,
   GenerateRequest,
@@ -63,6 +65,8 @@ export interface PlanOptions {
   dataDir: string;
   limit?: number;
   allowDatasetMismatch?: boolean;
+  /** lm-eval v0.4's chat template, multi-turn shots and system instruction; absent: plain prompts. */
+  chat?: ChatSettings;
 }
 
 /**
@@ -117,14 +121,14 @@ export async function planTask(selection: TaskSelection, options: PlanOptions): 
         .filter((d) => poolIndex.get(d) !== self)
         .slice(0, shots);
     } else shotDocs = fewshotSampler(task, rnd, pool, shots);
-    const context = task.fewshotContext(doc, shotDocs);
+    const { context, requests } = docRequests(task, doc, shotDocs, options.chat);
     docs.push({
       docId,
       shuffledIndex: s,
       doc,
       shotIds: shotDocs.map((d) => poolIndex.get(d) ?? -1),
       context,
-      requests: task.constructRequests(doc, context),
+      requests,
     });
   }
   return {
@@ -137,6 +141,20 @@ export async function planTask(selection: TaskSelection, options: PlanOptions): 
     docs,
     data: { eval: evalSplit, ...(fewshotSplit ? { fewshot: fewshotSplit } : {}) },
   };
+}
+
+/** `fewshot_context` then `construct_requests`, with a chat template or system instruction when asked. */
+function docRequests(task: Task, doc: unknown, shots: unknown[], chat: ChatSettings | undefined): { context: string; requests: TaskRequest[] } {
+  const plain = task.fewshotContext(doc, shots);
+  const requests = task.constructRequests(doc, plain);
+  if (chat?.renderer === undefined && chat?.systemInstruction === undefined) return { context: plain, requests };
+  const parts = task.promptParts(doc, shots);
+  if (chat.renderer) {
+    const context = chat.renderer.render(chatMessages(parts, chat));
+    return { context, requests: withContext(requests, plain, context, parts.targetDelimiter, task.name) };
+  }
+  const context = plainContextWithInstruction(parts, chat.systemInstruction!);
+  return { context, requests: withContext(requests, plain, context, undefined, task.name) };
 }
 
 /**

@@ -2,6 +2,7 @@ import { planTask, resolveMaxTokens } from "./evaluator.js";
 import { findTask, MMLU_GROUP } from "./tasks/registry.js";
 import { loadTokenizer, type LoadedTokenizer } from "./backend/llama/index.js";
 import { UserError } from "./errors.js";
+import { resolveChatSettings, type ChatFlags } from "./chatSetup.js";
 
 export interface PromptRecord {
   task: string;
@@ -13,7 +14,7 @@ export interface PromptRecord {
   max_tokens?: number | null;
 }
 
-export interface PromptOptions {
+export interface PromptOptions extends ChatFlags {
   task: string;
   shots?: number;
   limit?: number;
@@ -26,6 +27,10 @@ export interface PromptOptions {
 export async function* promptRecords(options: PromptOptions): AsyncGenerator<PromptRecord> {
   if (options.task === MMLU_GROUP) throw new UserError("usage", "`prompts` takes one task; use a subject such as hendrycksTest-anatomy.");
   const task = findTask(options.task);
+  if ((options.applyChatTemplate || options.fewshotAsMultiturn) && !options.model) {
+    throw new UserError("usage", "--apply-chat-template needs --model: the template is the model's (tokenizer.chat_template).");
+  }
+  const chat = await resolveChatSettings(options, options.model ?? "");
   // The vocabulary alone resolves caps and EOS: no weights, no context, no file hash.
   const tokenizer: LoadedTokenizer | undefined = options.model ? await loadTokenizer(options.model) : undefined;
   try {
@@ -35,6 +40,7 @@ export async function* promptRecords(options: PromptOptions): AsyncGenerator<Pro
         dataDir: options.dataDir,
         ...(options.limit !== undefined ? { limit: options.limit } : {}),
         ...(options.allowDatasetMismatch ? { allowDatasetMismatch: true } : {}),
+        ...(chat ? { chat } : {}),
       },
     );
     for (const d of plan.docs) {

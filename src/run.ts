@@ -164,7 +164,7 @@ export async function runEvaluation(options: RunOptions): Promise<RunOutcome> {
   const output = options.outputDir ?? defaultOutputDir();
   const outputDir = runFolderOf(output, sanitizeModelName(modelNameOf(options.model))).dir;
   // The --output folder is checked (and made) up front; the model folder is made when the run publishes.
-  const { planned, skipped } = await validateInput(options, path.extname(output) === ".json" ? path.dirname(output) : output);
+  const { planned, skipped, chat } = await validateInput(options, path.extname(output) === ".json" ? path.dirname(output) : output);
   const formatSuite = options.format === "openllm-v1" ? "en" : options.format === "jp-stable" ? "ja" : null;
   if (formatSuite && !planned.some((p) => p.task.suite === formatSuite)) {
     throw new UserError("usage", `--format ${options.format} writes the ${formatSuite === "en" ? "English" : "Japanese"} suite's tasks, and none is selected; add --suite ${formatSuite} (or --suite all), or use --format lm-eval.`);
@@ -265,6 +265,7 @@ export async function runEvaluation(options: RunOptions): Promise<RunOutcome> {
       ...(options.label ? { label: options.label } : {}),
       ...eosTokenOf(backend),
       modelName: modelNameOf(options.model),
+      ...(chat ? { chat } : {}),
     });
     if (stopped) doc.rakuten_eval.incomplete_reason = stopped.reason;
     const { resultsPath, samplesPaths, formatPath } = await writeRunOutputs(output, doc, taskResults, options.format);

@@ -3,6 +3,8 @@
 // the selected tasks read. Every problem is collected and thrown together, one line each.
 
 import { mkdirSync, accessSync, statSync, constants as fsConstants } from "node:fs";
+import type { ChatSettings } from "./api/chat.js";
+import { chatFlagProblems, resolveChatSettings, type ChatFlags } from "./chatSetup.js";
 import { UserError, UserErrors } from "./errors.js";
 import { planTasks, type PlannedTask, type SkippedTask } from "./evaluator.js";
 import { inspectModelFile } from "./backend/modelFile.js";
@@ -14,7 +16,7 @@ import type { Suite } from "./api/task.js";
 import type { Backend } from "./api/types.js";
 
 /** What the checks read of `run`'s options; `RunOptions` in run.ts extends it with the engine's settings. */
-export interface RunInput {
+export interface RunInput extends ChatFlags {
   /** The GGUF model file. */
   model: string;
   suite?: Suite | "all";
@@ -58,7 +60,7 @@ function checkOutputDir(dir: string): UserError | null {
  * Missing dataset files are pulled (when `pullMissingData`) only once everything else is sound,
  * so that a wrong flag or model path is never reported after minutes of downloads.
  */
-export async function validateInput(options: RunInput, outputDir: string): Promise<{ planned: PlannedTask[]; skipped: SkippedTask[] }> {
+export async function validateInput(options: RunInput, outputDir: string): Promise<{ planned: PlannedTask[]; skipped: SkippedTask[]; chat?: ChatSettings }> {
   const problems: UserError[] = [...(options.flagProblems ?? [])];
   const add = (e: unknown) => {
     if (e instanceof UserErrors) problems.push(...e.problems);
@@ -92,9 +94,21 @@ export async function validateInput(options: RunInput, outputDir: string): Promi
     problems.push(new UserError("usage", `--limit ${options.limit} must be a whole number of at least 1 (the first N docs of each task's shuffled order).`));
   }
 
+  let modelOk = true;
   if (!options.backend) {
     try {
       await inspectModelFile(options.model);
+    } catch (e) {
+      modelOk = false;
+      add(e);
+    }
+  }
+  // The chat template comes from the model's vocabulary: read it only from a usable model file.
+  let chat: ChatSettings | undefined;
+  problems.push(...chatFlagProblems(options));
+  if (modelOk && chatFlagProblems(options).length === 0) {
+    try {
+      chat = await resolveChatSettings(options, options.model);
     } catch (e) {
       add(e);
     }
@@ -136,6 +150,7 @@ export async function validateInput(options: RunInput, outputDir: string): Promi
         dataDir: options.dataDir,
         ...(options.limit !== undefined && options.limit >= 1 ? { limit: options.limit } : {}),
         ...(options.allowDatasetMismatch ? { allowDatasetMismatch: true } : {}),
+        ...(chat ? { chat } : {}),
       });
       if (plan.planned.length === 0) {
         problems.push(
@@ -156,5 +171,5 @@ export async function validateInput(options: RunInput, outputDir: string): Promi
       warn?.(`warning: ${line}`);
     }
   }
-  return plan;
+  return { ...plan, ...(chat ? { chat } : {}) };
 }

@@ -16,12 +16,12 @@ test("mmlu_csv: doubled quotes, CRLF rows and blank lines as Python's csv reads 
   assert.throws(() => parseRecords('"q,a,b,c,d,A\n', "mmlu_csv", "f.csv"), parseError(/unterminated quoted field/));
 });
 
-test("tsv_question_answer: the last tab splits question and answer; a line without one is named", () => {
+test("tsv_question_answer: question<TAB>answer rows; a row without the tab is named", () => {
   assert.deepEqual(parseRecords("問1\t2,125\r\n問2\t7\n", "tsv_question_answer", "m.tsv"), [
     { question: "問1", answer: "2,125" },
     { question: "問2", answer: "7" },
   ]);
-  assert.throws(() => parseRecords("a\t1\nb 2\n", "tsv_question_answer", "m.tsv"), parseError(/^m\.tsv:2: expected question<TAB>answer/));
+  assert.throws(() => parseRecords("a\t1\nb 2\n", "tsv_question_answer", "m.tsv"), parseError(/^m\.tsv: row 2 has 1 tab-separated fields, expected 2/));
 });
 
 test("squad_nested: a missing top-level key is a parse error naming the key", () => {

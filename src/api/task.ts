@@ -80,6 +80,12 @@ export interface Task<Doc = unknown> {
   /** `fewshot_context`: description + shots + the doc's text. Shots are already picked. */
   fewshotContext(doc: Doc, shots: Doc[]): string;
 
+  /**
+   * The pieces `fewshotContext` joins (`joinPromptParts` of them is `fewshotContext`), so that the
+   * evaluator can lay them out as chat turns the way lm-eval v0.4 does.
+   */
+  promptParts(doc: Doc, shots: Doc[]): PromptParts;
+
   /** `construct_requests`. */
   constructRequests(doc: Doc, context: string): TaskRequest[];
 
@@ -94,6 +100,28 @@ export interface Task<Doc = unknown> {
    * generation (MGSM's number): logged as lm-eval's `filtered_resps`.
    */
   extractedAnswers?(responses: TaskResponse[]): string[];
+}
+
+/** The parts of a plain few-shot context, in lm-eval v0.4's terms. */
+export interface PromptParts {
+  /** The description that opens the context, with whatever separates it from what follows ("" when none). */
+  description: string;
+  /** Each shot's `doc_to_text` and its target as the context writes it (after `targetDelimiter`). */
+  shots: { text: string; target: string }[];
+  /** Written after every shot (`fewshot_delimiter`). */
+  fewshotDelimiter: string;
+  /**
+   * lm-eval's `target_delimiter`: what every target and loglikelihood continuation of the task
+   * starts with (" " for EleutherAI's tasks, "" for jp-stable's). A chat template drops it.
+   */
+  targetDelimiter: string;
+  /** `doc_to_text` of the evaluated doc. */
+  text: string;
+}
+
+/** The plain context: description, each shot followed by the few-shot delimiter, the doc's text. */
+export function joinPromptParts(parts: PromptParts): string {
+  return parts.description + parts.shots.map((s) => s.text + s.target + parts.fewshotDelimiter).join("") + parts.text;
 }
 
 /** Picks shots for one doc with the per-task RNG; implemented in src/fewshot.ts. */

@@ -96,3 +96,28 @@ export function parseLimit(value: number | undefined): number | undefined {
   if (!Number.isInteger(value) || value <= 0) throw new UserError("usage", `--limit ${value} must be a positive integer (the first N docs of the shuffled order).`);
   return value;
 }
+
+/**
+ * lm-eval v0.4's chat flags. Its `--apply_chat_template [NAME]` takes an optional value, which
+ * oclif flags cannot: `--apply-chat-template` uses the model's template, `--chat-template NAME`
+ * (implies it) one of the model's named templates (`tokenizer.chat_template.NAME`) or a Jinja file.
+ */
+export const chatFlags = {
+  "apply-chat-template": Flags.boolean({ description: "Render every prompt with the model's chat template (lm-eval v0.4 --apply_chat_template; the paper used none).", default: false, helpGroup: "CHAT" }),
+  "chat-template": Flags.string({ description: "The template to apply: a named template of the GGUF (tokenizer.chat_template.NAME) or a Jinja file; implies --apply-chat-template.", helpGroup: "CHAT" }),
+  "fewshot-as-multiturn": Flags.boolean({ description: "Shots as alternating user/assistant turns (needs --apply-chat-template).", default: false, helpGroup: "CHAT" }),
+  "system-instruction": Flags.string({ description: "Text of a system turn before the prompt (before the context without a template), as lm-eval's --system_instruction.", helpGroup: "CHAT" }),
+};
+
+/** The chat flags as the library takes them (`ChatFlags` of src/chatSetup.ts). */
+export function chatOptions(flags: { "apply-chat-template": boolean; "chat-template"?: string | undefined; "fewshot-as-multiturn": boolean; "system-instruction"?: string | undefined }): {
+  applyChatTemplate?: boolean | string;
+  fewshotAsMultiturn?: boolean;
+  systemInstruction?: string;
+} {
+  return {
+    ...(flags["chat-template"] !== undefined ? { applyChatTemplate: flags["chat-template"] } : flags["apply-chat-template"] ? { applyChatTemplate: true } : {}),
+    ...(flags["fewshot-as-multiturn"] ? { fewshotAsMultiturn: true } : {}),
+    ...(flags["system-instruction"] !== undefined ? { systemInstruction: flags["system-instruction"] } : {}),
+  };
+}

@@ -1,6 +1,6 @@
 import { Flags } from "@oclif/core";
 import { defaultDataDir } from "../datasets/sources.js";
-import { BaseCommand, parseLimit, parseShots } from "./baseCommand.js";
+import { BaseCommand, chatFlags, chatOptions, parseLimit, parseShots } from "./baseCommand.js";
 import { promptRecords } from "../prompts.js";
 
 export default class Prompts extends BaseCommand {
@@ -10,6 +10,7 @@ export default class Prompts extends BaseCommand {
   static override examples = [
     "<%= config.bin %> prompts --task jcommonsenseqa-1.1-0.3 --limit 5 --data-dir ../shared/datasets",
     "<%= config.bin %> prompts --task jsquad-1.1-0.3 --limit 2 --data-dir ../shared/datasets --model model.gguf",
+    "<%= config.bin %> prompts --task arc_challenge --limit 2 --data-dir ../shared/datasets --model instruct.gguf --apply-chat-template --fewshot-as-multiturn",
   ];
   static override flags = {
     task: Flags.string({ char: "t", description: "Task name or alias.", required: true }),
@@ -18,6 +19,7 @@ export default class Prompts extends BaseCommand {
     "data-dir": Flags.string({ description: "Folder laid out like the dataset manifests (default: the pull cache)." }),
     model: Flags.string({ description: "GGUF model whose tokenizer resolves generation caps and EOS." }),
     "allow-dataset-mismatch": Flags.boolean({ description: "Accept files whose checksum or count differs from the manifest.", default: false }),
+    ...chatFlags,
   };
 
   async run(): Promise<void> {
@@ -32,6 +34,7 @@ export default class Prompts extends BaseCommand {
       dataDir: (flags["data-dir"] ?? defaultDataDir()),
       ...(flags.model ? { model: flags.model } : {}),
       allowDatasetMismatch: flags["allow-dataset-mismatch"],
+      ...chatOptions(flags),
     })) {
       process.stdout.write(JSON.stringify(record) + "\n");
     }

@@ -1,6 +1,6 @@
 import { Flags } from "@oclif/core";
 import { defaultDataDir } from "../datasets/sources.js";
-import { BaseCommand } from "./baseCommand.js";
+import { BaseCommand, chatFlags, chatOptions } from "./baseCommand.js";
 import { runEvaluation, type RunOptions } from "../run.js";
 import type { OutputFormat } from "../runOutput.js";
 import { renderResultsTable } from "../report/table.js";
@@ -63,6 +63,7 @@ export default class Run extends BaseCommand {
       description: "Seconds between progress lines where no live bar is drawn (not a terminal, or CI set); default 30.",
     }),
     label: Flags.string({ description: "A name for the run, recorded in results.json (rakuten_eval.label) and shown by compare and report." }),
+    ...chatFlags,
   };
 
   async run(): Promise<void> {
@@ -107,6 +108,7 @@ export default class Run extends BaseCommand {
     if (flags.output) options.outputDir = flags.output;
     if (flags.label) options.label = flags.label;
     options.format = flags.format as OutputFormat;
+    Object.assign(options, chatOptions(flags));
     if (flags["cache-dir"]) options.cacheDir = flags["cache-dir"];
     if (flags["kv-cache-type"]) options.kvCacheType = flags["kv-cache-type"] as "f16" | "f32";
     if (flags.gpu) options.gpu = flags.gpu as "auto" | "cuda" | "vulkan" | "metal";

@@ -167,6 +167,25 @@ function configDifferences(newRun: RunScores, baseRun: RunScores): Map<string, s
   return out;
 }
 
+/** The prompt format a run used (lm-eval's chat records; absent in older files: plain prompts). */
+function promptFormat(doc: ResultsDocument | undefined): Record<string, string> {
+  const c = (doc?.config ?? {}) as Record<string, unknown>;
+  const sha = (v: unknown) => (typeof v === "string" ? `sha256 ${v.slice(0, 8)}…` : "none");
+  return {
+    "chat template": typeof c.chat_template_sha === "string" ? `${typeof c.chat_template_source === "string" ? c.chat_template_source + " " : ""}${sha(c.chat_template_sha)}` : "none",
+    "few-shot as multi-turn": c.fewshot_as_multiturn === true ? "yes" : "no",
+    "system instruction": sha(c.system_instruction_sha),
+  };
+}
+
+/** Run-level prompt-format differences (a chat template changes every prompt); the paper used plain prompts. */
+function promptFormatDifferences(newRun: RunScores, baseRun: RunScores): string[] {
+  if (!newRun.doc) return [];
+  const ours = promptFormat(newRun.doc);
+  const theirs = promptFormat(baseRun.kind === "published" ? undefined : baseRun.doc);
+  return Object.keys(ours).filter((k) => ours[k] !== theirs[k]).map((k) => `${k} ${theirs[k]} → ${ours[k]}`);
+}
+
 /**
  * Check that the two sides measure the same thing. Throws UserErrors (one line per problem,
  * exit 2) for what no flag allows or what the user did not allow; returns the allowed ones.
@@ -191,6 +210,10 @@ export function checkComparable(newRun: RunScores, baseRun: RunScores, options: 
   for (const [, what] of mismatched) {
     if (options.allowConfigMismatch) allowed.push(`settings differ from ${against}: ${what} (--allow-config-mismatch)`);
     else refused.push(`settings differ from ${against}: ${what}; scores are not comparable: rerun with the same settings, or pass --allow-config-mismatch.`);
+  }
+  for (const what of promptFormatDifferences(newRun, baseRun)) {
+    if (options.allowConfigMismatch) allowed.push(`prompts differ from ${against}: ${what} (--allow-config-mismatch)`);
+    else refused.push(`prompts differ from ${against}: ${what}; scores are not comparable: rerun with the same prompt settings, or pass --allow-config-mismatch.`);
   }
   let notComparable: string | null = null;
   const limit = newRun.doc?.config.limit;

@@ -7,6 +7,7 @@
 import { open } from "node:fs/promises";
 import { asyncBufferFromFile, parquetReadObjects } from "hyparquet";
 import { DatasetError } from "../errors.js";
+import { parseDelimitedRows } from "./delimited.js";
 import type { ConvertSpec } from "./manifestTypes.js";
 
 /** Convert the fetched `source` file to the bytes of the manifest file (not for `tar-member`: see extractTarMembers). */
@@ -212,13 +213,11 @@ export function xwinogradFromYandexTsv(text: string, language: string, label: st
   const joiner = JOINERS[language];
   if (joiner === undefined) throw new DatasetError("parse", label, `${label}: xWinograd conversion supports ${Object.keys(JOINERS).join(", ")}, not "${language}".`);
   const out: string[] = [];
-  const lines = text.split("\n");
-  lines.forEach((line, index) => {
-    if (line.trim() === "") return;
-    const cols = line.replace(/\r$/, "").split("\t");
+  // Rows as Python's csv reader with delimiter="\t" yields them (src/datasets/delimited.ts).
+  parseDelimitedRows(text, "\t", label).forEach((cols, index) => {
     if (cols[0] !== language) return;
     const fail = (what: string): never => {
-      throw new DatasetError("parse", label, `${label}: dataset.tsv line ${index + 1}: ${what}.`);
+      throw new DatasetError("parse", label, `${label}: dataset.tsv row ${index + 1}: ${what}.`);
     };
     if (cols.length !== 7) fail(`expected 7 tab-separated columns, found ${cols.length}`);
     let tokens: unknown, pronoun: unknown, candidates: unknown;

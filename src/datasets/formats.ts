@@ -1,4 +1,5 @@
 import { DatasetError } from "../errors.js";
+import { parseDelimitedRows } from "./delimited.js";
 import type { RecordFormat } from "./manifestTypes.js";
 
 /**
@@ -85,17 +86,12 @@ export interface QuestionAnswerRecord {
   answer: string;
 }
 
+/** MGSM's `question<TAB>answer` rows, read as Python's csv reader with `delimiter="\t"` reads them. */
 function parseTsv(text: string, file: string): QuestionAnswerRecord[] {
-  const out: QuestionAnswerRecord[] = [];
-  const lines = text.split("\n");
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i]!.replace(/\r$/, "");
-    if (line === "") continue;
-    const tab = line.lastIndexOf("\t");
-    if (tab < 0) throw new DatasetError("parse", file, `${file}:${i + 1}: expected question<TAB>answer; re-download the file.`);
-    out.push({ question: line.slice(0, tab), answer: line.slice(tab + 1) });
-  }
-  return out;
+  return parseDelimitedRows(text, "\t", file).map((row, idx) => {
+    if (row.length !== 2) throw new DatasetError("parse", file, `${file}: row ${idx + 1} has ${row.length} tab-separated fields, expected 2 (question<TAB>answer); re-download the file.`);
+    return { question: row[0]!, answer: row[1]! };
+  });
 }
 
 export interface MmluRecord {
@@ -105,66 +101,11 @@ export interface MmluRecord {
 }
 
 /**
- * RFC 4180 CSV as Python's csv module (and pandas with keep_default_na=False) reads the
- * hendrycks files: quoted fields may hold commas, quotes ("") and newlines; `None` stays a string.
+ * The hendrycks files (no header, letter answers) as Python's csv reader yields them to HF's
+ * `hendrycks_test.py`: quoted fields may hold commas, quotes ("") and newlines; `None` stays a string.
  */
 function parseMmluCsv(text: string, file: string): MmluRecord[] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let field = "";
-  let i = 0;
-  let quoted = false;
-  let line = 1;
-  let fieldStarted = false;
-  while (i < text.length) {
-    const c = text[i]!;
-    if (quoted) {
-      if (c === '"') {
-        if (text[i + 1] === '"') {
-          field += '"';
-          i += 2;
-          continue;
-        }
-        quoted = false;
-        i++;
-        continue;
-      }
-      if (c === "\n") line++;
-      field += c;
-      i++;
-      continue;
-    }
-    if (c === '"' && !fieldStarted) {
-      quoted = true;
-      fieldStarted = true;
-      i++;
-    } else if (c === ",") {
-      row.push(field);
-      field = "";
-      fieldStarted = false;
-      i++;
-    } else if (c === "\n" || c === "\r") {
-      row.push(field);
-      field = "";
-      fieldStarted = false;
-      rows.push(row);
-      row = [];
-      if (c === "\r" && text[i + 1] === "\n") i++;
-      i++;
-      line++;
-    } else {
-      field += c;
-      fieldStarted = true;
-      i++;
-    }
-  }
-  if (quoted) throw new DatasetError("parse", file, `${file}:${line}: unterminated quoted field; re-download the file.`);
-  if (fieldStarted || row.length > 0) {
-    row.push(field);
-    rows.push(row);
-  }
-  // Python's csv reader yields [] for a blank line and pandas skips it; do the same rather than fail.
-  return rows.filter((r) => !(r.length === 1 && r[0] === "")).map((r, idx) => {
+  return parseDelimitedRows(text, ",", file).map((r, idx) => {
     if (r.length !== 6) throw new DatasetError("parse", file, `${file}: row ${idx + 1} has ${r.length} fields, expected 6 (question,A,B,C,D,answer); re-download the file.`);
     return { question: r[0]!, choices: [r[1]!, r[2]!, r[3]!, r[4]!], answer: r[5]! };
   });

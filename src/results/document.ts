@@ -5,6 +5,9 @@
 // and metric values are floats, a missing stderr is "N/A", `date` a Unix time,
 // `total_evaluation_time_seconds` a string, `groups` only when a group ran.
 
+import { createHash } from "node:crypto";
+import type { ChatSettings } from "../api/chat.js";
+import { sampleScaleOf } from "../api/task.js";
 import type { BackendDescription } from "../api/types.js";
 import type { SkippedTask, TaskResult } from "../evaluator.js";
 import { MMLU_GROUP, MMLU_SUBSET } from "../paper/suites.js";
@@ -35,6 +38,35 @@ export interface ResultsMeta {
   modelName?: string;
   /** The tokenizer's EOS token text and id, where the engine knows them. */
   eosToken?: { text: string; id: number | null };
+  /** Chat template, multi-turn shots, system instruction (absent: the paper's plain prompts). */
+  chat?: ChatSettings;
+}
+
+const sha256Hex = (text: string): string => createHash("sha256").update(text, "utf8").digest("hex");
+
+/** lm-eval v0.4's records of the chat settings (null when unused), which compare checks. */
+export interface ChatConfig {
+  apply_chat_template: boolean;
+  chat_template: string | null;
+  chat_template_sha: string | null;
+  chat_template_source: string | null;
+  fewshot_as_multiturn: boolean;
+  system_instruction: string | null;
+  system_instruction_sha: string | null;
+}
+
+export function chatConfig(chat: ChatSettings | undefined): ChatConfig {
+  const template = chat?.renderer?.template ?? null;
+  const instruction = chat?.systemInstruction ?? null;
+  return {
+    apply_chat_template: template !== null,
+    chat_template: template,
+    chat_template_sha: template === null ? null : sha256Hex(template),
+    chat_template_source: chat?.renderer?.source ?? null,
+    fewshot_as_multiturn: chat?.fewshotAsMultiturn === true,
+    system_instruction: instruction,
+    system_instruction_sha: instruction === null ? null : sha256Hex(instruction),
+  };
 }
 
 function datasetRecords(r: TaskResult): DatasetRecord[] {
@@ -73,6 +105,7 @@ export function modelNameOf(modelPath: string): string {
 }
 
 export function buildResultsDocument(taskResults: TaskResult[], skipped: SkippedTask[], meta: ResultsMeta): ResultsDocument {
+  const chat = chatConfig(meta.chat);
   const results: ResultsDocument["results"] = {};
   const versions: ResultsDocument["versions"] = {};
   const nShot: ResultsDocument["n-shot"] = {};
@@ -157,6 +190,7 @@ export function buildResultsDocument(taskResults: TaskResult[], skipped: Skipped
       numpy_seed: 1234,
       fewshot_seed: 42,
       data_dir: meta.dataDir,
+      ...chat,
     },
     git_hash: meta.harness.git_commit ? meta.harness.git_commit.slice(0, 7) : null,
     date: Date.parse(meta.date) / 1000,
@@ -165,12 +199,12 @@ export function buildResultsDocument(taskResults: TaskResult[], skipped: Skipped
     model_source: "llama.cpp",
     model_name: modelName,
     model_name_sanitized: sanitizeModelName(modelName),
-    // GeneralConfigTracker's fields (asdict writes them all): no chat template, no system instruction here.
-    system_instruction: null,
-    system_instruction_sha: null,
-    fewshot_as_multiturn: false,
-    chat_template: null,
-    chat_template_sha: null,
+    // GeneralConfigTracker's fields (asdict writes them all), from the run's chat settings.
+    system_instruction: chat.system_instruction,
+    system_instruction_sha: chat.system_instruction_sha,
+    fewshot_as_multiturn: chat.fewshot_as_multiturn,
+    chat_template: chat.chat_template,
+    chat_template_sha: chat.chat_template_sha,
     start_time: Date.parse(meta.date) / 1000,
     end_time: Date.parse(meta.date) / 1000 + meta.durationSeconds,
     task_hashes: {},

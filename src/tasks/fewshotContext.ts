@@ -1,4 +1,7 @@
-// `Task.fewshot_context` of the reference harnesses, for the common case.
+// `Task.fewshot_context` of the reference harnesses, for the common case, as parts
+// (`PromptParts`) and joined.
+
+import { joinPromptParts, type PromptParts } from "../api/task.js";
 
 export interface ContextParts<Doc> {
   description: string;
@@ -11,26 +14,46 @@ export interface ContextParts<Doc> {
  * Stability-AI jp-stable `fewshot_context` with `description=""`: the task's
  * DESCRIPTION is used as is (it already ends in "\n\n"); with k > 0 the shots are
  * joined by FEWSHOT_SEP and followed by FEWSHOT_SEP; with k = 0 the doc's text
- * follows the description directly.
+ * follows the description directly. Targets carry no delimiter.
  */
+export function stabilityPromptParts<Doc>(parts: ContextParts<Doc>, doc: Doc, shots: readonly Doc[]): PromptParts {
+  return {
+    description: parts.description,
+    shots: shots.map((ex) => ({ text: parts.docToText(ex), target: parts.docToTarget(ex) })),
+    fewshotDelimiter: parts.fewshotSeparator,
+    targetDelimiter: "",
+    text: parts.docToText(doc),
+  };
+}
+
 export function stabilityFewshotContext<Doc>(parts: ContextParts<Doc>, doc: Doc, shots: readonly Doc[]): string {
-  if (shots.length === 0) return parts.description + parts.docToText(doc);
-  const labeled = shots.map((ex) => parts.docToText(ex) + parts.docToTarget(ex)).join(parts.fewshotSeparator);
-  return parts.description + labeled + parts.fewshotSeparator + parts.docToText(doc);
+  return joinPromptParts(stabilityPromptParts(parts, doc, shots));
 }
 
 /**
  * EleutherAI b281b09 `fewshot_context`: `description + "\n\n"` only when a
  * description is given, then the shots joined by "\n\n", then "\n\n" only when there
- * are shots. (With k = 0 the labeled part is "" and no separator is added.)
+ * are shots. (With k = 0 the labeled part is "" and no separator is added.) `docToTarget`
+ * returns the target after its delimiter (" " + answer), which `targetDelimiter` names.
  */
+export function eleutherPromptParts<Doc>(
+  parts: Omit<ContextParts<Doc>, "fewshotSeparator"> & { targetDelimiter: string },
+  doc: Doc,
+  shots: readonly Doc[],
+): PromptParts {
+  return {
+    description: parts.description ? parts.description + "\n\n" : "",
+    shots: shots.map((ex) => ({ text: parts.docToText(ex), target: parts.docToTarget(ex) })),
+    fewshotDelimiter: "\n\n",
+    targetDelimiter: parts.targetDelimiter,
+    text: parts.docToText(doc),
+  };
+}
+
 export function eleutherFewshotContext<Doc>(
-  parts: Omit<ContextParts<Doc>, "fewshotSeparator">,
+  parts: Omit<ContextParts<Doc>, "fewshotSeparator"> & { targetDelimiter: string },
   doc: Doc,
   shots: readonly Doc[],
 ): string {
-  const description = parts.description ? parts.description + "\n\n" : "";
-  const labeled =
-    shots.length === 0 ? "" : shots.map((ex) => parts.docToText(ex) + parts.docToTarget(ex)).join("\n\n") + "\n\n";
-  return description + labeled + parts.docToText(doc);
+  return joinPromptParts(eleutherPromptParts(parts, doc, shots));
 }

@@ -57,6 +57,8 @@ export interface FixtureRun {
   modelSha256?: string;
   /** Overrides of rakuten_eval.engine (kvCacheType, engineVersion, ...). */
   engine?: Record<string, unknown>;
+  /** Extra keys of `config` (the chat template records, ...). */
+  config?: Record<string, unknown>;
 }
 
 const SHA = "0".repeat(64);
@@ -133,7 +135,7 @@ export function writeRun(dir: string, run: FixtureRun): string {
     configs,
     higher_is_better: higher,
     "n-samples": nSamples,
-    config: { model: "llama.cpp", model_args: `model=${modelPath}`, model_sha256: sha, limit: run.limit ?? null },
+    config: { model: "llama.cpp", model_args: `model=${modelPath}`, model_sha256: sha, limit: run.limit ?? null, ...run.config },
     rakuten_eval: {
       summary: run.tasks.map((t) => ({
         key: t.key,

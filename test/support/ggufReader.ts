@@ -49,6 +49,9 @@ export interface GgufFile {
     alignment: number;
     /** Absolute file offset of the tensor data section. */
     dataOffset: number;
+    /** Where the key/value section ends and the tensor infos begin, and where those end. */
+    metadataEnd: number;
+    tensorInfoEnd: number;
     buffer: Buffer;
 }
 
@@ -132,6 +135,7 @@ export function parseGguf(buffer: Buffer): GgufFile {
         metadata.set(key, readValue(cursor, type));
     }
 
+    const metadataEnd = cursor.position;
     const tensors = new Map<string, GgufTensorInfo>();
     for (let i = 0; i < tensorCount; i++) {
         const name = cursor.string();
@@ -146,7 +150,7 @@ export function parseGguf(buffer: Buffer): GgufFile {
     const alignmentValue = metadata.get("general.alignment");
     const alignment = typeof alignmentValue === "number" ? alignmentValue : DEFAULT_ALIGNMENT;
     const dataOffset = Math.ceil(cursor.position / alignment) * alignment;
-    return { version, metadata, tensors, alignment, dataOffset, buffer };
+    return { version, metadata, tensors, alignment, dataOffset, metadataEnd, tensorInfoEnd: cursor.position, buffer };
 }
 
 export function readGguf(path: string): GgufFile {

@@ -5,7 +5,9 @@
 
 import type { LlamaModel } from "node-llama-cpp";
 import type { Tokenizer, TokenizerDescription } from "../../api/types.js";
+import type { ChatRenderer } from "../../api/chat.js";
 import { UserError } from "../../errors.js";
+import { createChatRenderer } from "./chatTemplate.js";
 import { inspectModelFile } from "../modelFile.js";
 import { acquireLlama, asToken, asTokens, errorText, releaseLlama } from "./engine.js";
 
@@ -53,6 +55,8 @@ export class ModelTokenizer implements Tokenizer {
 
 /** A tokenizer that holds its own vocabulary; dispose it when done. */
 export interface LoadedTokenizer extends Tokenizer {
+  /** The model's chat template (or a named one, or a Jinja file); `UserError` when there is none. Usable after dispose. */
+  chatRenderer(name?: string): ChatRenderer;
   dispose(): Promise<void>;
 }
 
@@ -81,6 +85,7 @@ export async function loadTokenizer(modelPath: string): Promise<LoadedTokenizer>
   }
   // The vocabulary's tokenizer, plus the release of the model and the shared llama instance.
   return Object.assign(tokenizer, {
+    chatRenderer: (name?: string) => createChatRenderer(model, modelPath, name),
     dispose: async () => {
       await model.dispose();
       await releaseLlama(llama);

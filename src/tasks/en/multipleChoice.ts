@@ -14,7 +14,7 @@ import type { DataFileRef, FewshotRule, MetricSpec, Task } from "../../api/task.
 import type { LoglikelihoodRequest, TaskResponse } from "../../api/types.js";
 import { UserError } from "../../errors.js";
 import { argmaxFirst } from "../../metrics/accuracy.js";
-import { eleutherFewshotContext } from "../fewshotContext.js";
+import { eleutherFewshotContext, eleutherPromptParts } from "../fewshotContext.js";
 
 /** The `_process_doc` output of every EleutherAI multiple-choice task. */
 export interface MultipleChoiceDoc {
@@ -116,7 +116,7 @@ export interface MultipleChoiceTaskSpec<Doc extends MultipleChoiceDoc> {
  */
 export function multipleChoiceTask<Doc extends MultipleChoiceDoc>(spec: MultipleChoiceTaskSpec<Doc>): Task<Doc> {
   const { name } = spec;
-  const contextParts = { description: spec.description ?? "", docToText: (d: Doc) => d.query, docToTarget: multipleChoiceTarget };
+  const contextParts = { description: spec.description ?? "", docToText: (d: Doc) => d.query, docToTarget: multipleChoiceTarget, targetDelimiter: " " };
   return {
     name,
     aliases: spec.aliases,
@@ -138,6 +138,10 @@ export function multipleChoiceTask<Doc extends MultipleChoiceDoc>(spec: Multiple
 
     fewshotContext(doc, shots) {
       return eleutherFewshotContext(contextParts, doc, shots);
+    },
+
+    promptParts(doc, shots) {
+      return eleutherPromptParts(contextParts, doc, shots);
     },
 
     constructRequests(doc, context) {

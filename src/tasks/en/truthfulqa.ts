@@ -8,7 +8,7 @@
 
 import type { MetricSpec, Task } from "../../api/task.js";
 import { argmaxFirst } from "../../metrics/accuracy.js";
-import { eleutherFewshotContext } from "../fewshotContext.js";
+import { eleutherFewshotContext, eleutherPromptParts } from "../fewshotContext.js";
 import { asObject, badRecord, encodePairRequest, loglikelihoods } from "./multipleChoice.js";
 
 const TRUTHFULQA_TASK_NAME = "truthfulqa_mc";
@@ -106,6 +106,14 @@ const truthfulQaMetrics: Record<"mc1" | "mc2", MetricSpec> = {
   mc2: { aggregation: "mean", higherIsBetter: true, scale: 100 },
 };
 
+// Continuations are " " + answer: lm-eval's target_delimiter " ".
+const truthfulQaContextParts = {
+  description: "",
+  docToText: (d: TruthfulQaDoc) => QA_PROMPT + "\n\nQ: " + d.question + "\nA:",
+  docToTarget: () => " ",
+  targetDelimiter: " ",
+};
+
 // The evaluator keeps 0 shots for a task whose few-shot rule is "none" (and says so in the
 // report); `fewshotContext` still refuses shots as a guard.
 export const truthfulQaTask: Task<TruthfulQaDoc> = {
@@ -130,11 +138,12 @@ export const truthfulQaTask: Task<TruthfulQaDoc> = {
   fewshotContext(doc, shots) {
     checkTruthfulQaShots(shots.length);
     // The evaluator's description is "" (no description_dict), so this is doc_to_text alone.
-    return eleutherFewshotContext(
-      { description: "", docToText: (d: TruthfulQaDoc) => QA_PROMPT + "\n\nQ: " + d.question + "\nA:", docToTarget: () => " " },
-      doc,
-      shots,
-    );
+    return eleutherFewshotContext(truthfulQaContextParts, doc, shots);
+  },
+
+  promptParts(doc, shots) {
+    checkTruthfulQaShots(shots.length);
+    return eleutherPromptParts(truthfulQaContextParts, doc, shots);
   },
 
   constructRequests(doc, context) {

@@ -1,7 +1,8 @@
 // The "ja-alpaca" frame shared by every prompt-version-0.3 task of the Stability-AI
 // jp-stable harness (`*WithJAAlpacaPrompt` classes at 0fa86429).
 
-import { stabilityFewshotContext } from "../fewshotContext.js";
+import type { PromptParts } from "../../api/task.js";
+import { stabilityFewshotContext, stabilityPromptParts } from "../fewshotContext.js";
 
 /** `DESCRIPTION` of every 0.3 task; it already ends in "\n\n", and `fewshot_context` uses it as is. */
 export const JA_ALPACA_DESCRIPTION =
@@ -29,6 +30,20 @@ export function jaAlpacaContext<Doc>(
   docToTarget: (doc: Doc) => string,
 ): string {
   return stabilityFewshotContext(
+    { description: JA_ALPACA_DESCRIPTION, fewshotSeparator: JA_FEWSHOT_SEPARATOR, docToText, docToTarget },
+    doc,
+    shots,
+  );
+}
+
+/** The parts `jaAlpacaContext` joins (`stabilityPromptParts` with the 0.3 frame). */
+export function jaAlpacaPromptParts<Doc>(
+  doc: Doc,
+  shots: readonly Doc[],
+  docToText: (doc: Doc) => string,
+  docToTarget: (doc: Doc) => string,
+): PromptParts {
+  return stabilityPromptParts(
     { description: JA_ALPACA_DESCRIPTION, fewshotSeparator: JA_FEWSHOT_SEPARATOR, docToText, docToTarget },
     doc,
     shots,

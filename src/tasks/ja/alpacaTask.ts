@@ -13,7 +13,7 @@
 
 import type { DataFileRef, FewshotRule, MetricSpec, Task } from "../../api/task.js";
 import type { MaxTokensRule, ScoringTools, StopSequence, TaskRequest, TaskResponse } from "../../api/types.js";
-import { jaAlpacaContext, jaAlpacaText } from "./alpacaFrame.js";
+import { jaAlpacaContext, jaAlpacaPromptParts, jaAlpacaText } from "./alpacaFrame.js";
 import { ACC_METRIC, RecordReader, generationResponse, loglikelihood, loglikelihoodResponses, multipleChoiceScores, sourceName } from "./common.js";
 
 /** `doc_to_text`, declared as the two slots of the ja-alpaca frame. */
@@ -115,6 +115,10 @@ function alpacaTask<Doc>(spec: AlpacaTaskSpec<Doc>, parts: AlpacaTaskParts<Doc>)
 
     fewshotContext(doc, shots) {
       return jaAlpacaContext(doc, shots, docToText, parts.docToTarget);
+    },
+
+    promptParts(doc, shots) {
+      return jaAlpacaPromptParts(doc, shots, docToText, parts.docToTarget);
     },
 
     constructRequests: parts.constructRequests,

@@ -56,6 +56,12 @@ export const xwinogradJaTask: Task<XwinogradJaDoc> = {
     return "";
   },
 
+  promptParts(_doc, shots) {
+    if (shots.length > 0) throw new Error(`${NAME} is 0-shot only (the reference asserts an empty context)`);
+    // Each candidate sentence is the whole continuation, with no delimiter before it.
+    return { description: "", shots: [], fewshotDelimiter: "\n\n", targetDelimiter: "", text: "" };
+  },
+
   constructRequests(doc, context) {
     if (context !== "") throw new Error(`${NAME}: the context must be empty (got ${context.length} characters)`);
     return [loglikelihood("", doc.sentence1), loglikelihood("", doc.sentence2)];
