@@ -35,13 +35,14 @@ test("Markdown summary: a table per suite with the runs and the paper's row", ()
   const md = readFileSync(out.markdownPath, "utf8");
   assert.match(md, /^## Japanese$/m);
   assert.match(md, /^## English$/m);
-  assert.match(md, /^\| Model \| JCommonsenseQA \(acc, 3-shot\) \| JNLI \(acc, 3-shot\) \| MARC-ja \(acc, 3-shot\) \|/m);
-  assert.match(md, /^\| \*\*RakutenAI-7B-Q8_0\*\* \| – \| 51\.23 ± 1\.01 \| – \| – \| – \| 13\.57 ± 0\.42 \| – \| – \| – \| – \|$/m);
+  assert.match(md, /^\| Model \| Shots \| JCommonsenseQA \(acc, 3-shot\) \| JNLI \(acc, 3-shot\) \| MARC-ja \(acc, 3-shot\) \|/m);
+  assert.match(md, /^\| \*\*RakutenAI-7B-Q8_0\*\* \| as paper \| – \| 51\.23 ± 1\.01 \| – \| – \| – \| 13\.57 ± 0\.42 \| – \| – \| – \| – \|$/m);
   // Table 1, RakutenAI-7B: 84.27 48.69 96.29 79.09 80.67 14.08 77.16 22.40, Avg 62.83, 7-Avg 69.80
-  assert.match(md, /^\| rakuten-ai-7b \(paper\) \| 84\.27 \| 48\.69 \| 96\.29 \| 79\.09 \| 80\.67 \| 14\.08 \| 77\.16 \| 22\.40 \| 62\.83 \| 69\.80 \|$/m);
+  assert.match(md, /^\| rakuten-ai-7b \(paper\) \| as paper \| 84\.27 \| 48\.69 \| 96\.29 \| 79\.09 \| 80\.67 \| 14\.08 \| 77\.16 \| 22\.40 \| 62\.83 \| 69\.80 \|$/m);
   // Table 2: 60.24 82.20 61.31 38.25, Avg 60.50
-  assert.match(md, /^\| rakuten-ai-7b \(paper\) \| 60\.24 \| 82\.20 \| 61\.31 \| 38\.25 \| 60\.50 \|$/m);
-  assert.match(md, /^\| RakutenAI-7B-Q4_K_M \| jnli-1\.3-0\.3 \| acc \| 61\.11 \| 2434 \|$/m);
+  assert.match(md, /^\| rakuten-ai-7b \(paper\) \| as paper \| 60\.24 \| 82\.20 \| 61\.31 \| 38\.25 \| 60\.50 \|$/m);
+  // Extra tasks: the shots they ran with (jnli-1.3-0.3 is no paper column: 0 unless given).
+  assert.match(md, /^\| RakutenAI-7B-Q4_K_M \| jnli-1\.3-0\.3 \| acc \| 0 \| 61\.11 \| 2434 \|$/m);
 });
 
 test("HTML page: self-contained, one inline SVG chart per suite, the numbers on it", () => {
@@ -133,8 +134,8 @@ test("report shows shots and marks incomplete and not-comparable runs", () => {
   const md = out.markdown;
   // The paper's JNLI is 3-shot (Table 1); the odd run's 1-shot score is marked in its cell.
   assert.match(md, /\| JNLI \(acc, 3-shot\) \|/);
-  assert.match(md, /^\| \*\*b\*\* \| – \| 45\.00 \[1-shot\] \|/m);
-  assert.match(md, /^\| \*\*a\*\* \| – \| 50\.00 \|/m);
+  assert.match(md, /^\| \*\*b\*\* ‡ \| JNLI 1 \(paper 3\) \| – \| 45\.00 \[1-shot\] \|/m);
+  assert.match(md, /^\| \*\*a\*\* \| as paper \| – \| 50\.00 \|/m);
   assert.match(md, /^- \*\*b\*\*: .*\*\*incomplete run\*\*.*\*\*not comparable with the paper\*\* \(--limit 20; incomplete run; JNLI 1-shot \(paper 3\)\)/m);
   assert.doesNotMatch(md, /^- \*\*a\*\*: .*not comparable/m);
   assert.match(out.html, /not comparable with the paper: --limit 20; incomplete run; JNLI 1-shot \(paper 3\)/);
