@@ -1,12 +1,11 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
-import os from "node:os";
+import { readFileSync } from "node:fs";
 import path from "node:path";
 import { writeReport } from "../src/report/write.js";
 import { tempDir, writeRun, type FixtureTask } from "./support/compareFixtures.js";
 import { countColor, readPng } from "./support/png.js";
+import { chromium, NO_CHROMIUM, runChromium } from "./support/chromium.js";
 
 /** Two runs with hand-set, easy-to-spot scores on both suites. */
 function twoRuns(): { a: string; b: string } {
@@ -57,42 +56,13 @@ test("HTML page: self-contained, one inline SVG chart per suite, the numbers on 
     assert.match(html, new RegExp(`<rect class="bar"[^>]*data-value="${v.replace(".", "\\.")}"`), `bar ${v}`);
     assert.match(html, new RegExp(`<text class="value"[^>]*>${v.replace(".", "\\.")}</text>`), `label ${v}`);
   }
-  // Nothing to fetch: no scripts, stylesheets, images or other URLs (the SVG namespace is a name, not a fetch).
-  assert.doesNotMatch(html, /<script|<link|<img|<iframe|@import|src=/i);
+  // Nothing to fetch: no stylesheets, images, script files or other URLs (the SVG namespace is a name, not a fetch).
+  assert.doesNotMatch(html, /<link|<img|<iframe|@import|src=/i);
   assert.doesNotMatch(html.replaceAll('xmlns="http://www.w3.org/2000/svg"', ""), /https?:\/\//);
   assert.match(html, /<style>[\s\S]*svg\.chart[\s\S]*<\/style>/);
 });
 
-function findChromium(): string | null {
-  for (const p of ["/usr/bin/chromium", "/usr/bin/chromium-browser"]) if (existsSync(p)) return p;
-  const which = spawnSync("sh", ["-c", "command -v chromium || command -v chromium-browser"], { encoding: "utf8" });
-  return which.status === 0 && which.stdout.trim() !== "" ? which.stdout.trim() : null;
-}
-
-const chromium = findChromium();
-const CHROMIUM_FLAGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-  "--hide-scrollbars",
-];
-
-function runChromium(args: string[]): { stdout: string; stderr: string; status: number | null } {
-  const profile = mkdtempSync(path.join(os.tmpdir(), "rakuten-eval-chromium-"));
-  try {
-    const r = spawnSync(chromium!, [...CHROMIUM_FLAGS, `--user-data-dir=${profile}`, ...args], { encoding: "utf8", timeout: 90_000, maxBuffer: 64 * 1024 * 1024 });
-    return { stdout: r.stdout ?? "", stderr: r.stderr ?? "", status: r.status };
-  } finally {
-    rmSync(profile, { recursive: true, force: true });
-  }
-}
-
-test("Chromium renders the page: the DOM has both charts and the numbers", { skip: chromium === null && "chromium not installed (apt-get install chromium)" }, () => {
+test("Chromium renders the page: the DOM has both charts and the numbers", { skip: chromium === null && NO_CHROMIUM }, () => {
   const out = report(tempDir("dom"));
   const r = runChromium(["--dump-dom", `file://${path.resolve(out.htmlPath)}`]);
   assert.equal(r.status, 0, r.stderr.slice(-2000));
@@ -103,7 +73,7 @@ test("Chromium renders the page: the DOM has both charts and the numbers", { ski
   assert.match(dom, /<td[^>]*>51\.23<span class="se"> ± 1\.01<\/span><\/td>/);
 });
 
-test("Chromium screenshot: the bars are drawn in the runs' and the paper's colours", { skip: chromium === null && "chromium not installed (apt-get install chromium)" }, () => {
+test("Chromium screenshot: the bars are drawn in the runs' and the paper's colours", { skip: chromium === null && NO_CHROMIUM }, () => {
   const dir = tempDir("shot");
   const out = report(dir);
   const png = path.join(dir, "report.png");

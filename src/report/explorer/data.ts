@@ -1,9 +1,10 @@
 // The data of the report's per-document explorer: every doc of every task the runs wrote samples
 // for, in a compact form that the page embeds as JSON and renders a page at a time.
 //
-// Compactness (a full suite is about 30,000 docs): text is interned in one string table, and
-// prompts are stored as lists of paragraphs of that table, so few-shot examples shared by many
-// docs, and prompts shared by the runs, are stored once. Each run adds only its answers.
+// Compactness (a full suite is about 30,000 docs): each task's text is interned in a string
+// table, and prompts are stored as lists of paragraphs of that table, so few-shot examples shared
+// by many docs, and prompts shared by the runs, are stored once. Each run adds only its answers.
+// Each task is embedded on its own, so that opening the page parses one task's data, not all.
 
 import type { RunScores } from "../../results/read.js";
 import { loadSampleDocs, primaryMetricOf, sampleTasks, type SampleDoc } from "../../results/sampleDocs.js";
@@ -28,13 +29,13 @@ export interface ExplorerTask {
   metric: string;
   /** "mc": choices with log-likelihoods; "gen": a generation per run. */
   kind: "mc" | "gen";
+  /** The task's string table: prompt paragraphs, choices, gold texts, generations. */
+  s: string[];
   docs: ExplorerDoc[];
 }
 
 export interface ExplorerData {
   runs: string[];
-  /** The string table. */
-  s: string[];
   tasks: ExplorerTask[];
 }
 
@@ -88,11 +89,11 @@ function flagsOf(docs: (SampleDoc | undefined)[], metric: string): number {
 
 /** Every doc of every task that any run wrote samples for; runs[0] is the baseline. */
 export function buildExplorerData(runs: RunScores[]): ExplorerData {
-  const table = new StringTable();
   const taskNames: string[] = [];
   for (const run of runs) for (const t of sampleTasks(run)) if (!taskNames.includes(t)) taskNames.push(t);
   const tasks: ExplorerTask[] = [];
   for (const name of taskNames) {
+    const table = new StringTable();
     const perRun = runs.map((run) => new Map((loadSampleDocs(run, name) ?? []).map((d) => [d.docId, d])));
     const metric = runs.map((run) => primaryMetricOf(run, name)).find((m): m is string => m !== null) ?? "";
     const ids = [...new Set(perRun.flatMap((m) => [...m.keys()]))].sort((a, b) => a - b);
@@ -117,9 +118,9 @@ export function buildExplorerData(runs: RunScores[]): ExplorerData {
         answers,
       ];
     });
-    tasks.push({ name, metric, kind: generation ? "gen" : "mc", docs });
+    tasks.push({ name, metric, kind: generation ? "gen" : "mc", s: table.strings, docs });
   }
-  return { runs: runs.map((r) => r.label), s: table.strings, tasks };
+  return { runs: runs.map((r) => r.label), tasks };
 }
 
 /** JSON that is safe inside a <script> element: no "</script", no "<!--", no line separators. */

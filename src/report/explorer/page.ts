@@ -1,6 +1,6 @@
 // The per-document explorer section of report.html: the data as one inline JSON script, and a
 // small inline script that renders one page of docs at a time (search, filters, paging), so a
-// full suite's 30,000 docs cost a JSON.parse and 20 rendered cards, not 30,000 DOM subtrees.
+// full suite's 30,000 docs cost parsing one task's JSON and 20 rendered cards, not 30,000 DOM subtrees.
 
 import { escapeHtml } from "../htmlText.js";
 import { FLAG_ALL_WRONG, FLAG_CHANGED, FLAG_DISAGREE, scriptSafeJson, type ExplorerData } from "./data.js";
@@ -28,28 +28,40 @@ article.doc td.pick { background: #e0ecfb; font-weight: 600; }
 /** The page's script: plain ES2017, no template literals (it lives in one). */
 const CLIENT = `
 (function () {
-  var data = JSON.parse(document.getElementById("explorer-data").textContent);
-  var S = data.s, RUNS = data.runs, PAGE = 20;
+  var started = performance.now();
+  var index = JSON.parse(document.getElementById("explorer-index").textContent);
+  var RUNS = index.runs, PAGE = 20, loaded = {};
+  /** A task's docs and strings, parsed when the task is first shown. */
+  function task(i) {
+    if (!loaded[i]) {
+      var source = document.getElementById("explorer-task-" + i);
+      if (!source) return { s: [], docs: [], name: index.tasks[i].name, metric: "", kind: "mc" }; // still being read
+      var t = JSON.parse(source.textContent);
+      t.name = index.tasks[i].name; t.metric = index.tasks[i].metric; t.kind = index.tasks[i].kind;
+      loaded[i] = t;
+    }
+    return loaded[i];
+  }
   var $ = function (id) { return document.getElementById(id); };
   var sel = $("ex-task"), search = $("ex-search"), filter = $("ex-filter"), list = $("ex-list"), info = $("ex-info"), prev = $("ex-prev"), next = $("ex-next");
   var state = { task: 0, page: 0, rows: [] };
   var haystacks = {};
   function el(tag, cls, text) { var e = document.createElement(tag); if (cls) e.className = cls; if (text !== undefined) e.textContent = text; return e; }
-  function prompt(d) { var out = ""; for (var i = 0; i < d[1].length; i++) out += S[d[1][i]]; return out; }
+  function prompt(S, d) { var out = ""; for (var i = 0; i < d[1].length; i++) out += S[d[1][i]]; return out; }
   function haystack(ti) {
     if (haystacks[ti]) return haystacks[ti];
-    var docs = data.tasks[ti].docs, out = new Array(docs.length);
+    var t = task(ti), S = t.s, docs = t.docs, out = new Array(docs.length);
     for (var i = 0; i < docs.length; i++) {
-      var d = docs[i], parts = [String(d[0]), prompt(d)];
+      var d = docs[i], parts = [String(d[0]), prompt(S, d)];
       for (var c = 0; c < d[2].length; c++) parts.push(S[d[2][c]]);
       if (d[4] >= 0) parts.push(S[d[4]]);
-      if (data.tasks[ti].kind === "gen") for (var r = 0; r < d[6].length; r++) if (d[6][r]) parts.push(S[d[6][r][1]]);
+      if (t.kind === "gen") for (var r = 0; r < d[6].length; r++) if (d[6][r]) parts.push(S[d[6][r][1]]);
       out[i] = parts.join("\\n").toLowerCase();
     }
     return (haystacks[ti] = out);
   }
   function refilter() {
-    var t = data.tasks[state.task], bit = Number(filter.value), needle = search.value.trim().toLowerCase();
+    var t = task(state.task), bit = Number(filter.value), needle = search.value.trim().toLowerCase();
     var h = needle ? haystack(state.task) : null, rows = [];
     for (var i = 0; i < t.docs.length; i++) {
       if (bit && !(t.docs[i][5] & bit)) continue;
@@ -60,7 +72,7 @@ const CLIENT = `
   }
   function verdict(v) { return v > 0 ? "✓ " + v : "✗ " + v; }
   function card(t, d) {
-    var a = el("article", "doc"), head = el("header");
+    var S = t.s, a = el("article", "doc"), head = el("header");
     head.appendChild(el("strong", "", "doc " + d[0]));
     if (d[4] >= 0) head.appendChild(el("span", "", "gold: " + S[d[4]]));
     else if (d[3] >= 0 && d[2][d[3]] !== undefined) head.appendChild(el("span", "", "gold: " + S[d[2][d[3]]]));
@@ -68,9 +80,11 @@ const CLIENT = `
     if (d[5] & ${FLAG_ALL_WRONG}) head.appendChild(el("span", "badge", "all wrong"));
     if (d[5] & ${FLAG_CHANGED}) head.appendChild(el("span", "badge", "changed since baseline"));
     a.appendChild(head);
-    var last = d[1].length ? S[d[1][d[1].length - 1]] : "";
-    a.appendChild(el("div", "q", last.length > 600 ? last.slice(0, 600) + "…" : last));
-    var det = el("details"), p = prompt(d);
+    // The doc's own part of the prompt: its last paragraphs (after the few-shot examples), up to 3 or 600 characters.
+    var own = "", k = d[1].length - 1;
+    while (k >= 0 && (own === "" || (d[1].length - k <= 3 && own.length + S[d[1][k]].length <= 600))) { own = S[d[1][k]] + own; k--; }
+    a.appendChild(el("div", "q", own.length > 600 ? own.slice(own.length - 600) : own));
+    var det = el("details"), p = prompt(S, d);
     det.appendChild(el("summary", "", "full prompt (" + p.length + " characters, " + d[1].length + " paragraphs)"));
     det.appendChild(el("pre", "", p));
     a.appendChild(det);
@@ -105,29 +119,51 @@ const CLIENT = `
     return a;
   }
   function render() {
-    var t = data.tasks[state.task], n = state.rows.length, pages = Math.max(1, Math.ceil(n / PAGE));
+    var t = task(state.task), n = state.rows.length, pages = Math.max(1, Math.ceil(n / PAGE));
     var from = state.page * PAGE, to = Math.min(n, from + PAGE), frag = document.createDocumentFragment();
     for (var i = from; i < to; i++) frag.appendChild(card(t, t.docs[state.rows[i]]));
     list.textContent = "";
     list.appendChild(frag);
     info.textContent = n === 0 ? "no docs match" : "docs " + (from + 1) + "–" + to + " of " + n + " (page " + (state.page + 1) + " of " + pages + ")";
     prev.disabled = state.page === 0; next.disabled = state.page >= pages - 1;
+    list.setAttribute("data-task", t.name); list.setAttribute("data-matches", String(n));
   }
-  data.tasks.forEach(function (t, i) { var o = el("option", "", t.name + " (" + t.docs.length + " docs)"); o.value = String(i); sel.appendChild(o); });
+  index.tasks.forEach(function (t, i) { var o = el("option", "", t.name + " (" + t.n + " docs)"); o.value = String(i); sel.appendChild(o); });
   sel.addEventListener("change", function () { state.task = Number(sel.value); refilter(); });
   filter.addEventListener("change", refilter);
   var timer = 0;
   search.addEventListener("input", function () { clearTimeout(timer); timer = setTimeout(refilter, 150); });
   prev.addEventListener("click", function () { if (state.page > 0) { state.page--; render(); } });
   next.addEventListener("click", function () { state.page++; render(); });
-  if (data.tasks.length > 0) refilter();
-  // Read back by the test (--dump-dom): milliseconds from navigation to the first rendered page.
-  document.documentElement.setAttribute("data-explorer-ready-ms", String(Math.round(performance.now())));
+  // The view can be linked: #task=<name>&filter=disagree|all-wrong|changed&q=<text>&page=<n>.
+  var FILTERS = { disagree: "${FLAG_DISAGREE}", "all-wrong": "${FLAG_ALL_WRONG}", changed: "${FLAG_CHANGED}" };
+  var params = new URLSearchParams(location.hash.slice(1));
+  index.tasks.forEach(function (t, i) { if (t.name === params.get("task")) { state.task = i; sel.value = String(i); } });
+  if (FILTERS[params.get("filter")]) filter.value = FILTERS[params.get("filter")];
+  if (params.get("q")) search.value = params.get("q");
+  function init() {
+    refilter();
+    var page = Number(params.get("page") || 1) - 1;
+    if (page > 0 && page * PAGE < state.rows.length) { state.page = page; render(); }
+    // Read back by the test (--dump-dom): milliseconds from navigation to the first rendered page.
+    document.documentElement.setAttribute("data-explorer-ready-ms", String(Math.round(performance.now())));
+    document.documentElement.setAttribute("data-explorer-timing", "script start " + Math.round(started) + " ms");
+  }
+  // The first task's data comes before this script, the others after it: the first page is shown
+  // while the browser still reads the rest of the file.
+  document.addEventListener("DOMContentLoaded", function () {
+    document.documentElement.setAttribute("data-explorer-loaded-ms", String(Math.round(performance.now())));
+  });
+  if (index.tasks.length > 0) {
+    if (document.getElementById("explorer-task-" + state.task)) init();
+    else document.addEventListener("DOMContentLoaded", init);
+  }
 })();
 `;
 
 export function renderExplorer(data: ExplorerData): string {
   const docs = data.tasks.reduce((a, t) => a + t.docs.length, 0);
+  const taskScripts = data.tasks.map((t, i) => `<script type="application/json" id="explorer-task-${i}">${scriptSafeJson({ s: t.s, docs: t.docs })}</script>`);
   if (docs === 0) {
     return `<section id="explorer"><h2>Documents</h2><p class="sub">The runs have no samples files beside their results, so there are no documents to show.</p></section>`;
   }
@@ -142,7 +178,9 @@ export function renderExplorer(data: ExplorerData): string {
 <span class="ex-info" id="ex-info"></span>
 </div>
 <div id="ex-list"></div>
-<script type="application/json" id="explorer-data">${scriptSafeJson(data)}</script>
+<script type="application/json" id="explorer-index">${scriptSafeJson({ runs: data.runs, tasks: data.tasks.map((t) => ({ name: t.name, metric: t.metric, kind: t.kind, n: t.docs.length })) })}</script>
+${taskScripts[0] ?? ""}
 <script>${CLIENT}</script>
+${taskScripts.slice(1).join("\n")}
 </section>`;
 }

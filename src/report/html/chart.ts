@@ -130,7 +130,7 @@ export function renderSuiteSvg(suite: ReportSuite): string {
       const lx = cx + 3;
       const ly = labelBase - 3;
       out.push(
-        `<text class="value" x="${r1(lx)}" y="${r1(ly)}" transform="rotate(-90 ${r1(lx)} ${r1(ly)})" font-size="${VALUE_FONT}" fill="#111827">${fmt2(v)}${partial ? "†" : ""}</text>`,
+        `<text class="value" data-series="${escapeHtml(s.label)}" data-column="${col.key}" x="${r1(lx)}" y="${r1(ly)}" transform="rotate(-90 ${r1(lx)} ${r1(ly)})" font-size="${VALUE_FONT}" fill="#111827">${fmt2(v)}${partial ? "†" : ""}</text>`,
       );
     });
     const lines = axisLines(col.label);
