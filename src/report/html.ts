@@ -75,7 +75,8 @@ table.scores tr.published { color: #4b5563; background: #fafafa; }
 table.scores td.avg { font-weight: 600; }
 .metric, .se { color: #6b7280; font-weight: normal; font-size: .8em; }
 .note { color: #92400e; }
-table.scores td.shots { text-align: left; white-space: normal; max-width: 14rem; }
+table.scores td.shots { text-align: left; white-space: normal; min-width: 5.5em; max-width: 14rem; }
+.table-wrap { overflow-x: auto; }
 footer { margin-top: 2.5rem; color: #6b7280; font-size: .8rem; }
 `;
 
@@ -103,7 +104,7 @@ ${legend(s)}
 <div class="chart-wrap">
 ${renderSuiteSvg(s)}
 </div>
-${suiteTable(s)}
+<div class="table-wrap">${suiteTable(s)}</div>
 </section>`,
     )
     .join("\n");
