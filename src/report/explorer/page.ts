@@ -145,6 +145,8 @@ const CLIENT = `
     refilter();
     var page = Number(params.get("page") || 1) - 1;
     if (page > 0 && page * PAGE < state.rows.length) { state.page = page; render(); }
+    // A linked view opens on the explorer.
+    if (location.hash.length > 1) document.getElementById("explorer").scrollIntoView();
     // Read back by the test (--dump-dom): milliseconds from navigation to the first rendered page.
     document.documentElement.setAttribute("data-explorer-ready-ms", String(Math.round(performance.now())));
     document.documentElement.setAttribute("data-explorer-timing", "script start " + Math.round(started) + " ms");
