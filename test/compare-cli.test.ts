@@ -100,7 +100,7 @@ test("report writes report.md and report.html", { skip }, () => {
   const out = path.join(root, "report");
   const r = cli("report", base, next, "--output", out, "--published", "rakutenai-7b");
   assert.equal(r.status, 0, r.stderr);
-  assert.match(r.stdout, /^\| rakuten-ai-7b \(paper\) \| 84\.27 \| 48\.69 \|/m);
+  assert.match(r.stdout, /^\| rakuten-ai-7b \(paper\) \| as paper \| 84\.27 \| 48\.69 \|/m);
   assert.match(readFileSync(path.join(out, "report.html"), "utf8"), /<svg [^>]*id="chart-ja"/);
   assert.equal(cli("report", "--output", out).status, 2);
 });

@@ -1,12 +1,11 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
-import os from "node:os";
+import { readFileSync } from "node:fs";
 import path from "node:path";
 import { writeReport } from "../src/report/write.js";
 import { tempDir, writeRun, type FixtureTask } from "./support/compareFixtures.js";
 import { countColor, readPng } from "./support/png.js";
+import { chromium, NO_CHROMIUM, runChromium } from "./support/chromium.js";
 
 /** Two runs with hand-set, easy-to-spot scores on both suites. */
 function twoRuns(): { a: string; b: string } {
@@ -35,13 +34,14 @@ test("Markdown summary: a table per suite with the runs and the paper's row", ()
   const md = readFileSync(out.markdownPath, "utf8");
   assert.match(md, /^## Japanese$/m);
   assert.match(md, /^## English$/m);
-  assert.match(md, /^\| Model \| JCommonsenseQA \(acc, 3-shot\) \| JNLI \(acc, 3-shot\) \| MARC-ja \(acc, 3-shot\) \|/m);
-  assert.match(md, /^\| \*\*RakutenAI-7B-Q8_0\*\* \| – \| 51\.23 ± 1\.01 \| – \| – \| – \| 13\.57 ± 0\.42 \| – \| – \| – \| – \|$/m);
+  assert.match(md, /^\| Model \| Shots \| JCommonsenseQA \(acc, 3-shot\) \| JNLI \(acc, 3-shot\) \| MARC-ja \(acc, 3-shot\) \|/m);
+  assert.match(md, /^\| \*\*RakutenAI-7B-Q8_0\*\* \| as paper \| – \| 51\.23 ± 1\.01 \| – \| – \| – \| 13\.57 ± 0\.42 \| – \| – \| – \| – \|$/m);
   // Table 1, RakutenAI-7B: 84.27 48.69 96.29 79.09 80.67 14.08 77.16 22.40, Avg 62.83, 7-Avg 69.80
-  assert.match(md, /^\| rakuten-ai-7b \(paper\) \| 84\.27 \| 48\.69 \| 96\.29 \| 79\.09 \| 80\.67 \| 14\.08 \| 77\.16 \| 22\.40 \| 62\.83 \| 69\.80 \|$/m);
+  assert.match(md, /^\| rakuten-ai-7b \(paper\) \| as paper \| 84\.27 \| 48\.69 \| 96\.29 \| 79\.09 \| 80\.67 \| 14\.08 \| 77\.16 \| 22\.40 \| 62\.83 \| 69\.80 \|$/m);
   // Table 2: 60.24 82.20 61.31 38.25, Avg 60.50
-  assert.match(md, /^\| rakuten-ai-7b \(paper\) \| 60\.24 \| 82\.20 \| 61\.31 \| 38\.25 \| 60\.50 \|$/m);
-  assert.match(md, /^\| RakutenAI-7B-Q4_K_M \| jnli-1\.3-0\.3 \| acc \| 61\.11 \| 2434 \|$/m);
+  assert.match(md, /^\| rakuten-ai-7b \(paper\) \| as paper \| 60\.24 \| 82\.20 \| 61\.31 \| 38\.25 \| 60\.50 \|$/m);
+  // Extra tasks: the shots they ran with (jnli-1.3-0.3 is no paper column: 0 unless given).
+  assert.match(md, /^\| RakutenAI-7B-Q4_K_M \| jnli-1\.3-0\.3 \| acc \| 0 \| 61\.11 \| 2434 \|$/m);
 });
 
 test("HTML page: self-contained, one inline SVG chart per suite, the numbers on it", () => {
@@ -56,42 +56,13 @@ test("HTML page: self-contained, one inline SVG chart per suite, the numbers on 
     assert.match(html, new RegExp(`<rect class="bar"[^>]*data-value="${v.replace(".", "\\.")}"`), `bar ${v}`);
     assert.match(html, new RegExp(`<text class="value"[^>]*>${v.replace(".", "\\.")}</text>`), `label ${v}`);
   }
-  // Nothing to fetch: no scripts, stylesheets, images or other URLs (the SVG namespace is a name, not a fetch).
-  assert.doesNotMatch(html, /<script|<link|<img|<iframe|@import|src=/i);
+  // Nothing to fetch: no stylesheets, images, script files or other URLs (the SVG namespace is a name, not a fetch).
+  assert.doesNotMatch(html, /<link|<img|<iframe|@import|src=/i);
   assert.doesNotMatch(html.replaceAll('xmlns="http://www.w3.org/2000/svg"', ""), /https?:\/\//);
   assert.match(html, /<style>[\s\S]*svg\.chart[\s\S]*<\/style>/);
 });
 
-function findChromium(): string | null {
-  for (const p of ["/usr/bin/chromium", "/usr/bin/chromium-browser"]) if (existsSync(p)) return p;
-  const which = spawnSync("sh", ["-c", "command -v chromium || command -v chromium-browser"], { encoding: "utf8" });
-  return which.status === 0 && which.stdout.trim() !== "" ? which.stdout.trim() : null;
-}
-
-const chromium = findChromium();
-const CHROMIUM_FLAGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-  "--hide-scrollbars",
-];
-
-function runChromium(args: string[]): { stdout: string; stderr: string; status: number | null } {
-  const profile = mkdtempSync(path.join(os.tmpdir(), "rakuten-eval-chromium-"));
-  try {
-    const r = spawnSync(chromium!, [...CHROMIUM_FLAGS, `--user-data-dir=${profile}`, ...args], { encoding: "utf8", timeout: 90_000, maxBuffer: 64 * 1024 * 1024 });
-    return { stdout: r.stdout ?? "", stderr: r.stderr ?? "", status: r.status };
-  } finally {
-    rmSync(profile, { recursive: true, force: true });
-  }
-}
-
-test("Chromium renders the page: the DOM has both charts and the numbers", { skip: chromium === null && "chromium not installed (apt-get install chromium)" }, () => {
+test("Chromium renders the page: the DOM has both charts and the numbers", { skip: chromium === null && NO_CHROMIUM }, () => {
   const out = report(tempDir("dom"));
   const r = runChromium(["--dump-dom", `file://${path.resolve(out.htmlPath)}`]);
   assert.equal(r.status, 0, r.stderr.slice(-2000));
@@ -102,7 +73,7 @@ test("Chromium renders the page: the DOM has both charts and the numbers", { ski
   assert.match(dom, /<td[^>]*>51\.23<span class="se"> ± 1\.01<\/span><\/td>/);
 });
 
-test("Chromium screenshot: the bars are drawn in the runs' and the paper's colours", { skip: chromium === null && "chromium not installed (apt-get install chromium)" }, () => {
+test("Chromium screenshot: the bars are drawn in the runs' and the paper's colours", { skip: chromium === null && NO_CHROMIUM }, () => {
   const dir = tempDir("shot");
   const out = report(dir);
   const png = path.join(dir, "report.png");
@@ -133,8 +104,8 @@ test("report shows shots and marks incomplete and not-comparable runs", () => {
   const md = out.markdown;
   // The paper's JNLI is 3-shot (Table 1); the odd run's 1-shot score is marked in its cell.
   assert.match(md, /\| JNLI \(acc, 3-shot\) \|/);
-  assert.match(md, /^\| \*\*b\*\* \| – \| 45\.00 \[1-shot\] \|/m);
-  assert.match(md, /^\| \*\*a\*\* \| – \| 50\.00 \|/m);
+  assert.match(md, /^\| \*\*b\*\* ‡ \| JNLI 1 \(paper 3\) \| – \| 45\.00 \[1-shot\] \|/m);
+  assert.match(md, /^\| \*\*a\*\* \| as paper \| – \| 50\.00 \|/m);
   assert.match(md, /^- \*\*b\*\*: .*\*\*incomplete run\*\*.*\*\*not comparable with the paper\*\* \(--limit 20; incomplete run; JNLI 1-shot \(paper 3\)\)/m);
   assert.doesNotMatch(md, /^- \*\*a\*\*: .*not comparable/m);
   assert.match(out.html, /not comparable with the paper: --limit 20; incomplete run; JNLI 1-shot \(paper 3\)/);

@@ -1,9 +1,15 @@
 // What `rakuten-eval report` shows, independent of the output format: per suite, the paper's
 // columns and averages, and one series of scores per run and per published model.
 
+import path from "node:path";
+import { zForAlpha, type Interval } from "../compare/stats.js";
 import { allColumns, columnOf, MMLU_GROUP, PAPER_AVERAGES, PAPER_SUITES, SUITE_IDS, suiteColumnKeys, type SuiteId } from "../paper/suites.js";
-import type { RunScores } from "../results/read.js";
+import type { RunScores, ScoreRow } from "../results/read.js";
 import { isoDateOf } from "../results/types.js";
+
+/** Metrics whose per-doc values are 0/1: a published figure's standard error follows from its doc count. */
+const BINARY_METRICS = new Set(["acc", "acc_norm", "exact_match", "mc1"]);
+const Z95 = zForAlpha(0.05);
 
 export interface ReportColumn {
   /** Paper column key or average id. */
@@ -26,6 +32,16 @@ export interface ReportSeries {
   tasks: (string | null)[];
   /** Shots behind the values; null for averages and unknown. */
   shots: (number | null)[];
+  /**
+   * The 95% interval of each value (value ± 1.96 standard errors, clipped to 0-100); null when no
+   * standard error is known. Published figures: the binomial standard error from the paper's doc
+   * count, for 0/1 metrics. Averages: from the columns' standard errors (independent tasks).
+   */
+  interval: (Interval | null)[];
+  /** True where the score uses partial stand-in data. */
+  partial: boolean[];
+  /** A run whose scores cannot stand beside the paper's (see ReportRun.notComparable). */
+  notComparable: boolean;
 }
 
 export interface ReportSuite {
@@ -37,7 +53,9 @@ export interface ReportSuite {
 
 export interface ReportRun {
   label: string;
+  /** The results file, shortened to its folder and name (no absolute paths in reports). */
   source: string;
+  /** The model's file name (no folders). */
   model: string | null;
   modelSha256: string | null;
   date: string | null;
@@ -58,6 +76,7 @@ export interface ReportExtraRow {
   score: number;
   stderr: number | null;
   n: number | null;
+  shots: number;
 }
 
 export interface ReportModel {
@@ -68,17 +87,58 @@ export interface ReportModel {
   extras: ReportExtraRow[];
 }
 
+/** Standard error (0-100) of a published figure of a 0/1 metric: sqrt(p(1-p)/n). */
+function publishedStderr(row: ScoreRow): number | null {
+  if (!BINARY_METRICS.has(row.metric) || row.n === null || row.n <= 0) return null;
+  const p = row.score / 100;
+  return Math.sqrt((p * (1 - p)) / row.n) * 100;
+}
+
+function interval(value: number | null, stderr: number | null): Interval | null {
+  if (value === null || stderr === null) return null;
+  return [Math.max(0, value - Z95 * stderr), Math.min(100, value + Z95 * stderr)];
+}
+
 function seriesFor(run: RunScores, columns: ReportColumn[]): ReportSeries {
+  const rowOf = (key: string) => run.rows.find((r) => r.key === key);
+  const stderrOf = (key: string): number | null => {
+    const row = rowOf(key);
+    if (!row) return null;
+    return run.kind === "published" ? publishedStderr(row) : row.stderr;
+  };
+  const partialKeys = new Set((run.doc?.rakuten_eval.summary ?? []).filter((r) => r.partialData).map((r) => r.key));
+  const values = columns.map((c) => (c.kind === "average" ? run.averages.find((a) => a.id === c.key)?.value ?? null : rowOf(c.key)?.score ?? null));
+  // Recorded standard errors, as the tables show them (runs' task scores only).
+  const stderr = columns.map((c) => (c.kind === "average" || run.kind === "published" ? null : rowOf(c.key)?.stderr ?? null));
+  // What the intervals are drawn from: also the published figures' binomial and the averages' combined ones.
+  const intervalStderr = columns.map((c) => {
+    if (c.kind === "task") return stderrOf(c.key);
+    // The mean of k independent task scores: sqrt(sum of se^2) / k.
+    const average = run.averages.find((a) => a.id === c.key);
+    if (!average || average.value === null) return null;
+    const parts = average.columns.map(stderrOf);
+    if (parts.length === 0 || parts.some((p) => p === null)) return null;
+    return Math.sqrt(parts.reduce<number>((sum, p) => sum + (p ?? 0) ** 2, 0)) / parts.length;
+  });
   return {
     label: run.label,
     kind: run.kind,
-    values: columns.map((c) =>
-      c.kind === "average" ? run.averages.find((a) => a.id === c.key)?.value ?? null : run.rows.find((r) => r.key === c.key)?.score ?? null,
+    values,
+    stderr,
+    tasks: columns.map((c) => (c.kind === "average" ? null : rowOf(c.key)?.task ?? null)),
+    shots: columns.map((c) => (c.kind === "average" ? null : rowOf(c.key)?.shots ?? null)),
+    interval: values.map((v, i) => interval(v, intervalStderr[i] ?? null)),
+    partial: columns.map((c) =>
+      c.kind === "average" ? (PAPER_AVERAGES.find((a) => a.id === c.key)?.columns ?? []).some((k) => partialKeys.has(k)) : partialKeys.has(c.key),
     ),
-    stderr: columns.map((c) => (c.kind === "average" ? null : run.rows.find((r) => r.key === c.key)?.stderr ?? null)),
-    tasks: columns.map((c) => (c.kind === "average" ? null : run.rows.find((r) => r.key === c.key)?.task ?? null)),
-    shots: columns.map((c) => (c.kind === "average" ? null : run.rows.find((r) => r.key === c.key)?.shots ?? null)),
+    notComparable: notComparableWithPaper(run).length > 0,
   };
+}
+
+/** A results file as a report names it: its folder and file name, never an absolute path. */
+export function shortSource(source: string): string {
+  if (source.startsWith("published:")) return source;
+  return path.posix.join(path.basename(path.dirname(path.resolve(source))), path.basename(source));
 }
 
 /** Why a run's scores cannot stand beside the paper's: --limit, an interrupted run, other shots or tasks, stand-in data. */
@@ -118,7 +178,7 @@ export function buildReportModel(runs: RunScores[], published: RunScores[], gene
   const extras: ReportExtraRow[] = [];
   for (const r of runs) {
     for (const row of r.rows) {
-      if (!paperKeys.has(row.key)) extras.push({ run: r.label, task: row.task, metric: row.metric, score: row.score, stderr: row.stderr, n: row.n });
+      if (!paperKeys.has(row.key)) extras.push({ run: r.label, task: row.task, metric: row.metric, score: row.score, stderr: row.stderr, n: row.n, shots: row.shots });
     }
   }
   return {
@@ -129,8 +189,8 @@ export function buildReportModel(runs: RunScores[], published: RunScores[], gene
       const limit = r.doc?.config.limit;
       return {
         label: r.label,
-        source: r.source,
-        model: engine?.modelPath ?? null,
+        source: shortSource(r.source),
+        model: engine?.modelPath ? path.basename(engine.modelPath) : null,
         modelSha256: engine?.modelSha256 ?? null,
         date: r.doc ? isoDateOf(r.doc) : null,
         engine: engine ? `${engine.engine} ${engine.engineVersion}` : null,

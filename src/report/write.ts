@@ -1,10 +1,11 @@
 // `rakuten-eval report`: load the runs and the published rows, build the report model and
-// write report.md and report.html.
+// write report.md and report.html (with the per-document explorer of the runs' samples).
 
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { UserError } from "../errors.js";
 import { distinctLabels, publishedScores, runScores } from "../results/read.js";
+import { buildExplorerData } from "./explorer/data.js";
 import { renderReportHtml } from "./html.js";
 import { renderReportMarkdown } from "./markdown.js";
 import { buildReportModel, type ReportModel } from "./model.js";
@@ -18,6 +19,8 @@ export interface ReportOptions {
   title?: string;
   /** ISO timestamp shown on the page (tests pin it). */
   generated?: string;
+  /** Leave the per-document explorer out of report.html (default: in, from the runs' samples files). */
+  noExplorer?: boolean;
 }
 
 export interface ReportOutcome {
@@ -38,7 +41,7 @@ export function writeReport(options: ReportOptions): ReportOutcome {
     throw new UserError("usage", `${options.results.join(", ")}: no scores to report (the runs have no summary rows).`);
   }
   const markdown = renderReportMarkdown(model);
-  const html = renderReportHtml(model);
+  const html = renderReportHtml(model, options.noExplorer ? null : buildExplorerData(runs));
   const markdownPath = path.join(options.outputDir, "report.md");
   const htmlPath = path.join(options.outputDir, "report.html");
   try {

@@ -28,7 +28,9 @@ export interface FixtureTask {
   /** versions[task] (default "1.0"). */
   version?: string;
   /** Per doc (same order as samples): loglikelihood continuations and their log-likelihoods, written as requests/responses. */
-  choices?: { continuations: string[]; logprobs: number[] }[];
+  choices?: { continuations: string[]; logprobs: number[]; context?: string }[];
+  /** Per doc (same order as samples): the samples line's `doc` (gold, target, ...), as a task's describeDoc writes it. */
+  describe?: Record<string, unknown>[];
   /** configs[task].tokenization (default none recorded). */
   tokenization?: string;
   /** sha256 of the eval split in rakuten_eval.datasets (default none recorded). */
@@ -82,12 +84,12 @@ export function writeRun(dir: string, run: FixtureRun): string {
   const nShot: Record<string, number> = {};
   const nSamples: Record<string, { original: number; effective: number }> = {};
   const higher: Record<string, Record<string, boolean>> = {};
-  const writeSamples = (task: string, metric: string, values: number[], ids?: number[], choices?: FixtureTask["choices"]) => {
+  const writeSamples = (task: string, metric: string, values: number[], ids?: number[], choices?: FixtureTask["choices"], describe?: FixtureTask["describe"]) => {
     const lines = values.map((v, i) => {
       const ch = choices?.[i];
-      const requests = ch ? ch.continuations.map((continuation) => ({ type: "loglikelihood", context: "q", continuation, tokenization: "separate" })) : [];
+      const requests = ch ? ch.continuations.map((continuation) => ({ type: "loglikelihood", context: ch.context ?? "q", continuation, tokenization: "separate" })) : [];
       const responses = ch ? ch.logprobs.map((logprob) => ({ logprob, isGreedy: false })) : [];
-      return JSON.stringify({ task, doc_id: ids?.[i] ?? i, shuffled_index: i, request_hashes: ["h"], requests, responses, metrics: { [metric]: v } });
+      return JSON.stringify({ task, doc_id: ids?.[i] ?? i, shuffled_index: i, ...(describe?.[i] ? { doc: describe[i] } : {}), request_hashes: ["h"], requests, responses, metrics: { [metric]: v } });
     });
     writeFileSync(path.join(dir, `samples_${task}.jsonl`), lines.join("\n") + "\n");
   };
@@ -114,7 +116,7 @@ export function writeRun(dir: string, run: FixtureRun): string {
   };
   for (const t of run.tasks) {
     if (t.key !== "mmlu") addTask(t.task, t.metric, t.score, t.n, t);
-    if (t.samples) writeSamples(t.task, t.metric, t.samples, t.docIds, t.choices);
+    if (t.samples) writeSamples(t.task, t.metric, t.samples, t.docIds, t.choices, t.describe);
   }
   const groupSubtasks: Record<string, string[]> = {};
   if (run.mmluSubjects) {
