@@ -15,6 +15,7 @@ import { validateInput, type RunInput } from "./runInput.js";
 import { packageRoot } from "./paths.js";
 import { removeStaleTemporaries } from "./util/publish.js";
 import { writeRunOutputs } from "./runOutput.js";
+import { selectShard, shardNote, type ShardSpec } from "./shard/shard.js";
 
 /** `run`'s options: what the input checks read (`RunInput`, documented there) and the engine's settings. */
 export interface RunOptions extends RunInput {
@@ -31,6 +32,8 @@ export interface RunOptions extends RunInput {
   signal?: AbortSignal;
   /** A name for the run, recorded as rakuten_eval.label (compare and report show it). */
   label?: string;
+  /** `--shard i/N`: score only this shard's docs of the whole plan (src/shard/shard.ts). */
+  shard?: ShardSpec;
 }
 
 export interface RunOutcome {
@@ -120,7 +123,11 @@ export async function runEvaluation(options: RunOptions): Promise<RunOutcome> {
   const log = options.log ?? (() => {});
   const warn = options.warn ?? log;
   const outputDir = options.outputDir ?? defaultOutputDir(options.model);
-  const { planned, skipped } = await validateInput(options, outputDir);
+  const input = await validateInput(options, outputDir);
+  const { skipped } = input;
+  // A shard plans the whole run (same shuffle, same few-shot draws), then keeps its share.
+  const shard = options.shard ? selectShard(input.planned, options.shard) : undefined;
+  const planned = shard?.planned ?? input.planned;
   for (const s of skipped) log(`skip ${s.task.name}: ${s.reason}`);
   for (const p of planned) if (p.shotsNote) log(`note: ${p.shotsNote}`);
   // Temporary files of runs killed while publishing into this folder.
@@ -188,6 +195,7 @@ export async function runEvaluation(options: RunOptions): Promise<RunOutcome> {
     let taskResults: TaskResult[];
     let allSkipped = skipped;
     const notes: string[] = [];
+    if (options.shard) notes.push(shardNote(options.shard, nDocs, input.planned.reduce((a, p) => a + p.docs.length, 0)));
     let stopped: { reason: string; error: unknown } | undefined;
     try {
       taskResults = await evaluate(planned, backend, hooks);
@@ -219,6 +227,7 @@ export async function runEvaluation(options: RunOptions): Promise<RunOutcome> {
       ...(options.label ? { label: options.label } : {}),
     });
     if (stopped) doc.rakuten_eval.incomplete_reason = stopped.reason;
+    if (shard) doc.rakuten_eval.shard = shard.record;
     const { resultsPath, samplesPaths } = await writeRunOutputs(outputDir, doc, taskResults);
     const counts = backend.phaseCounts().filter((c) => c.requests > 0);
     const computed = counts.reduce((a, c) => a + c.computed, 0);

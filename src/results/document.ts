@@ -5,6 +5,7 @@
 import { sampleScaleOf } from "../api/task.js";
 import type { BackendDescription } from "../api/types.js";
 import type { SkippedTask, TaskResult } from "../evaluator.js";
+import type { ShardRecord } from "../shard/shard.js";
 import { publishedColumn, referenceFigures, type ReferenceFigures } from "../paper/published.js";
 import { columnKeyOfTask, MMLU_GROUP, MMLU_SUBJECT_PREFIX, MMLU_SUBSET } from "../paper/suites.js";
 import { mmluTaskNames } from "../tasks/registry.js";
@@ -78,6 +79,14 @@ export interface ResultsDocument {
     harness: { name: string; version: string; git_commit: string | null };
     /** `run --label`, when given. */
     label?: string;
+    /**
+     * Present in the results of `run --shard i/N`: which shard this is, the docs it scored and
+     * what `merge` needs to rebuild the whole run. Such results are a part, not a run: compare
+     * and report refuse or mark them.
+     */
+    shard?: ShardRecord;
+    /** Set by `merge`: how many shards these results were rebuilt from. */
+    merged_shards?: number;
   };
   date: string;
   total_evaluation_time_seconds: number;
@@ -259,7 +268,8 @@ export function buildResultsDocument(taskResults: TaskResult[], skipped: Skipped
   const group = mmluGroup(taskResults);
   if (group) {
     const mmlu = group.results;
-    const accs = mmlu.map((m) => m.metrics.acc?.value ?? NaN);
+    // A subject without a score has no doc here (only a shard's results can hold one).
+    const accs = mmlu.map((m) => m.metrics.acc?.value).filter((v): v is number => v !== undefined);
     let sum = 0;
     for (const v of accs) sum += v;
     let correct = 0;
@@ -270,7 +280,7 @@ export function buildResultsDocument(taskResults: TaskResult[], skipped: Skipped
     }
     groups[group.key] = {
       alias: group.key === MMLU_GROUP ? MMLU_GROUP : group.label,
-      "acc,none": sum / accs.length,
+      "acc,none": accs.length === 0 ? null : sum / accs.length,
       "acc_weighted,none": n === 0 ? null : correct / n,
       subjects: mmlu.length,
     };

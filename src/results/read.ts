@@ -9,6 +9,7 @@ import { publishedAverage, publishedTables, type PublishedModel } from "../paper
 import { PAPER_AVERAGES, PAPER_SUITES, PUBLISHED_ALIASES, SUITE_IDS, type AverageId } from "../paper/suites.js";
 import type { TokenizationRule } from "../api/types.js";
 import type { ResultsDocument } from "./document.js";
+import type { SampleRecord } from "../evaluator.js";
 import { validateResults } from "./validate.js";
 
 /** One paper column (or extra task) of a run, 0-100. */
@@ -150,6 +151,8 @@ export function runScores(arg: string): RunScores {
   if (doc.config.limit !== null && doc.config.limit !== undefined) notes.push(`run with --limit ${String(doc.config.limit)}`);
   if (doc.rakuten_eval.summary.some((r) => r.partialData)) notes.push("some scores use partial stand-in data");
   if (doc.rakuten_eval.complete === false) notes.push("incomplete run (rakuten_eval.complete is false)");
+  const shard = doc.rakuten_eval.shard;
+  if (shard) notes.push(`shard ${shard.index}/${shard.count} of a sharded run: a part, not a full run (merge the shards with \`rakuten-eval merge\`)`);
   return { kind: "run", label: runLabel(doc, file), source: file, rows, averages, dir: path.dirname(file), doc, notes };
 }
 
@@ -244,6 +247,45 @@ export function loadSampleChoices(dir: string, task: string): Map<number, Sample
       }
     });
     if (logprobs.length > 0) out.set(rec.doc_id, { continuations, logprobs, contexts, rules });
+  }
+  return out;
+}
+
+/**
+ * The samples file of `task` published with the results file `resultsFile`: the name recorded in
+ * its `rakuten_eval.samples`, else the name runs have always used. With `resultsPathOf`, the one
+ * place that knows where a run's files lie in its folder.
+ */
+export function samplesPathOf(resultsFile: string, doc: ResultsDocument, task: string): string {
+  const recorded = Object.entries(doc.rakuten_eval.samples ?? {}).find(([, record]) => record.task === task)?.[0];
+  return path.join(path.dirname(resultsFile), recorded ?? `samples_${task}.jsonl`);
+}
+
+/**
+ * The per-doc records of a samples file in file order, each without the `task` field its line
+ * carries, keys in the order written (so writing them back gives the same bytes).
+ */
+export function readSampleRecords(file: string): SampleRecord[] {
+  if (!existsSync(file)) throw new UserError("usage", `${file} is missing; its results.json names it. Rerun the evaluation to publish its outputs again.`);
+  const kind = notAFileKind(statSync(file));
+  if (kind !== null) throw new UserError("usage", `${file} is ${kind}, not a samples file; rerun the evaluation to publish its outputs again.`);
+  const out: SampleRecord[] = [];
+  const lines = readFileSync(file, "utf8").split("\n");
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!;
+    if (line.trim() === "") continue;
+    let rec: unknown;
+    try {
+      rec = JSON.parse(line);
+    } catch {
+      throw new UserError("usage", `${file} line ${i + 1} is not JSON; the samples file is damaged (rerun the evaluation).`);
+    }
+    const r = rec as Partial<SampleRecord> & { task?: unknown };
+    if (typeof r !== "object" || r === null || typeof r.doc_id !== "number" || typeof r.shuffled_index !== "number" || typeof r.metrics !== "object" || !Array.isArray(r.responses)) {
+      throw new UserError("usage", `${file} line ${i + 1} is not a sample record (doc_id, shuffled_index, responses, metrics); the samples file is damaged (rerun the evaluation).`);
+    }
+    const { task: _task, ...sample } = r;
+    out.push(sample as SampleRecord);
   }
   return out;
 }
