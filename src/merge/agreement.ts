@@ -53,7 +53,8 @@ function agreementFields(doc: ResultsDocument, shard: ShardRecord): Map<string, 
   const field = (name: string, value: unknown) => out.set(name, canonical(value));
   field("model sha256", doc.config.model_sha256);
   for (const [key, value] of Object.entries(doc.rakuten_eval.engine)) if (!PER_MACHINE_ENGINE_FIELDS.has(key)) field(`engine ${key}`, value);
-  field("harness", doc.rakuten_eval.harness);
+  field("harness version", `${doc.rakuten_eval.harness.name} ${doc.rakuten_eval.harness.version}`);
+  field("harness git commit", doc.rakuten_eval.harness.git_commit);
   field("--limit", doc.config.limit);
   field("seeds", { random_seed: doc.config.random_seed, numpy_seed: doc.config.numpy_seed, bootstrap_iters: doc.config.bootstrap_iters });
   field("label", doc.rakuten_eval.label);
