@@ -20,11 +20,16 @@ after(() => rmSync(scratch, { recursive: true, force: true }));
 const cli = (...args: string[]) => spawnSync(process.execPath, [path.join(root, "bin/run.js"), ...args], { cwd: root, encoding: "utf8" });
 const errorLines = (stderr: string) => stderr.split("\n").filter((l) => l.trim() !== "");
 
-const TASKS = ["--tasks", "jcs,hendrycksTest-anatomy", "--shots", "3,5", "--limit", "3"];
 const dir = (name: string) => path.join(scratch, name);
 
-function shard(name: string, spec: string, extra: string[] = [], m = model): void {
-  const r = cli("run", ...TASKS, ...extra, "--model", m, "--data-dir", dataDir, "--no-cache", "--shard", spec, "--output", dir(name), "-q");
+/** The run every shard is of; `change` overrides a flag's value (another --shots, --limit). */
+function args(change: Record<string, string> = {}): string[] {
+  const flags: Record<string, string> = { "--tasks": "jcs,hendrycksTest-anatomy", "--shots": "3,5", "--limit": "3", ...change };
+  return Object.entries(flags).flat();
+}
+
+function shard(name: string, spec: string, change: Record<string, string> = {}, m = model): void {
+  const r = cli("run", ...args(change), "--model", m, "--data-dir", dataDir, "--no-cache", "--shard", spec, "--output", dir(name), "-q");
   assert.equal(r.status, 0, r.stderr);
 }
 
@@ -52,10 +57,10 @@ test("merge refuses what is not one run's shards 1..N, one line each, exit 2", {
   await t.test("set up", () => {
     for (let i = 1; i <= 3; i++) shard(`s${i}`, `${i}/3`);
     shard("half1", "1/2");
-    shard("other-model", "3/3", [], otherModel);
-    shard("other-shots", "3/3", ["--shots", "2,5"]);
-    shard("other-limit", "3/3", ["--limit", "4"]);
-    const r = cli("run", ...TASKS, "--model", model, "--data-dir", dataDir, "--no-cache", "--output", dir("whole"), "-q");
+    shard("other-model", "3/3", {}, otherModel);
+    shard("other-shots", "3/3", { "--shots": "2,5" });
+    shard("other-limit", "3/3", { "--limit": "4" });
+    const r = cli("run", ...args(), "--model", model, "--data-dir", dataDir, "--no-cache", "--output", dir("whole"), "-q");
     assert.equal(r.status, 0, r.stderr);
     cpSync(dir("s2"), dir("s2-copy"), { recursive: true });
   });
@@ -85,7 +90,7 @@ test("merge refuses what is not one run's shards 1..N, one line each, exit 2", {
   await t.test("the output folder is a shard's", () => {
     const r = cli("merge", dir("s1"), dir("s2"), dir("s3"), "--output", dir("s1"));
     assert.equal(r.status, 2);
-    assert.deepEqual(errorLines(r.stderr).map((l) => l.replace(scratch, "<tmp>")), [`error: --output <tmp>/s1 is the folder of shard <tmp>/s1; merge into another folder (the merged outputs would replace the shard's).`]);
+    assert.deepEqual(errorLines(r.stderr).map((l) => l.replaceAll(scratch, "<tmp>")), [`error: --output <tmp>/s1 is the folder of shard <tmp>/s1; merge into another folder (the merged outputs would replace the shard's).`]);
   });
   await t.test("the three shards merge, equal the whole run, and --json prints the document", () => {
     const r = cli("merge", dir("s3"), dir("s1"), dir("s2"), "--output", dir("merged"), "--json", "-q");
@@ -99,7 +104,7 @@ test("merge refuses what is not one run's shards 1..N, one line each, exit 2", {
   await t.test("compare refuses a shard (it is not a run), accepts the merged run", () => {
     const r = cli("compare", dir("s2"), "--baseline", dir("whole"));
     assert.equal(r.status, 2);
-    assert.deepEqual(errorLines(r.stderr).map((l) => l.replace(scratch, "<tmp>")), [
+    assert.deepEqual(errorLines(r.stderr).map((l) => l.replaceAll(scratch, "<tmp>")), [
       "error: new run <tmp>/s2/results.json is shard 2/3 of a sharded run, not a full run; merge its 3 shards with `rakuten-eval merge` and compare the merged results, or pass --allow-partial to compare what it scored.",
     ]);
     const allowed = cli("compare", dir("s2"), "--baseline", dir("whole"), "--allow-partial");
