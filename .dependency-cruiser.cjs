@@ -14,15 +14,16 @@ const LAYERS = [
   { name: "tasks", path: "^src/tasks/" },
   // Models and the request cache (cache sits below the backend that fronts it, see below).
   { name: "engine", path: "^src/(backend|cache)/" },
-  { name: "evaluator", path: "^src/(evaluator|fewshot|chatContext)\\.ts$" },
+  // The evaluator, chat turns, and how a run's docs are dealt to shards (`run --shard`).
+  { name: "evaluator", path: "^src/((evaluator|fewshot|chatContext)\\.ts$|shard/)" },
   // The results document: building, schema validation, reading back.
   { name: "results", path: "^src/results/" },
   // Statistics and the regression gate.
   { name: "compare", path: "^src/compare/" },
   // Terminal tables, Markdown, HTML and the report model (renders what compare computes).
   { name: "report", path: "^src/report/" },
-  // Library entry functions the commands call.
-  { name: "library", path: "^src/(run|runInput|runOutput|prompts|catalogue|validate|chatSetup|parity)\.ts$" },
+  // Library entry functions the commands call; merge/ rebuilds a run from its shards.
+  { name: "library", path: "^src/((run|runInput|runOutput|prompts|catalogue|validate|chatSetup|parity)\.ts$|merge/)" },
   { name: "commands", path: "^src/commands/" },
 ];
 

@@ -299,11 +299,9 @@ export async function evaluate(planned: PlannedTask[], backend: Backend, hooks: 
   hooks.onPhase?.("generate", genRequests.length);
   const genResponses = genRequests.length ? await backend.generate(genRequests, progressOf(genTasks)) : [];
 
-  // numpy's global RNG, seeded 1234 by `simple_evaluate`; only XLSum's ROUGE bootstrap draws from it.
-  const numpyRng = new NumpyLegacyRandom(1234);
   const tools = { tokenize: (text: string) => backend.tokenize(text) };
-  return planned.map((p, ti) => {
-    const samples: SampleRecord[] = p.docs.map((d, di) => {
+  const samplesOf: SampleRecord[][] = planned.map((p, ti) =>
+    p.docs.map((d, di) => {
       const docSlots = slots[ti]![di]!;
       const responses: TaskResponse[] = docSlots.map((s) => (s.kind === "ll" ? llResponses[s.index]! : genResponses[s.index]!));
       const requests = docSlots.map((s) => (s.kind === "ll" ? llRequests[s.index]! : genRequests[s.index]!));
@@ -318,20 +316,32 @@ export async function evaluate(planned: PlannedTask[], backend: Backend, hooks: 
         ...(p.task.extractedAnswers ? { extracted_answers: p.task.extractedAnswers(responses) } : {}),
         metrics: p.task.processResults(d.doc, responses, tools),
       };
-    });
-    return {
-      task: p.task,
-      ...(p.group ? { group: p.group } : {}),
-      shots: p.shots,
-      requestedShots: p.requestedShots,
-      ...(p.shotsNote ? { shotsNote: p.shotsNote } : {}),
-      nOriginal: p.nOriginal,
-      nEffective: p.docs.length,
-      metrics: aggregateMetrics(p.task, samples, numpyRng),
-      samples,
-      data: p.data,
-    };
-  });
+    }),
+  );
+  const metrics = aggregateTasks(planned.map((p, ti) => ({ task: p.task, samples: samplesOf[ti]! })));
+  return planned.map((p, ti) => ({
+    task: p.task,
+    ...(p.group ? { group: p.group } : {}),
+    shots: p.shots,
+    requestedShots: p.requestedShots,
+    ...(p.shotsNote ? { shotsNote: p.shotsNote } : {}),
+    nOriginal: p.nOriginal,
+    nEffective: p.docs.length,
+    metrics: metrics[ti]!,
+    samples: samplesOf[ti]!,
+    data: p.data,
+  }));
+}
+
+/**
+ * Aggregate the per-doc records of every task of a run, tasks in evaluation order, as the
+ * reference does: numpy's global RNG is seeded 1234 once by `simple_evaluate` and only XLSum's
+ * ROUGE bootstrap draws from it, so a task's bootstrap depends on the tasks aggregated before
+ * it. `evaluate` and `merge` (rebuilding a run from its shards' samples) both call this.
+ */
+export function aggregateTasks(tasks: readonly { task: Task<unknown>; samples: SampleRecord[] }[]): Record<string, MetricResult>[] {
+  const numpyRng = new NumpyLegacyRandom(1234);
+  return tasks.map((t) => aggregateMetrics(t.task, t.samples, numpyRng));
 }
 
 /** Aggregate per-doc metric values (in shuffled order) into task scores. */

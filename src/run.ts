@@ -18,6 +18,7 @@ import { removeStaleTemporaries } from "./util/publish.js";
 import { runFolderOf, writeRunOutputs, type OutputFormat } from "./runOutput.js";
 import { modelNameOf } from "./results/document.js";
 import { sanitizeModelName } from "./results/layout.js";
+import { selectShard, shardNote, type ShardSpec } from "./shard/shard.js";
 
 /** `run`'s options: what the input checks read (`RunInput`, documented there) and the engine's settings. */
 export interface RunOptions extends RunInput {
@@ -38,6 +39,8 @@ export interface RunOptions extends RunInput {
   format?: OutputFormat;
   /** Called as requests are answered (src/terminal/progress.ts shows these). */
   onProgress?: (report: RunProgress) => void;
+  /** `--shard i/N`: score only this shard's docs of the whole plan (src/shard/shard.ts). */
+  shard?: ShardSpec;
 }
 
 export interface RunOutcome {
@@ -164,7 +167,11 @@ export async function runEvaluation(options: RunOptions): Promise<RunOutcome> {
   const output = options.outputDir ?? defaultOutputDir();
   const outputDir = runFolderOf(output, sanitizeModelName(modelNameOf(options.model))).dir;
   // The --output folder is checked (and made) up front; the model folder is made when the run publishes.
-  const { planned, skipped, chat } = await validateInput(options, path.extname(output) === ".json" ? path.dirname(output) : output);
+  const input = await validateInput(options, path.extname(output) === ".json" ? path.dirname(output) : output);
+  const { skipped, chat } = input;
+  // A shard plans the whole run (same shuffle, same few-shot draws), then keeps its share.
+  const shard = options.shard ? selectShard(input.planned, options.shard) : undefined;
+  const planned = shard?.planned ?? input.planned;
   const formatSuite = options.format === "openllm-v1" ? "en" : options.format === "jp-stable" ? "ja" : null;
   if (formatSuite && !planned.some((p) => p.task.suite === formatSuite)) {
     throw new UserError("usage", `--format ${options.format} writes the ${formatSuite === "en" ? "English" : "Japanese"} suite's tasks, and none is selected; add --suite ${formatSuite} (or --suite all), or use --format lm-eval.`);
@@ -234,6 +241,7 @@ export async function runEvaluation(options: RunOptions): Promise<RunOutcome> {
     let taskResults: TaskResult[];
     let allSkipped = skipped;
     const notes: string[] = [];
+    if (options.shard) notes.push(shardNote(options.shard, nDocs, input.planned.reduce((a, p) => a + p.docs.length, 0)));
     let stopped: { reason: string; error: unknown } | undefined;
     try {
       taskResults = await evaluate(planned, backend, hooks);
@@ -268,6 +276,7 @@ export async function runEvaluation(options: RunOptions): Promise<RunOutcome> {
       ...(chat ? { chat } : {}),
     });
     if (stopped) doc.rakuten_eval.incomplete_reason = stopped.reason;
+    if (shard) doc.rakuten_eval.shard = shard.record;
     const { resultsPath, samplesPaths, formatPath } = await writeRunOutputs(output, doc, taskResults, options.format);
     const counts = backend.phaseCounts().filter((c) => c.requests > 0);
     const computed = counts.reduce((a, c) => a + c.computed, 0);

@@ -45,7 +45,8 @@ export interface RunInput extends ChatFlags {
   backend?: Backend;
 }
 
-function checkOutputDir(dir: string): UserError | null {
+/** Can the outputs be written into `dir` (created if absent)? One line naming the fix otherwise. */
+export function checkOutputDir(dir: string): UserError | null {
   try {
     mkdirSync(dir, { recursive: true });
     accessSync(dir, fsConstants.W_OK);

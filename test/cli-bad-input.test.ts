@@ -206,6 +206,11 @@ const ROWS: Row[] = [
     lines: () => ["error: --limit ten must be a whole number of at least 1 (the first N docs of each task's shuffled order)."],
   },
   { input: "--threads 0", args: () => base(["--threads", "0"]), lines: () => ["error: --threads 0 must be a whole number of at least 1 (CPU threads)."] },
+  {
+    input: "--shard 0/8",
+    args: () => base(["--shard", "0/8"]),
+    lines: () => ["error: --shard \"0/8\" must be i/N with 1 ≤ i ≤ N (1-based: --shard 1/8 … --shard 8/8; from a 0-based Kubernetes JOB_COMPLETION_INDEX pass $((JOB_COMPLETION_INDEX + 1))/N)."],
+  },
   { input: "unknown flag", args: () => base(["--shot", "3"]), lines: () => ["error: Nonexistent flag: --shot; see `rakuten-eval run --help`."] },
   {
     input: "output folder not writable",

@@ -9,6 +9,7 @@ import { createProgressDisplay, progressMode } from "../terminal/progress.js";
 import { terminalWidth } from "../terminal/width.js";
 import { coloursFor } from "../terminal/colour.js";
 import { UserError } from "../errors.js";
+import { parseShardFlag } from "../shard/shard.js";
 import { blankTasksProblem, CHOOSE_WHAT_TO_RUN, isSuite, checkSuite, parseCountFlag, parseShotsFlag } from "../validate.js";
 
 /** Exit code of a run stopped by Ctrl-C (128 + SIGINT), as shells report it. */
@@ -24,6 +25,7 @@ export default class Run extends BaseCommand {
     "<%= config.bin %> run --suite ja --shots 3 --model model.gguf --data-dir ../shared/datasets --limit 20",
     "<%= config.bin %> run --tasks jcommonsenseqa-1.1-0.3,jnli-1.1-0.3 --shots 3,3 --model model.gguf --json",
     "<%= config.bin %> run --suite en --model model.gguf --format openllm-v1 --output out",
+    "<%= config.bin %> run --suite ja --model model.gguf --shard 2/8 --output shards/2   # one CI job of eight; then `merge shards/*`",
   ];
   static override flags = {
     model: Flags.string({ char: "m", description: "GGUF model file.", required: true }),
@@ -64,6 +66,10 @@ export default class Run extends BaseCommand {
     }),
     label: Flags.string({ description: "A name for the run, recorded in results.json (rakuten_eval.label) and shown by compare and report." }),
     ...chatFlags,
+    shard: Flags.string({
+      description:
+        "Score only shard i of N (1-based, 1 ≤ i ≤ N) of the run: the whole plan is built as without it (same shuffle and few-shot picks), then the k-th doc goes to shard (k mod N) + 1. Each shard writes its own results (marked as a shard); `rakuten-eval merge` rebuilds the whole run. Kubernetes: --shard $((JOB_COMPLETION_INDEX + 1))/N.",
+    }),
   };
 
   async run(): Promise<void> {
@@ -104,6 +110,11 @@ export default class Run extends BaseCommand {
       const parsed = parseCountFlag(flag, raw, min, what);
       if (parsed.problem) problems.push(parsed.problem);
       else options[key] = parsed.value!;
+    }
+    if (flags.shard !== undefined) {
+      const parsed = parseShardFlag(flags.shard);
+      if (parsed.problem) problems.push(parsed.problem);
+      else options.shard = parsed.shard!;
     }
     if (flags.output) options.outputDir = flags.output;
     if (flags.label) options.label = flags.label;

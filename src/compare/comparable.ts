@@ -204,6 +204,13 @@ export function checkComparable(newRun: RunScores, baseRun: RunScores, options: 
       else refused.push(`${line}.`);
     }
   }
+  for (const [side, run] of sides) {
+    const shard = run.kind === "run" ? run.doc?.rakuten_eval.shard : undefined;
+    if (!shard) continue;
+    const what = `${side} ${run.source} is shard ${shard.index}/${shard.count} of a sharded run, not a full run`;
+    if (options.allowPartial) allowed.push(`${what}; compared what it scored (--allow-partial)`);
+    else refused.push(`${what}; merge its ${shard.count} shards with \`rakuten-eval merge\` and compare the merged results, or pass --allow-partial to compare what it scored.`);
+  }
   for (const [side, run] of sides) refused.push(...samplesProblems(side, run));
   const mismatched = configDifferences(newRun, baseRun);
   const against = baseRun.kind === "published" ? "the paper's setup" : "the baseline";

@@ -148,6 +148,8 @@ export function notComparableWithPaper(run: RunScores): string[] {
   const limit = run.doc?.config.limit;
   if (typeof limit === "number") out.push(`--limit ${limit}`);
   if (run.doc?.rakuten_eval.complete === false) out.push("incomplete run");
+  const shard = run.doc?.rakuten_eval.shard;
+  if (shard) out.push(`shard ${shard.index}/${shard.count} only (merge the shards)`);
   for (const row of run.rows) {
     const column = columnOf(row.key);
     if (!column) continue;

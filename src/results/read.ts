@@ -1,14 +1,17 @@
 // Reading what `compare` and `report` work from: a run's results file (ours, in either layout, or
 // lm-evaluation-harness v0.4's) with its samples files beside it, or a published model of the paper's tables.
 
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { UserError } from "../errors.js";
+import { notAFileKind } from "../util/files.js";
 import { publishedAverage, publishedTables, type PublishedModel } from "../paper/published.js";
 import { PAPER_AVERAGES, PAPER_SUITES, PUBLISHED_ALIASES, SUITE_IDS, type AverageId } from "../paper/suites.js";
 import type { ResultsDocument } from "./document.js";
 import { resultsFileOf } from "./layout.js";
 import { documentFromLmEval, isLmEvalResults, type SampleSource } from "./lmEvalRead.js";
+import type { SampleRecord } from "../evaluator.js";
+import { pythonFloatStr } from "./sampleLines.js";
 import { validateResults } from "./validate.js";
 
 export type { SampleSource } from "./lmEvalRead.js";
@@ -188,6 +191,8 @@ export function runScores(arg: string): RunScores {
   if (doc.config.limit !== null && doc.config.limit !== undefined) notes.push(`run with --limit ${String(doc.config.limit)}`);
   if (doc.rakuten_eval.summary.some((r) => r.partialData)) notes.push("some scores use partial stand-in data");
   if (doc.rakuten_eval.complete === false) notes.push("incomplete run (rakuten_eval.complete is false)");
+  const shard = doc.rakuten_eval.shard;
+  if (shard) notes.push(`shard ${shard.index}/${shard.count} of a sharded run: a part, not a full run (merge the shards with \`rakuten-eval merge\`)`);
   return { kind: "run", origin, label: runLabel(doc, file), source: file, rows, averages, dir: path.dirname(file), doc, samples, notes };
 }
 
@@ -212,3 +217,77 @@ export function distinctLabels(runs: RunScores[]): void {
 }
 
 export { loadSampleChoices, loadSampleMetric, samplesSourceOf, type SampleChoices } from "./samplesRead.js";
+
+/**
+ * The samples file of `task` published with the results file `resultsFile`: the name recorded in
+ * its `rakuten_eval.samples`, else the name runs have always used. With `resultsPathOf`, the one
+ * place that knows where a run's files lie in its folder.
+ */
+export function samplesPathOf(resultsFile: string, doc: ResultsDocument, task: string): string {
+  const recorded = Object.entries(doc.rakuten_eval.samples ?? {}).find(([, record]) => record.task === task)?.[0];
+  return path.join(path.dirname(resultsFile), recorded ?? `samples_${task}.jsonl`);
+}
+
+/** A samples line's sanitized response, as src/results/sampleLines.ts writes it (to tell extracted answers apart). */
+function sanitized(response: unknown): unknown {
+  if (typeof response === "string") return response;
+  const r = response as { logprob: number; isGreedy: boolean };
+  return [pythonFloatStr(r.logprob), r.isGreedy ? "True" : "False"];
+}
+
+/**
+ * A sample record from one samples line: lm-eval's layout (the record's request fields under
+ * `rakuten_eval`, metric values at the top level, extracted answers as `filtered_resps`) or the
+ * older one (the record itself plus `task`). Writing it back gives the same line.
+ */
+function sampleRecordOf(line: Record<string, unknown>): Partial<SampleRecord> {
+  const ours = line.rakuten_eval as Record<string, unknown> | undefined;
+  if (!ours || !Array.isArray(line.metrics)) {
+    const { task: _task, ...record } = line;
+    return record as Partial<SampleRecord>;
+  }
+  const responses = ours.responses as unknown[] | undefined;
+  const metrics: Record<string, number> = {};
+  for (const name of line.metrics as unknown[]) if (typeof name === "string" && typeof line[name] === "number") metrics[name] = line[name] as number;
+  const plain = Array.isArray(responses) ? responses.map(sanitized) : [];
+  const extracted = JSON.stringify(line.filtered_resps) === JSON.stringify(plain) ? undefined : (line.filtered_resps as string[]);
+  return {
+    doc_id: line.doc_id as number,
+    shuffled_index: ours.shuffled_index as number,
+    shot_ids: ours.shot_ids as number[],
+    doc: line.doc as Record<string, unknown>,
+    request_hashes: ours.request_hashes as string[],
+    requests: ours.requests as SampleRecord["requests"],
+    responses: responses as SampleRecord["responses"],
+    ...(extracted !== undefined ? { extracted_answers: extracted } : {}),
+    metrics,
+  };
+}
+
+/**
+ * The per-doc records of a samples file in file order, each without the `task` field its line
+ * carries, keys in the order written (so writing them back gives the same bytes).
+ */
+export function readSampleRecords(file: string): SampleRecord[] {
+  if (!existsSync(file)) throw new UserError("usage", `${file} is missing; its results.json names it. Rerun the evaluation to publish its outputs again.`);
+  const kind = notAFileKind(statSync(file));
+  if (kind !== null) throw new UserError("usage", `${file} is ${kind}, not a samples file; rerun the evaluation to publish its outputs again.`);
+  const out: SampleRecord[] = [];
+  const lines = readFileSync(file, "utf8").split("\n");
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!;
+    if (line.trim() === "") continue;
+    let rec: unknown;
+    try {
+      rec = JSON.parse(line);
+    } catch {
+      throw new UserError("usage", `${file} line ${i + 1} is not JSON; the samples file is damaged (rerun the evaluation).`);
+    }
+    const r = typeof rec === "object" && rec !== null ? sampleRecordOf(rec as Record<string, unknown>) : ({} as Partial<SampleRecord>);
+    if (typeof r !== "object" || r === null || typeof r.doc_id !== "number" || typeof r.shuffled_index !== "number" || typeof r.metrics !== "object" || !Array.isArray(r.responses)) {
+      throw new UserError("usage", `${file} line ${i + 1} is not a sample record (doc_id, shuffled_index, responses, metrics); the samples file is damaged (rerun the evaluation).`);
+    }
+    out.push(r as SampleRecord);
+  }
+  return out;
+}

@@ -5,6 +5,7 @@
 
 import type { BackendDescription } from "../api/types.js";
 import type { ReferenceFigures } from "../paper/published.js";
+import type { ShardRecord } from "../shard/shard.js";
 import type { SuiteAverage } from "./averages.js";
 
 export interface DatasetRecord {
@@ -89,6 +90,14 @@ export interface RakutenEvalRecord {
   harness: { name: string; version: string; git_commit: string | null };
   /** `run --label`, when given. */
   label?: string;
+  /**
+   * Present in the results of `run --shard i/N`: which shard this is, the docs it scored and
+   * what `merge` needs to rebuild the whole run. Such results are a part, not a run: compare
+   * and report refuse or mark them.
+   */
+  shard?: ShardRecord;
+  /** Set by `merge`: how many shards these results were rebuilt from. */
+  merged_shards?: number;
   /** The ISO time the run started (lm-eval's `date` is a Unix time). */
   started?: string;
 }
