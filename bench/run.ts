@@ -157,7 +157,7 @@ async function measureCeiling(modelPath: string, threads: number, plan: { sorted
 
 function difference(after: BackendStats, before: BackendStats): BackendStats {
   const out = { ...after };
-  for (const key of Object.keys(after) as (keyof BackendStats)[]) if (key !== "sequences") out[key] = after[key] - before[key];
+  for (const key of Object.keys(after) as (keyof BackendStats)[]) if (key !== "sequences") out[key] = (after[key] ?? 0) - (before[key] ?? 0);
   return out;
 }
 

@@ -20,7 +20,7 @@ import { writeRunOutputs } from "./runOutput.js";
 export interface RunOptions extends RunInput {
   outputDir?: string;
   threads?: number;
-  /** llama.cpp sequences evaluated side by side (default "auto": 4 on a GPU, else 1). */
+  /** llama.cpp sequences evaluated side by side (default "auto": 4). */
   parallel?: number;
   contextSize?: number;
   batchSize?: number;
