@@ -20,6 +20,9 @@
 // --mmlu-docs N (per subject, default 100), --sequences N (default: the backend's choice),
 // --model PATH (another GGUF instead of the synthetic one), --no-ceiling, --count-only
 // (token counts without evaluating anything).
+//
+// `--anchor` instead runs rakuten-eval against llama.cpp's own llama-perplexity and
+// llama-bench (see anchor/anchor.ts for its options).
 
 import { mkdirSync, writeFileSync } from "node:fs";
 import os from "node:os";
@@ -32,6 +35,7 @@ import { inspectModelFile } from "../src/backend/modelFile.js";
 import { encodePair, separatePair, truncateLeft } from "../src/backend/tokenization.js";
 import { planTask } from "../src/evaluator.js";
 import { findTask } from "../src/tasks/registry.js";
+import { runAnchor } from "./anchor/anchor.js";
 import { writeSyntheticGguf } from "./syntheticGguf.js";
 
 const ROOT = process.cwd();
@@ -63,6 +67,8 @@ interface WorkloadResult {
   /** CPU time of the process (all threads) during the harness run. */
   cpuMs: number;
   scoredPositions: number;
+  /** llama_decode calls (several sequences merged into one count once). */
+  decodes: number;
   scoreExtractionMs: number;
   scoreExtractionShare: number;
   peakRssBytes: number;
@@ -165,7 +171,17 @@ function format(value: number, digits = 0): string {
   return value.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits });
 }
 
+/** The given model, or the synthetic benchmark model, written on first use. */
+async function benchModelPath(given: string | undefined): Promise<string> {
+  if (given !== undefined) return path.resolve(given);
+  return writeSyntheticGguf(SYNTHETIC_PATH, VOCAB_PATH).path;
+}
+
 async function main(): Promise<void> {
+  if (process.argv.includes("--anchor")) {
+    await runAnchor(process.argv.slice(2).filter((arg) => arg !== "--anchor"), benchModelPath);
+    return;
+  }
   const { values } = parseArgs({
     options: {
       threads: { type: "string", default: "2" },
@@ -238,6 +254,7 @@ async function main(): Promise<void> {
       naivePerEvaluated: naiveTokens / work.tokensEvaluated,
       tokensPerSecond: work.tokensEvaluated / (wallMs / 1000),
       scoredPositions: work.scoredPositions,
+      decodes: work.decodes ?? 0,
       scoreExtractionMs: work.scoreExtractionMs,
       scoreExtractionShare: work.scoreExtractionMs / wallMs,
       peakRssBytes: peakRssBytes(),
@@ -268,6 +285,7 @@ async function main(): Promise<void> {
     ["tokens evaluated", (r) => `${format(r.tokensEvaluated)} (${format(r.naivePerEvaluated, 1)}× under naive)`],
     ["prefix-trie minimum", (r) => `${format(r.prefixTrieTokens)} (evaluated/min ${format(r.evaluatedPerTrie, 3)})`],
     ["evaluated tokens/s", (r) => format(r.tokensPerSecond, 1)],
+    ["decodes (merged across sequences)", (r) => `${format(r.decodes)} (${format(r.tokensEvaluated / Math.max(1, r.decodes), 1)} tokens each)`],
     ["engine-only rate on the same trie (ceiling)", (r) => (r.ceiling ? `${format(r.ceiling.tokensPerSecond, 1)} tokens/s` : "not measured")],
     ["wall / (evaluated ÷ ceiling rate)", (r) => (r.ceiling ? format(r.ceiling.wallPerEngine, 3) : "–")],
     ["same ratio in CPU time", (r) => (r.ceiling ? format(r.ceiling.cpuPerEngineCpu, 3) : "–")],
