@@ -18,8 +18,9 @@
 //
 // Options: --threads N (default 2), --docs N (JCommonsenseQA docs, default 200),
 // --mmlu-docs N (per subject, default 100), --sequences N (default: the backend's choice),
-// --model PATH (another GGUF instead of the synthetic one), --no-ceiling, --count-only
-// (token counts without evaluating anything).
+// --model PATH (another GGUF instead of the synthetic one), --shape 130m|7b (the synthetic
+// model's shape: 7b is RakutenAI-7B's, a 7.7 GB file written on first use), --no-ceiling,
+// --count-only (token counts without evaluating anything).
 //
 // `--anchor` instead runs rakuten-eval against llama.cpp's own llama-perplexity and
 // llama-bench (see anchor/anchor.ts for its options).
@@ -36,13 +37,12 @@ import { encodePair, separatePair, truncateLeft } from "../src/backend/tokenizat
 import { planTask } from "../src/evaluator.js";
 import { findTask } from "../src/tasks/registry.js";
 import { runAnchor } from "./anchor/anchor.js";
-import { writeSyntheticGguf } from "./syntheticGguf.js";
+import { SYNTHETIC_SHAPES, writeSyntheticGguf, type SyntheticModelShape } from "./syntheticGguf.js";
 
 const ROOT = process.cwd();
 const OUT_DIR = path.resolve(ROOT, "bench/out");
 const DATA_DIR = path.resolve(ROOT, "../shared/datasets");
 const VOCAB_PATH = path.resolve(ROOT, "../shared/models/vocab/llm-jp-v2.2-vocab.gguf");
-const SYNTHETIC_PATH = path.join(OUT_DIR, "synthetic-130m-q8_0.gguf");
 const MMLU_SUBJECTS = ["abstract_algebra", "anatomy", "astronomy"];
 
 interface Workload {
@@ -171,15 +171,28 @@ function format(value: number, digits = 0): string {
   return value.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits });
 }
 
-/** The given model, or the synthetic benchmark model, written on first use. */
+/** `--shape NAME` (default 130m): the synthetic model's shape and file. */
+function syntheticChoice(): { shape: SyntheticModelShape; path: string } {
+  const at = process.argv.indexOf("--shape");
+  const name = at >= 0 ? process.argv[at + 1] ?? "" : "130m";
+  const choice = SYNTHETIC_SHAPES[name];
+  if (choice === undefined) throw new Error(`--shape must be one of ${Object.keys(SYNTHETIC_SHAPES).join(", ")}, got "${name}"`);
+  return { shape: choice.shape, path: path.join(OUT_DIR, choice.file) };
+}
+
+/** The given model, or the synthetic benchmark model of `--shape`, written on first use. */
 async function benchModelPath(given: string | undefined): Promise<string> {
   if (given !== undefined) return path.resolve(given);
-  return writeSyntheticGguf(SYNTHETIC_PATH, VOCAB_PATH).path;
+  const { shape, path: file } = syntheticChoice();
+  return writeSyntheticGguf(file, VOCAB_PATH, shape).path;
 }
 
 async function main(): Promise<void> {
   if (process.argv.includes("--anchor")) {
-    await runAnchor(process.argv.slice(2).filter((arg) => arg !== "--anchor"), benchModelPath);
+    const argv = process.argv.slice(2);
+    const shapeAt = argv.indexOf("--shape");
+    if (shapeAt >= 0) argv.splice(shapeAt, 2);
+    await runAnchor(argv.filter((arg) => arg !== "--anchor"), benchModelPath);
     return;
   }
   const { values } = parseArgs({
@@ -191,17 +204,19 @@ async function main(): Promise<void> {
       model: { type: "string" },
       "no-ceiling": { type: "boolean", default: false },
       "count-only": { type: "boolean", default: false },
+      shape: { type: "string", default: "130m" },
     },
   });
   const threads = Number(values.threads);
   const sequences = values.sequences === undefined ? undefined : Number(values.sequences);
   mkdirSync(OUT_DIR, { recursive: true });
 
-  let modelPath = values.model === undefined ? SYNTHETIC_PATH : path.resolve(values.model);
+  let modelPath = path.resolve(values.model ?? ".");
   let modelNote = "given";
   if (values.model === undefined) {
     const started = performance.now();
-    const written = writeSyntheticGguf(SYNTHETIC_PATH, VOCAB_PATH);
+    const synthetic = syntheticChoice();
+    const written = writeSyntheticGguf(synthetic.path, VOCAB_PATH, synthetic.shape);
     modelNote = `synthetic, ${format(written.parameters / 1e6, 1)}M parameters, Q8_0, llm-jp 48.6K vocabulary, ${written.reused ? "reused" : `written in ${format((performance.now() - started) / 1000, 1)} s`}`;
     modelPath = written.path;
   }

@@ -13,12 +13,14 @@ test("commonPrefixLength counts equal leading tokens", () => {
   assert.equal(commonPrefixLength([5], [6]), 0);
 });
 
-test("assignSequences: each member gets the free sequence sharing most with it, lowest index on a tie", () => {
+test("assignSequences: each member gets the free sequence sharing most with it; on a tie the emptiest, then the lowest index", () => {
   // Member 0 shares most with sequence 2; member 1 would like 2 too but it is taken: 0 (tie 0/1 → 0).
-  assert.deepEqual(assignSequences([[1, 0, 9], [3, 3, 10]]), [2, 0]);
+  assert.deepEqual(assignSequences([[1, 0, 9], [3, 3, 10]], [0, 0, 0]), [2, 0]);
   // All equal: in order.
-  assert.deepEqual(assignSequences([[0, 0, 0], [0, 0, 0], [0, 0, 0]]), [0, 1, 2]);
-  assert.throws(() => assignSequences([[0], [0]]), RangeError);
+  assert.deepEqual(assignSequences([[0, 0, 0], [0, 0, 0], [0, 0, 0]], [0, 0, 0]), [0, 1, 2]);
+  // A member that shares nothing with any cache takes an empty sequence, not one holding 600 tokens.
+  assert.deepEqual(assignSequences([[300, 0, 0, 0], [0, 0, 0, 0]], [378, 608, 0, 0]), [0, 2]);
+  assert.throws(() => assignSequences([[0], [0]], [0]), RangeError);
 });
 
 test("planCopies: a member copies from the sequence that shares most, never from a sequence already overwritten", () => {

@@ -214,7 +214,7 @@ async function evaluateTogether(parts: ScorerParts, sheet: ScoreSheet, place: Ma
   const inputs = members.map((slot) => asTokens(slotInput(slot)));
   const keep = members.map((slot) => sheet.firstUnscored(slot));
   const shared = members.map((_, m) => sequences.map((sequence) => Math.min(sequence.compareContextTokens(inputs[m]!).firstDifferentIndex, keep[m]!)));
-  const assigned = assignSequences(shared);
+  const assigned = assignSequences(shared, sequences.map((sequence) => sequence.nextTokenIndex));
   for (const copy of planCopies(shared, assigned)) await engine.copyPrefix(sequences[copy.target]!, sequences[copy.source]!, copy.upTo);
 
   // Targets taken by an earlier member of this launch: read once.

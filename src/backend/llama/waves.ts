@@ -18,15 +18,18 @@ export function commonPrefixLength(a: readonly number[], b: readonly number[]): 
 
 /**
  * Gives each member of a wave a distinct sequence: in member order, the free sequence whose
- * cache shares the most with the member (`shared[member][sequence]`), the lowest index on a
- * tie. Needs at least as many sequences as members.
+ * cache shares the most with the member (`shared[member][sequence]`); on a tie the one that
+ * holds the fewest tokens (`cached[sequence]`: an empty sequence first, so that a cache a
+ * later request may still use is overwritten last), then the lowest index. Needs at least as
+ * many sequences as members.
  */
-export function assignSequences(shared: readonly (readonly number[])[]): number[] {
+export function assignSequences(shared: readonly (readonly number[])[], cached: readonly number[]): number[] {
   const taken = new Set<number>();
   return shared.map((row) => {
     let best = -1;
     row.forEach((length, sequence) => {
-      if (!taken.has(sequence) && (best < 0 || length > row[best]!)) best = sequence;
+      if (taken.has(sequence)) return;
+      if (best < 0 || length > row[best]! || (length === row[best]! && cached[sequence]! < cached[best]!)) best = sequence;
     });
     if (best < 0) throw new RangeError("a wave has more members than sequences");
     taken.add(best);
