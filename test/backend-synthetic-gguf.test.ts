@@ -101,7 +101,7 @@ test("--shape 7b: Mistral-7B's tensor plan (untied output, 32/8 heads) and a sma
   assert.equal(SYNTHETIC_SHAPES["7b"]?.shape, MISTRAL_7B_SHAPE);
 
   // The same shape logic at a test's size: 4:1 grouped-query attention, FFN 3.5 d, untied output.
-  const small: SyntheticModelShape = { ...MISTRAL_7B_SHAPE, embeddingLength: 128, blockCount: 2, headCount: 8, headCountKv: 2, feedForwardLength: 448, contextLength: 512, weightStd: 0.4, seed: 11 };
+  const small: SyntheticModelShape = { ...MISTRAL_7B_SHAPE, embeddingLength: 128, blockCount: 2, headCount: 8, headCountKv: 2, feedForwardLength: 448, contextLength: 512, weightStd: 0.2, seed: 11 };
   const directory = mkdtempSync(path.join(os.tmpdir(), "synthetic-7b-"));
   try {
     const written = writeSyntheticGguf(path.join(directory, "small.gguf"), VOCAB_PATH, small);
