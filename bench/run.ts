@@ -18,8 +18,12 @@
 //
 // Options: --threads N (default 2), --docs N (JCommonsenseQA docs, default 200),
 // --mmlu-docs N (per subject, default 100), --sequences N (default: the backend's choice),
-// --model PATH (another GGUF instead of the synthetic one), --no-ceiling, --count-only
-// (token counts without evaluating anything).
+// --model PATH (another GGUF instead of the synthetic one), --shape 130m|7b (the synthetic
+// model's shape: 7b is RakutenAI-7B's, a 7.7 GB file written on first use), --no-ceiling,
+// --count-only (token counts without evaluating anything).
+//
+// `--anchor` instead runs rakuten-eval against llama.cpp's own llama-perplexity and
+// llama-bench (see anchor/anchor.ts for its options).
 
 import { mkdirSync, writeFileSync } from "node:fs";
 import os from "node:os";
@@ -32,13 +36,13 @@ import { inspectModelFile } from "../src/backend/modelFile.js";
 import { encodePair, separatePair, truncateLeft } from "../src/backend/tokenization.js";
 import { planTask } from "../src/evaluator.js";
 import { findTask } from "../src/tasks/registry.js";
-import { writeSyntheticGguf } from "./syntheticGguf.js";
+import { runAnchor } from "./anchor/anchor.js";
+import { SYNTHETIC_SHAPES, writeSyntheticGguf, type SyntheticModelShape } from "./syntheticGguf.js";
 
 const ROOT = process.cwd();
 const OUT_DIR = path.resolve(ROOT, "bench/out");
 const DATA_DIR = path.resolve(ROOT, "../shared/datasets");
 const VOCAB_PATH = path.resolve(ROOT, "../shared/models/vocab/llm-jp-v2.2-vocab.gguf");
-const SYNTHETIC_PATH = path.join(OUT_DIR, "synthetic-130m-q8_0.gguf");
 const MMLU_SUBJECTS = ["abstract_algebra", "anatomy", "astronomy"];
 
 interface Workload {
@@ -63,6 +67,8 @@ interface WorkloadResult {
   /** CPU time of the process (all threads) during the harness run. */
   cpuMs: number;
   scoredPositions: number;
+  /** llama_decode calls (several sequences merged into one count once). */
+  decodes: number;
   scoreExtractionMs: number;
   scoreExtractionShare: number;
   peakRssBytes: number;
@@ -157,7 +163,7 @@ async function measureCeiling(modelPath: string, threads: number, plan: { sorted
 
 function difference(after: BackendStats, before: BackendStats): BackendStats {
   const out = { ...after };
-  for (const key of Object.keys(after) as (keyof BackendStats)[]) if (key !== "sequences") out[key] = after[key] - before[key];
+  for (const key of Object.keys(after) as (keyof BackendStats)[]) if (key !== "sequences") out[key] = (after[key] ?? 0) - (before[key] ?? 0);
   return out;
 }
 
@@ -165,7 +171,30 @@ function format(value: number, digits = 0): string {
   return value.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits });
 }
 
+/** `--shape NAME` (default 130m): the synthetic model's shape and file. */
+function syntheticChoice(): { shape: SyntheticModelShape; path: string } {
+  const at = process.argv.indexOf("--shape");
+  const name = at >= 0 ? process.argv[at + 1] ?? "" : "130m";
+  const choice = SYNTHETIC_SHAPES[name];
+  if (choice === undefined) throw new Error(`--shape must be one of ${Object.keys(SYNTHETIC_SHAPES).join(", ")}, got "${name}"`);
+  return { shape: choice.shape, path: path.join(OUT_DIR, choice.file) };
+}
+
+/** The given model, or the synthetic benchmark model of `--shape`, written on first use. */
+async function benchModelPath(given: string | undefined): Promise<string> {
+  if (given !== undefined) return path.resolve(given);
+  const { shape, path: file } = syntheticChoice();
+  return writeSyntheticGguf(file, VOCAB_PATH, shape).path;
+}
+
 async function main(): Promise<void> {
+  if (process.argv.includes("--anchor")) {
+    const argv = process.argv.slice(2);
+    const shapeAt = argv.indexOf("--shape");
+    if (shapeAt >= 0) argv.splice(shapeAt, 2);
+    await runAnchor(argv.filter((arg) => arg !== "--anchor"), benchModelPath);
+    return;
+  }
   const { values } = parseArgs({
     options: {
       threads: { type: "string", default: "2" },
@@ -175,17 +204,19 @@ async function main(): Promise<void> {
       model: { type: "string" },
       "no-ceiling": { type: "boolean", default: false },
       "count-only": { type: "boolean", default: false },
+      shape: { type: "string", default: "130m" },
     },
   });
   const threads = Number(values.threads);
   const sequences = values.sequences === undefined ? undefined : Number(values.sequences);
   mkdirSync(OUT_DIR, { recursive: true });
 
-  let modelPath = values.model === undefined ? SYNTHETIC_PATH : path.resolve(values.model);
+  let modelPath = path.resolve(values.model ?? ".");
   let modelNote = "given";
   if (values.model === undefined) {
     const started = performance.now();
-    const written = writeSyntheticGguf(SYNTHETIC_PATH, VOCAB_PATH);
+    const synthetic = syntheticChoice();
+    const written = writeSyntheticGguf(synthetic.path, VOCAB_PATH, synthetic.shape);
     modelNote = `synthetic, ${format(written.parameters / 1e6, 1)}M parameters, Q8_0, llm-jp 48.6K vocabulary, ${written.reused ? "reused" : `written in ${format((performance.now() - started) / 1000, 1)} s`}`;
     modelPath = written.path;
   }
@@ -238,6 +269,7 @@ async function main(): Promise<void> {
       naivePerEvaluated: naiveTokens / work.tokensEvaluated,
       tokensPerSecond: work.tokensEvaluated / (wallMs / 1000),
       scoredPositions: work.scoredPositions,
+      decodes: work.decodes ?? 0,
       scoreExtractionMs: work.scoreExtractionMs,
       scoreExtractionShare: work.scoreExtractionMs / wallMs,
       peakRssBytes: peakRssBytes(),
@@ -268,6 +300,7 @@ async function main(): Promise<void> {
     ["tokens evaluated", (r) => `${format(r.tokensEvaluated)} (${format(r.naivePerEvaluated, 1)}× under naive)`],
     ["prefix-trie minimum", (r) => `${format(r.prefixTrieTokens)} (evaluated/min ${format(r.evaluatedPerTrie, 3)})`],
     ["evaluated tokens/s", (r) => format(r.tokensPerSecond, 1)],
+    ["decodes (merged across sequences)", (r) => `${format(r.decodes)} (${format(r.tokensEvaluated / Math.max(1, r.decodes), 1)} tokens each)`],
     ["engine-only rate on the same trie (ceiling)", (r) => (r.ceiling ? `${format(r.ceiling.tokensPerSecond, 1)} tokens/s` : "not measured")],
     ["wall / (evaluated ÷ ceiling rate)", (r) => (r.ceiling ? format(r.ceiling.wallPerEngine, 3) : "–")],
     ["same ratio in CPU time", (r) => (r.ceiling ? format(r.ceiling.cpuPerEngineCpu, 3) : "–")],

@@ -43,6 +43,8 @@ export interface SyntheticModelShape {
   seed: number;
   /** Standard deviation of the matrix weights. */
   weightStd: number;
+  /** Whether the output matrix is the token embedding (no output.weight). Default true. */
+  tiedOutput?: boolean;
 }
 
 /** The benchmark model: about 130M parameters with the 48.6K llm-jp vocabulary (embeddings tied to the output). */
@@ -57,7 +59,31 @@ export const BENCH_MODEL_SHAPE: SyntheticModelShape = {
   weightStd: 0.02,
 };
 
-interface TensorPlan {
+/**
+ * RakutenAI-7B's shape (Mistral-7B: 32 layers, d 4096, FFN 14336, 32 query heads and 8
+ * key/value heads, an untied output matrix) with the 48.6K llm-jp vocabulary standing in
+ * for its 48K one: about 7.3B parameters, a 7.7 GB Q8_0 file. Random weights do not change
+ * the speed of a forward pass. Only Q8_0 is written (no Q4_K_M quantiser here).
+ */
+export const MISTRAL_7B_SHAPE: SyntheticModelShape = {
+  embeddingLength: 4096,
+  blockCount: 32,
+  headCount: 32,
+  headCountKv: 8,
+  feedForwardLength: 14336,
+  contextLength: 32768,
+  seed: 20240325,
+  weightStd: 0.02,
+  tiedOutput: false,
+};
+
+/** The shapes `npm run bench -- --shape NAME` knows, and the file each is written to (in bench/out/). */
+export const SYNTHETIC_SHAPES: Record<string, { shape: SyntheticModelShape; file: string }> = {
+  "130m": { shape: BENCH_MODEL_SHAPE, file: "synthetic-130m-q8_0.gguf" },
+  "7b": { shape: MISTRAL_7B_SHAPE, file: "synthetic-7b-q8_0.gguf" },
+};
+
+export interface TensorPlan {
   name: string;
   /** ne[0] first (the contiguous dimension). */
   dims: number[];
@@ -185,7 +211,7 @@ function onesF32(count: number): Buffer {
 }
 
 /** The tensors llama.cpp's LLM_ARCH_LLAMA loader expects; without output.weight it ties the output to token_embd. */
-function planTensors(shape: SyntheticModelShape, vocabularySize: number): TensorPlan[] {
+export function planTensors(shape: SyntheticModelShape, vocabularySize: number): TensorPlan[] {
   const d = shape.embeddingLength;
   const headDim = d / shape.headCount;
   const kvDim = headDim * shape.headCountKv;
@@ -205,6 +231,7 @@ function planTensors(shape: SyntheticModelShape, vocabularySize: number): Tensor
     );
   }
   tensors.push({ name: "output_norm.weight", dims: [d], type: GGML_F32 });
+  if (shape.tiedOutput === false) tensors.push({ name: "output.weight", dims: [d, vocabularySize], type: GGML_Q8_0 });
   return tensors;
 }
 
@@ -222,14 +249,14 @@ export interface WrittenModel {
  * is written under a temporary name and renamed, so a partial file is never reused.
  */
 export function writeSyntheticGguf(path: string, vocabularyPath: string, shape: SyntheticModelShape = BENCH_MODEL_SHAPE): WrittenModel {
+  if (shape.embeddingLength % shape.headCount !== 0) throw new RangeError("embedding length must be a multiple of the head count");
+  if (shape.headCount % shape.headCountKv !== 0) throw new RangeError("the head count must be a multiple of the key/value head count");
   const { records, tokenCount } = readRawKeyValues(vocabularyPath, "tokenizer.");
   const tensors = planTensors(shape, tokenCount);
   const parameters = tensors.reduce((sum, t) => sum + t.dims.reduce((p, x) => p * x, 1), 0);
   if (existsSync(path)) {
     return { path, parameters, bytes: statSync(path).size, reused: true };
   }
-  if (shape.embeddingLength % shape.headCount !== 0) throw new RangeError("embedding length must be a multiple of the head count");
-
   const header = new HeaderWriter();
   header.u32(GGUF_MAGIC);
   header.u32(GGUF_VERSION);

@@ -24,7 +24,7 @@ import { selectShard, shardNote, type ShardSpec } from "./shard/shard.js";
 export interface RunOptions extends RunInput {
   outputDir?: string;
   threads?: number;
-  /** llama.cpp sequences evaluated side by side (default "auto": 4 on a GPU, else 1). */
+  /** llama.cpp sequences evaluated side by side (default "auto": 4). */
   parallel?: number;
   contextSize?: number;
   batchSize?: number;

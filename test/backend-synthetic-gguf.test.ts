@@ -9,7 +9,7 @@ import { createHash } from "node:crypto";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { writeSyntheticGguf, type SyntheticModelShape } from "../bench/syntheticGguf.js";
+import { MISTRAL_7B_SHAPE, planTensors, SYNTHETIC_SHAPES, writeSyntheticGguf, type SyntheticModelShape } from "../bench/syntheticGguf.js";
 import { createLlamaBackend } from "../src/backend/llama/index.js";
 import { readGguf } from "./support/ggufReader.js";
 import { LlamaReference, referenceLoglikelihood } from "./support/llamaReference.js";
@@ -82,6 +82,46 @@ test("the synthetic GGUF is a valid, deterministic llama model with the vocabula
     } finally {
       await backend.dispose();
     }
+  } finally {
+    rmSync(directory, { recursive: true, force: true });
+  }
+});
+
+test("--shape 7b: Mistral-7B's tensor plan (untied output, 32/8 heads) and a small variant of it that llama.cpp loads and scores like the float64 pass", { skip }, async () => {
+  // The full plan, counted by hand: embeddings and the untied output (V·d each), per layer
+  // q and o (d²), k and v (d·1024: 8 KV heads of 128), gate/up/down (d·14336), two norms, and the final norm.
+  const vocabularySize = 48586;
+  const d = 4096;
+  const tensors = planTensors(MISTRAL_7B_SHAPE, vocabularySize);
+  const parameters = tensors.reduce((sum, tensor) => sum + tensor.dims.reduce((product, x) => product * x, 1), 0);
+  assert.equal(parameters, 2 * vocabularySize * d + 32 * (2 * d * d + 2 * d * 1024 + 3 * d * 14336 + 2 * d) + d);
+  assert.ok(parameters > 7.2e9 && parameters < 7.4e9, `${parameters} parameters`);
+  assert.deepEqual(tensors.find((tensor) => tensor.name === "output.weight")?.dims, [d, vocabularySize]);
+  assert.deepEqual(tensors.find((tensor) => tensor.name === "blk.31.attn_k.weight")?.dims, [d, 1024]);
+  assert.equal(SYNTHETIC_SHAPES["7b"]?.shape, MISTRAL_7B_SHAPE);
+
+  // The same shape logic at a test's size: 4:1 grouped-query attention, FFN 3.5 d, untied output.
+  const small: SyntheticModelShape = { ...MISTRAL_7B_SHAPE, embeddingLength: 128, blockCount: 2, headCount: 8, headCountKv: 2, feedForwardLength: 448, contextLength: 512, weightStd: 0.2, seed: 11 };
+  const directory = mkdtempSync(path.join(os.tmpdir(), "synthetic-7b-"));
+  try {
+    const written = writeSyntheticGguf(path.join(directory, "small.gguf"), VOCAB_PATH, small);
+    const file = readGguf(written.path);
+    assert.equal(file.metadata.get("llama.attention.head_count"), 8);
+    assert.equal(file.metadata.get("llama.attention.head_count_kv"), 2);
+    assert.deepEqual(file.tensors.get("output.weight")?.dims, [128, vocabularySize]);
+    assert.deepEqual(file.tensors.get("blk.0.attn_v.weight")?.dims, [128, 32]);
+    const backend = await createLlamaBackend({ modelPath: written.path, threads: 1, modelSha256: sha256(written.path), kvCacheType: "f32", sequences: 1 });
+    try {
+      const reference = LlamaReference.load(written.path);
+      const context = "吾輩は猫である。名前は";
+      const continuation = "まだ無い。";
+      const expected = referenceLoglikelihood(reference, backend.tokenize(context), backend.tokenize(continuation));
+      const [got] = await backend.loglikelihood([{ type: "loglikelihood", context, continuation, tokenization: "separate" }]);
+      assert.ok(Math.abs(got!.logprob - expected.logprob) <= 0.05 * backend.tokenize(continuation).length, `llama.cpp ${got!.logprob} vs float64 reference ${expected.logprob}`);
+    } finally {
+      await backend.dispose();
+    }
+    assert.throws(() => writeSyntheticGguf(path.join(directory, "bad.gguf"), VOCAB_PATH, { ...small, headCountKv: 3 }), RangeError);
   } finally {
     rmSync(directory, { recursive: true, force: true });
   }

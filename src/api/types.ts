@@ -153,6 +153,8 @@ export interface BackendStats {
   generatedTokens: number;
   /** Sequences evaluated side by side in one engine context. */
   sequences: number;
+  /** Engine decode calls, where the backend counts them (several sequences merged into one call count once). */
+  decodes?: number;
 }
 
 export interface BackendDescription {

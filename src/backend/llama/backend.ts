@@ -87,6 +87,7 @@ export class LlamaBackend implements Backend {
       evaluationMs,
       generatedTokens: c.generatedTokens,
       sequences: this.engine.settings.sequences,
+      decodes: c.decodes,
     };
   }
 

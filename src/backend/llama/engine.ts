@@ -29,6 +29,11 @@ export interface EngineSettings {
   flashAttention: boolean;
 }
 
+/** node-llama-cpp 3.22.1's internal sequence copy (see `LlamaEngine.copyPrefix`). */
+interface SequenceCopy {
+  _copyStateFromOtherSequence(otherSequence: LlamaContextSequence, upToTokenIndex: number): Promise<boolean>;
+}
+
 /** llama.cpp aligns context sizes to 256 cells. */
 const CONTEXT_ALIGNMENT = 256;
 
@@ -68,9 +73,53 @@ export class LlamaEngine {
     return this.settings.fixedContextSize ?? this.settings.maxLength;
   }
 
+  /** Tokens one llama_decode takes (the context's batch size once one exists). */
+  get batchSize(): number {
+    return this.context?.batchSize ?? this.settings.batchSize;
+  }
+
   /** The first sequence, once a context exists. */
   get firstSequence(): LlamaContextSequence | undefined {
     return this.sequences[0];
+  }
+
+  /**
+   * The context's sequences, in llama.cpp sequence id order (they are created in order, so
+   * index = id). Decodes of several sequences merge only in this order into one compute
+   * (llama.cpp's equal split takes consecutive sequence ids), which is why batches are
+   * launched by index.
+   */
+  get allSequences(): readonly LlamaContextSequence[] {
+    return this.sequences;
+  }
+
+  /**
+   * Whether one sequence's KV cache can be copied into another. node-llama-cpp 3.22.1 has
+   * it only as the internal `_copyStateFromOtherSequence` (llama_memory_seq_cp; with the
+   * per-sequence caches node-llama-cpp creates, a copy of the buffers done at the next
+   * decode). Checked by feature, so that another version without it falls back to
+   * evaluating the prefix again. Models whose cache needs checkpoints (recurrent, hybrid,
+   * sliding window without the full cache) are left out.
+   */
+  get canCopySequences(): boolean {
+    const sequence = this.sequences[0] as (LlamaContextSequence & Partial<SequenceCopy>) | undefined;
+    return sequence !== undefined && this.sequences.length > 1 && typeof sequence._copyStateFromOtherSequence === "function" && !sequence.needsCheckpoints;
+  }
+
+  /**
+   * Makes `target` hold the first `upTo` cached tokens of `source` (which must hold at least
+   * that many) and nothing else. Returns false when the copy did not happen; the caller
+   * then evaluates the tokens instead.
+   */
+  async copyPrefix(target: LlamaContextSequence, source: LlamaContextSequence, upTo: number): Promise<boolean> {
+    if (!this.canCopySequences || target === source || source.nextTokenIndex < upTo) return false;
+    const copy = (target as LlamaContextSequence & Partial<SequenceCopy>)._copyStateFromOtherSequence;
+    if (copy === undefined) return false;
+    const copied = await copy.call(target, source, upTo);
+    if (copied === true && target.nextTokenIndex === upTo) return true;
+    // A failed copy leaves the target in an unknown state: start it afresh.
+    await target.clearHistory();
+    return false;
   }
 
   /** What llama.cpp took for the cache and attention settings; undefined before the first context. */

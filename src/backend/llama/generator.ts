@@ -2,7 +2,7 @@
 // the prompt cut to leave room for the cap, the argmax token by token, a stop at the
 // primary stop token or the cap, and the text cut at the stop strings.
 
-import type { ControlledEvaluateInputItem, LlamaContextSequence } from "node-llama-cpp";
+import type { ControlledEvaluateInputItem, LlamaContextSequence, Token } from "node-llama-cpp";
 import type { GenerateResponse, OnResult, ResolvedGenerateRequest } from "../../api/types.js";
 import { cutAtStopStrings, primaryStopToken, settledStopCut } from "../tokenization.js";
 import { asToken, asTokens, type LlamaEngine } from "./engine.js";
@@ -10,6 +10,7 @@ import type { EvaluationProbe, WorkCounters } from "./instrumentation.js";
 import { generationCap } from "./layout.js";
 import { planGeneration } from "./planner.js";
 import type { ModelTokenizer } from "./tokenizer.js";
+import { commonPrefixLength } from "./waves.js";
 
 export interface GeneratorParts {
   engine: LlamaEngine;
@@ -50,6 +51,7 @@ export async function generateRequests(
   counters.prefixTrieTokens += plan.prefixTrieTokens;
   const results: GenerateResponse[] = new Array(requests.length);
   if (plan.longest > 0) await engine.ensureCapacity(plan.longest);
+  await primeSharedPrefix(parts, plan.order.map((index) => plan.prompts[index]!));
   let finished = 0;
   await engine.onSequences(plan.order, async (sequence, index) => {
     const text = await generateOne(parts, sequence, plan.prompts[index]!, requests[index]!, stopTokens[index]!);
@@ -67,9 +69,12 @@ async function generateOne(parts: GeneratorParts, sequence: LlamaContextSequence
   if (maxTokens === 0) return "";
   if (prompt.length === 0) throw new RangeError("cannot generate from an empty context: it encodes to no tokens");
   const promptTokens = asTokens(prompt);
+  // Another sequence may hold more of the prompt (the same few-shot prefix): copy its cache.
+  await copyFromBestSequence(engine, sequence, promptTokens, prompt.length - 1);
   const reuse = await engine.reusePrefix(sequence, promptTokens, prompt.length - 1);
   const items: ControlledEvaluateInputItem[] = promptTokens.slice(reuse);
   items[items.length - 1] = [asToken(prompt[prompt.length - 1]!), { generateNext: { token: true } }];
+  counters.decodes += Math.ceil(items.length / Math.max(1, engine.batchSize));
   let outputs = await probe.generate(sequence, items);
   counters.tokensEvaluated += items.length;
   const generated: number[] = [];
@@ -84,12 +89,53 @@ async function generateOne(parts: GeneratorParts, sequence: LlamaContextSequence
     // Stop as soon as the cut text can no longer change (see `settledStopCut`):
     // exact, since the stop strings cut everything after their first occurrence.
     if (settledStopCut(settledText(tokenizer, generated), request.until) !== null) break;
-    // With several sequences these one-token steps run together in one decode.
+    // With several sequences these one-token steps run together in one decode (counted
+    // per step, not per merged decode: an upper bound).
+    counters.decodes++;
     outputs = await probe.generate(sequence, [[token, { generateNext: { token: true } }]]);
     counters.tokensEvaluated++;
   }
   // HF `decode` keeps special tokens (skip_special_tokens=False): a generated </s> stays as text.
   return cutAtStopStrings(tokenizer.detokenize(generated), request.until);
+}
+
+/**
+ * With several sequences that can share caches, evaluates the prefix that the first
+ * prompts (in trie order, one per sequence) share, on the first sequence, before they
+ * start side by side: each then copies it (`copyFromBestSequence`) instead of evaluating it
+ * again. The prefix's last token stays unevaluated when it is a whole prompt, since the
+ * generation reads it.
+ */
+async function primeSharedPrefix(parts: GeneratorParts, promptsInOrder: readonly number[][]): Promise<void> {
+  const { engine, counters, probe } = parts;
+  const sequence = engine.firstSequence;
+  const first = promptsInOrder.slice(0, engine.allSequences.length).filter((prompt) => prompt.length > 0);
+  if (sequence === undefined || first.length < 2 || !engine.canCopySequences) return;
+  let shared = first[0]!.length - 1;
+  for (const prompt of first.slice(1)) shared = Math.min(shared, commonPrefixLength(first[0]!, prompt), prompt.length - 1);
+  const tokens = asTokens(first[0]!.slice(0, shared));
+  const reuse = await engine.reusePrefix(sequence, tokens, shared);
+  if (reuse >= shared) return;
+  const items = tokens.slice(reuse);
+  counters.decodes += Math.ceil(items.length / Math.max(1, engine.batchSize));
+  await probe.generate(sequence, items);
+  counters.tokensEvaluated += items.length;
+}
+
+/** Copies into `sequence` the cache of the sequence that holds the most of `tokens` (at most `keep`), if that beats its own. */
+async function copyFromBestSequence(engine: LlamaEngine, sequence: LlamaContextSequence, tokens: Token[], keep: number): Promise<void> {
+  if (!engine.canCopySequences) return;
+  const own = Math.min(sequence.compareContextTokens(tokens).firstDifferentIndex, keep);
+  let best: LlamaContextSequence | undefined;
+  let bestShared = own;
+  for (const other of engine.allSequences) {
+    const shared = Math.min(other.compareContextTokens(tokens).firstDifferentIndex, keep);
+    if (other !== sequence && shared > bestShared) {
+      best = other;
+      bestShared = shared;
+    }
+  }
+  if (best !== undefined) await engine.copyPrefix(sequence, best, bestShared);
 }
 
 /** The part of the decoded text that later tokens cannot change. */

@@ -13,10 +13,12 @@ export interface WorkCounters {
   prefixTrieTokens: number;
   scoredPositions: number;
   generatedTokens: number;
+  /** llama_decode calls (a merged launch of several sequences is one per batch-size of tokens). */
+  decodes: number;
 }
 
 export function newWorkCounters(): WorkCounters {
-  return { requestTokens: 0, tokensEvaluated: 0, prefixTrieTokens: 0, scoredPositions: 0, generatedTokens: 0 };
+  return { requestTokens: 0, tokensEvaluated: 0, prefixTrieTokens: 0, scoredPositions: 0, generatedTokens: 0, decodes: 0 };
 }
 
 export type EvaluationOutputs = Array<ControlledEvaluateIndexOutput | undefined>;

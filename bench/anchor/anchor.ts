@@ -1,0 +1,184 @@
+// `npm run bench -- --anchor`: rakuten-eval against llama.cpp's own scorer on the same
+// model and the same requests. Builds `llama-perplexity` and `llama-bench` once from the
+// llama.cpp source node-llama-cpp ships (llamaCppTools.ts), writes each multiple-choice
+// workload in llama-perplexity's binary format (multipleChoiceFile.ts), and runs the two
+// contenders as whole processes, interleaved A B A B A B. A timed run during which other
+// processes used more than `--max-other-cpu` of the machine is thrown away and the round
+// retried (at most `--retries` times); a ratio is printed only from clean rounds.
+// `--allow-busy` (development only) prints the figures of busy rounds, marked as such.
+//
+// Options: --docs N (JCommonsenseQA, default 200), --mmlu-docs N (per subject, 100),
+// --mgsm-docs N (50; 0 skips generation), --rounds N (3), --threads N (2), --model PATH,
+// --workloads jcqa,mmlu,mgsm, --sequences N, --flash-attention (ours; llama-perplexity
+// keeps its default), --max-other-cpu F (0.03), --retries N (3), --allow-busy.
+
+import { spawn } from "node:child_process";
+import { mkdirSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import { loadTokenizer } from "../../src/backend/llama/index.js";
+import { cpuSample, otherCpuUse, type OtherCpuUse } from "./cpuGuard.js";
+import { ensureLlamaCppTools } from "./llamaCppTools.js";
+import { encodeMultipleChoice, perplexityTokens } from "./multipleChoiceFile.js";
+import type { OurSideReport } from "./ourSide.js";
+import { buildAnchorWorkload, type WorkloadName } from "./workloads.js";
+
+interface TimedRun {
+  wallMs: number;
+  other: OtherCpuUse | undefined;
+  stdout: string;
+}
+
+function timed(command: string, args: string[]): Promise<TimedRun> {
+  return new Promise((resolve, reject) => {
+    const before = cpuSample();
+    const started = performance.now();
+    const child = spawn(command, args, { stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on("error", reject);
+    child.on("close", (code) => {
+      const wallMs = performance.now() - started;
+      const other = otherCpuUse(before, cpuSample());
+      if (code !== 0) reject(new Error(`${path.basename(command)} exited with ${code}: ${stderr.trim().split("\n").slice(-3).join(" | ")}`));
+      else resolve({ wallMs, other, stdout });
+    });
+  });
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}
+
+function format(value: number, digits = 0): string {
+  return value.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits });
+}
+
+function busyNote(other: OtherCpuUse | undefined): string {
+  return other === undefined ? "other CPU use unknown (no /proc)" : `other processes used ${format(100 * other.share, 1)}% of the CPUs`;
+}
+
+interface LlamaBenchRow {
+  n_prompt: number;
+  n_gen: number;
+  flash_attn: boolean | number;
+  avg_ts: number;
+}
+
+export async function runAnchor(argv: string[], modelPathFor: (given: string | undefined) => Promise<string>): Promise<void> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      docs: { type: "string", default: "200" },
+      "mmlu-docs": { type: "string", default: "100" },
+      "mgsm-docs": { type: "string", default: "50" },
+      rounds: { type: "string", default: "3" },
+      threads: { type: "string", default: "2" },
+      model: { type: "string" },
+      workloads: { type: "string", default: "jcqa,mmlu,mgsm" },
+      sequences: { type: "string" },
+      "flash-attention": { type: "boolean", default: false },
+      "max-other-cpu": { type: "string", default: "0.03" },
+      retries: { type: "string", default: "3" },
+      "allow-busy": { type: "boolean", default: false },
+    },
+  });
+  const root = process.cwd();
+  const outDir = path.join(root, "bench/out");
+  const anchorDir = path.join(outDir, "anchor");
+  mkdirSync(anchorDir, { recursive: true });
+  const threads = Number(values.threads);
+  const rounds = Number(values.rounds);
+  const maxOther = Number(values["max-other-cpu"]);
+  const retries = Number(values.retries);
+  const allowBusy = values["allow-busy"];
+  const modelPath = await modelPathFor(values.model);
+  const log = (line: string): void => console.log(line);
+  const tools = ensureLlamaCppTools(root, outDir, log);
+  log(`model: ${path.relative(root, modelPath)}; llama.cpp tools built from ${tools.release} (${path.relative(root, tools.perplexity)})`);
+  log(`threads ${threads}, ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? "?"}); a timed run counts only if other processes used ≤ ${format(100 * maxOther, 1)}% of the CPUs${allowBusy ? "; --allow-busy: busy rounds are shown, marked, NOT valid measurements" : ""}`);
+
+  const accept = (other: OtherCpuUse | undefined): boolean => allowBusy || (other !== undefined && other.share <= maxOther);
+
+  // llama-bench: the engine's batch rate (pp512), small-batch rate (pp16) and generation rate.
+  let tg128 = 0;
+  const benchLines: string[] = [];
+  for (let attempt = 0; attempt <= retries; attempt++) {
+    const run = await timed(tools.bench, ["-m", modelPath, "-t", String(threads), "-p", "512,16", "-n", "128", "-fa", "0,1", "-r", "3", "-o", "json"]);
+    const rows = JSON.parse(run.stdout) as LlamaBenchRow[];
+    benchLines.length = 0;
+    for (const row of rows) {
+      const shape = row.n_prompt > 0 ? `pp${row.n_prompt}` : `tg${row.n_gen}`;
+      benchLines.push(`${shape} fa ${row.flash_attn ? "on" : "off"}: ${format(row.avg_ts, 1)} tokens/s`);
+      if (row.n_gen === 128 && !row.flash_attn) tg128 = row.avg_ts;
+    }
+    if (accept(run.other)) {
+      if (run.other !== undefined && run.other.share > maxOther) benchLines.push(`(BUSY: ${busyNote(run.other)})`);
+      break;
+    }
+    log(`llama-bench: ${busyNote(run.other)}; ${attempt < retries ? "retrying" : "giving up: figures below are from a busy machine"}`);
+  }
+  log(`\nllama-bench (same model, ${threads} threads): ${benchLines.join("; ")}`);
+
+  const tokenizer = await loadTokenizer(modelPath);
+  const record: Record<string, unknown>[] = [];
+  try {
+    for (const name of values.workloads.split(",").map((item) => item.trim()) as WorkloadName[]) {
+      const docs = Number(name === "jcqa" ? values.docs : name === "mmlu" ? values["mmlu-docs"] : values["mgsm-docs"]);
+      if (docs <= 0) continue;
+      const workload = await buildAnchorWorkload(name, docs);
+      const ours = ["dist/bench/anchor/ourSide.js", "--model", modelPath, "--workload", name, "--docs", String(docs), "--threads", String(threads)];
+      if (values.sequences !== undefined) ours.push("--sequences", values.sequences);
+      if (values["flash-attention"]) ours.push("--flash-attention");
+      const hasAnchor = workload.questions.length > 0;
+      const mcFile = path.join(anchorDir, `${name}-${docs}.mc.bin`);
+      if (hasAnchor) writeFileSync(mcFile, encodeMultipleChoice(workload.questions));
+      const theirTokens = hasAnchor ? perplexityTokens(workload.questions, (text) => [0, ...tokenizer.tokenize(text)]) : 0;
+      const theirs = ["-m", modelPath, "--multiple-choice", "-bf", mcFile, "-t", String(threads), "-c", "2048", "-b", "512"];
+      const clean: { ours: TimedRun; theirs?: TimedRun; report: OurSideReport }[] = [];
+      let attempts = 0;
+      while (clean.length < rounds && attempts < rounds + retries) {
+        attempts++;
+        const a = await timed(process.execPath, ours);
+        const b = hasAnchor ? await timed(tools.perplexity, theirs) : undefined;
+        const report = JSON.parse(a.stdout.trim().split("\n").pop()!) as OurSideReport;
+        const ok = accept(a.other) && (b === undefined || accept(b.other));
+        const ratio = b === undefined ? "" : `, ratio ${format(b.wallMs / a.wallMs, 2)}×`;
+        log(`${workload.label} round ${attempts}: rakuten-eval ${format(a.wallMs / 1000, 1)} s (${busyNote(a.other)})${b ? `, llama-perplexity ${format(b.wallMs / 1000, 1)} s (${busyNote(b.other)})` : ""}${ok ? ratio : ": thrown away, retrying"}`);
+        if (ok) clean.push({ ours: a, ...(b ? { theirs: b } : {}), report });
+      }
+      if (clean.length === 0) {
+        log(`${workload.label}: no round ran on a quiet enough machine in ${attempts} tries; no ratio printed (stop other work, or --allow-busy for a development figure)`);
+        continue;
+      }
+      const ourWall = median(clean.map((round) => round.ours.wallMs));
+      const report = clean[0]!.report;
+      log(`\n${workload.label}${clean.length < rounds ? ` (only ${clean.length} of ${rounds} rounds clean)` : ""}${allowBusy ? " [--allow-busy: development figures]" : ""}`);
+      log(`  rakuten-eval       wall ${format(ourWall / 1000, 1)} s (median of ${clean.length}), ${format(report.tokensEvaluated)} tokens evaluated (trie minimum ${format(report.prefixTrieTokens)}, ${format(report.tokensEvaluated / Math.max(1, report.prefixTrieTokens), 3)}×), ${format(report.tokensEvaluated / (ourWall / 1000), 1)} tokens/s, ${format(report.decodes)} decodes, ${report.sequences} sequences, flash attention ${report.flashAttention ? "on" : "off"}`);
+      const entry: Record<string, unknown> = { workload: workload.label, rounds: clean.length, ourWallMs: ourWall, ours: report, busyAllowed: allowBusy };
+      if (clean.every((round) => round.theirs !== undefined) && hasAnchor) {
+        const theirWall = median(clean.map((round) => round.theirs!.wallMs));
+        const ratios = clean.map((round) => round.theirs!.wallMs / round.ours.wallMs);
+        log(`  llama-perplexity   wall ${format(theirWall / 1000, 1)} s (median), ${format(theirTokens)} tokens evaluated, ${format(theirTokens / (theirWall / 1000), 1)} tokens/s`);
+        log(`  ratio (llama-perplexity / rakuten-eval): ${format(median(ratios), 2)}× median, ${format(Math.min(...ratios), 2)}–${format(Math.max(...ratios), 2)}× over rounds`);
+        Object.assign(entry, { theirWallMs: theirWall, theirTokens, ratios });
+      }
+      if (report.generatedTokens > 0) {
+        const rate = report.generatedTokens / (report.workMs / 1000);
+        log(`  generation: ${format(report.generatedTokens)} tokens generated, ${format(rate, 1)} tokens/s during the work (model load excluded); llama-bench tg128 ${format(tg128, 1)} × ${report.sequences} sequences = ${format(tg128 * report.sequences, 1)} tokens/s ceiling`);
+        Object.assign(entry, { generatedTokensPerSecond: rate, tg128 });
+      }
+      record.push(entry);
+    }
+  } finally {
+    await tokenizer.dispose();
+  }
+  const file = path.join(anchorDir, "latest.json");
+  writeFileSync(file, JSON.stringify({ date: new Date().toISOString(), llamaBench: benchLines, threads, results: record }, null, 2) + "\n");
+  log(`\nwritten: ${path.relative(root, file)}`);
+}
