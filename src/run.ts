@@ -7,6 +7,7 @@ import type { Backend, LoglikelihoodRequest, ResolvedGenerateRequest } from "./a
 import { UserError } from "./errors.js";
 import { evaluate, resolveGenerate, type PlannedTask, type SkippedTask, type TaskResult } from "./evaluator.js";
 import { createLlamaBackend } from "./backend/llama/index.js";
+import { createRemoteBackend } from "./backend/remote/index.js";
 import { CachingBackend, InterruptedError, type PhaseCounts } from "./backend/cachingBackend.js";
 import { defaultCacheDir, RequestCache } from "./cache/store.js";
 import { buildResultsDocument, type ResultsDocument } from "./results/document.js";
@@ -131,9 +132,10 @@ export async function runEvaluation(options: RunOptions): Promise<RunOutcome> {
   let inner: Backend | undefined;
   let interrupted = false;
   try {
-    const modelSha256 = cache && !options.backend ? await cache.modelSha256(options.model) : undefined;
+    const modelSha256 = cache && !options.backend && !options.remote ? await cache.modelSha256(options.model) : undefined;
     inner =
       options.backend ??
+      (options.remote ? await createRemoteBackend({ ...options.remote, log: warn }) : undefined) ??
       (await createLlamaBackend({
         modelPath: options.model,
         ...(modelSha256 !== undefined ? { modelSha256 } : {}),

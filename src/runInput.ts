@@ -12,11 +12,14 @@ import { CHOOSE_WHAT_TO_RUN, checkDuplicateTasks, checkTaskNames } from "./valid
 import { ensureDatasets, offlineFromEnv } from "./datasets/pull.js";
 import type { Suite } from "./api/task.js";
 import type { Backend } from "./api/types.js";
+import { remoteOptionProblems, type RemoteBackendOptions } from "./backend/remote/index.js";
 
 /** What the checks read of `run`'s options; `RunOptions` in run.ts extends it with the engine's settings. */
 export interface RunInput {
-  /** The GGUF model file. */
+  /** The GGUF model file (with `remote`: the served model's name, which names the output folder). */
   model: string;
+  /** Score on an inference server instead of in process (`--backend openai`). */
+  remote?: RemoteBackendOptions;
   suite?: Suite | "all";
   tasks?: string[];
   shots?: number[];
@@ -92,7 +95,16 @@ export async function validateInput(options: RunInput, outputDir: string): Promi
     problems.push(new UserError("usage", `--limit ${options.limit} must be a whole number of at least 1 (the first N docs of each task's shuffled order).`));
   }
 
-  if (!options.backend) {
+  if (options.remote) {
+    problems.push(...remoteOptionProblems(options.remote));
+    if (options.remote.tokenizerPath !== undefined) {
+      try {
+        await inspectModelFile(options.remote.tokenizerPath);
+      } catch (e) {
+        add(e);
+      }
+    }
+  } else if (!options.backend) {
     try {
       await inspectModelFile(options.model);
     } catch (e) {

@@ -2,7 +2,9 @@
 // (which protocol it speaks, the served model's entry, its version), probes that it returns
 // prompt log-probabilities, and assembles the backend. Any problem is one line (UserError).
 
+import { createHash } from "node:crypto";
 import path from "node:path";
+import { canonicalJson } from "../../cache/keys.js";
 import type { Backend, BackendDescription } from "../../api/types.js";
 import { UserError } from "../../errors.js";
 import { sha256File } from "../../util/files.js";
@@ -144,8 +146,9 @@ export async function createRemoteBackend(options: RemoteBackendOptions): Promis
       engineVersion: typeof report.version === "string" ? `${kind} ${report.version}` : kind,
       // Not a file: the served model's name (left out of cache keys like a path).
       modelPath: `${options.servedModel} (served)`,
-      // The served model's identity: its name, what the server reports, and the tokenizer's bytes.
-      modelSha256: `served:${options.servedModel}; tokenizer sha256 ${tokenizerSha256}`,
+      // The served model's identity (no file to hash): a sha256 over its name, what the server
+      // reports of it and of itself, and the tokenizer's bytes; the parts are recorded below.
+      modelSha256: createHash("sha256").update(canonicalJson({ servedModel: options.servedModel, serverModel: entry, serverReport: report, tokenizerSha256 })).digest("hex"),
       contextSize: Math.min(maxLength, served),
       batchSize: options.promptsPerCall ?? DEFAULT_PROMPTS_PER_CALL,
       threads: concurrency,
