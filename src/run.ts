@@ -135,7 +135,7 @@ export async function runEvaluation(options: RunOptions): Promise<RunOutcome> {
     const modelSha256 = cache && !options.backend && !options.remote ? await cache.modelSha256(options.model) : undefined;
     inner =
       options.backend ??
-      (options.remote ? await createRemoteBackend({ ...options.remote, log: warn }) : undefined) ??
+      (options.remote ? await createRemoteBackend({ ...options.remote, log }) : undefined) ??
       (await createLlamaBackend({
         modelPath: options.model,
         ...(modelSha256 !== undefined ? { modelSha256 } : {}),

@@ -115,8 +115,10 @@ export class LoopbackServer {
     if (fault === "429") return this.json(res, 429, { error: { message: "injected rate limit" } }, { "retry-after": String(this.options.retryAfterSeconds ?? 1) });
     const body = JSON.parse(text) as Record<string, unknown>;
     let answer: { body: unknown; prompts: number[][] };
-    if (url === "/v1/completions" && kind !== "sglang") answer = await this.completions(body);
-    else if (url === "/generate" && kind === "sglang") answer = await this.generate(body);
+    // A client that gave up (timed out) is not computed for, as a real server aborts the request.
+    const gone = (): boolean => res.destroyed || req.socket.destroyed;
+    if (url === "/v1/completions" && kind !== "sglang") answer = await this.completions(body, gone);
+    else if (url === "/generate" && kind === "sglang") answer = await this.generate(body, gone);
     else return this.json(res, 404, { detail: "Not Found" });
     if (fault === "slow") await new Promise((resolve) => setTimeout(resolve, this.options.slowMs ?? 2000));
     if (res.destroyed || req.socket.destroyed) return;
@@ -184,10 +186,11 @@ export class LoopbackServer {
     });
   }
 
-  private async completions(body: Record<string, unknown>): Promise<{ body: unknown; prompts: number[][] }> {
+  private async completions(body: Record<string, unknown>, gone: () => boolean): Promise<{ body: unknown; prompts: number[][] }> {
     const prompts = body.prompt as number[][];
     const choices: unknown[] = [];
     for (let index = 0; index < prompts.length; index++) {
+      if (gone()) throw new Error("client gone");
       const tokens = prompts[index]!;
       const maxTokens = Number(body.max_tokens ?? 16);
       const stopIds = (body.stop_token_ids as number[] | undefined) ?? [];
@@ -230,12 +233,13 @@ export class LoopbackServer {
     return { body: { id: "cmpl-loopback", object: "text_completion", created: Date.now(), model: body.model, choices, usage: {} }, prompts };
   }
 
-  private async generate(body: Record<string, unknown>): Promise<{ body: unknown; prompts: number[][] }> {
+  private async generate(body: Record<string, unknown>, gone: () => boolean): Promise<{ body: unknown; prompts: number[][] }> {
     const prompts = body.input_ids as number[][];
     const starts = body.logprob_start_len as number[] | number;
     const params = body.sampling_params as Record<string, unknown>[] | Record<string, unknown>;
     const items: unknown[] = [];
     for (let i = 0; i < prompts.length; i++) {
+      if (gone()) throw new Error("client gone");
       const tokens = prompts[i]!;
       const sampling = Array.isArray(params) ? params[i]! : params;
       const stopIds = (sampling.stop_token_ids as number[] | undefined) ?? [];

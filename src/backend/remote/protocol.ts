@@ -17,93 +17,30 @@
 //   `top_logprobs_num`: `meta_info.input_token_logprobs` is `[logprob, token_id, text]` per prompt
 //   token from `logprob_start_len` on, `input_top_logprobs` a list of such triples per position.
 
+import {
+  choicesOf,
+  finiteOrNegInf,
+  isRecord,
+  isTop,
+  NoPromptLogprobsError,
+  ProtocolError,
+  sglangItems,
+  TOKEN_ID_TEXT,
+  triple,
+  type GenerationOutput,
+  type GenerationPrompt,
+  type Json,
+  type PositionScore,
+  type ScoringPrompt,
+  type WireCall,
+} from "./wire.js";
+import { completionsGenerationCall, completionsGenerations, sameCompletionSettings, sglangGenerationCall, sglangGenerations } from "./generationProtocol.js";
+
+export { NoPromptLogprobsError, ProtocolError, type GenerationOutput, type GenerationPrompt, type PositionScore, type ScoringPrompt, type WireCall } from "./wire.js";
+
 export type ServerKind = "vllm" | "sglang" | "openai-echo";
 
 export const SERVER_KINDS: readonly ServerKind[] = ["vllm", "sglang", "openai-echo"];
-
-/** One sequence to score: positions `firstScored ..< tokens.length` are read (`tokens[p]` given `tokens[..p)`). */
-export interface ScoringPrompt {
-  tokens: number[];
-  firstScored: number;
-}
-
-/** log P(token at a position | the tokens before it) and whether the token is the argmax there. */
-export interface PositionScore {
-  logprob: number;
-  greedy: boolean;
-}
-
-/** One greedy generation: stops after `stopTokenId` or `maxTokens` tokens, whichever comes first. */
-export interface GenerationPrompt {
-  tokens: number[];
-  maxTokens: number;
-  stopTokenId: number;
-}
-
-export interface GenerationOutput {
-  /** The generated token ids (the stop token included when it ended the generation); null when the server gives none. */
-  tokenIds: number[] | null;
-  /** The server's text of the generation (stop text kept). */
-  text: string;
-}
-
-/** The server answered, but without prompt log-probabilities: it cannot score. */
-export class NoPromptLogprobsError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "NoPromptLogprobsError";
-  }
-}
-
-/** A response that does not have the shape this protocol documents. */
-export class ProtocolError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "ProtocolError";
-  }
-}
-
-export interface WireCall {
-  /** `api` for the OpenAI-style `/v1` base, `root` for the server's native endpoints. */
-  base: "api" | "root";
-  path: string;
-  body: Record<string, unknown>;
-}
-
-type Json = unknown;
-
-function isRecord(value: Json): value is Record<string, Json> {
-  return value !== null && typeof value === "object" && !Array.isArray(value);
-}
-
-function finiteOrNegInf(value: Json, what: string): number {
-  // A token of zero probability comes back as -inf (JSON has none: some servers send -9999 or a string).
-  if (typeof value === "number" && !Number.isNaN(value)) return value;
-  if (value === "-inf" || value === "-Infinity") return Number.NEGATIVE_INFINITY;
-  throw new ProtocolError(`${what} is not a number: ${JSON.stringify(value)?.slice(0, 60)}`);
-}
-
-/** `choices` ordered by their `index` (a server may list them in any order); one per prompt. */
-function choicesOf(response: Json, count: number): Record<string, Json>[] {
-  if (!isRecord(response) || !Array.isArray(response.choices)) throw new ProtocolError("the response has no choices list");
-  const choices: (Record<string, Json> | undefined)[] = new Array(count);
-  response.choices.forEach((choice, k) => {
-    if (!isRecord(choice)) throw new ProtocolError("a choice is not an object");
-    const index = typeof choice.index === "number" ? choice.index : k;
-    if (!Number.isInteger(index) || index < 0 || index >= count || choices[index] !== undefined) {
-      throw new ProtocolError(`choice index ${String(choice.index)} is out of range or repeated (${count} prompts sent)`);
-    }
-    choices[index] = choice;
-  });
-  if (choices.some((c) => c === undefined)) throw new ProtocolError(`the response answers ${response.choices.length} of ${count} prompts`);
-  return choices as Record<string, Json>[];
-}
-
-/** Greedy as llama.cpp's argmax would say: no other candidate has a higher log-probability. */
-function isTop(target: number, targetLogprob: number, candidates: Iterable<[number, number]>): boolean {
-  for (const [id, logprob] of candidates) if (id !== target && logprob > targetLogprob) return false;
-  return true;
-}
 
 // ---- vLLM: /v1/completions with prompt_logprobs ------------------------------------------------
 
@@ -148,8 +85,6 @@ function echoScoringCall(model: string, prompts: ScoringPrompt[]): WireCall {
     body: { model, prompt: prompts.map((p) => p.tokens), max_tokens: 1, temperature: 0, echo: true, logprobs: 1, return_tokens_as_token_ids: true },
   };
 }
-
-const TOKEN_ID_TEXT = /^token_id:(\d+)$/;
 
 function echoScores(response: Json, prompts: ScoringPrompt[]): PositionScore[][] {
   return choicesOf(response, prompts.length).map((choice, i) => {
@@ -196,20 +131,6 @@ function sglangScoringCall(prompts: ScoringPrompt[]): WireCall {
   };
 }
 
-function sglangItems(response: Json, count: number): Record<string, Json>[] {
-  const items = Array.isArray(response) ? response : [response];
-  if (items.length !== count) throw new ProtocolError(`the response answers ${items.length} of ${count} prompts`);
-  return items.map((item) => {
-    if (!isRecord(item) || !isRecord(item.meta_info)) throw new ProtocolError("an answer has no meta_info");
-    return item;
-  });
-}
-
-function triple(value: Json, what: string): [number, number] {
-  if (!Array.isArray(value) || value.length < 2 || typeof value[1] !== "number") throw new ProtocolError(`${what} is not a [logprob, token_id, text] triple`);
-  return [finiteOrNegInf(value[0], what), value[1]];
-}
-
 function sglangScores(response: Json, prompts: ScoringPrompt[]): PositionScore[][] {
   return sglangItems(response, prompts.length).map((item, i) => {
     const prompt = prompts[i]!;
@@ -231,88 +152,6 @@ function sglangScores(response: Json, prompts: ScoringPrompt[]): PositionScore[]
       scores.push({ logprob, greedy: isTop(id, logprob, candidates) });
     }
     return scores;
-  });
-}
-
-// ---- generation --------------------------------------------------------------------------------
-
-/** One call for prompts that share their cap and stop token (`prompt` takes a list, the settings are per call). */
-function completionsGenerationCall(model: string, prompts: GenerationPrompt[]): WireCall {
-  const first = prompts[0]!;
-  if (prompts.some((p) => !sameCompletionSettings(p, first))) throw new Error("internal error: one completions call with several generation settings");
-  return {
-    base: "api",
-    path: "/completions",
-    body: {
-      model,
-      prompt: prompts.map((p) => p.tokens),
-      max_tokens: first.maxTokens,
-      temperature: 0,
-      // The reference's HF `generate` stops only on the primary stop token or at the cap.
-      stop_token_ids: [first.stopTokenId],
-      ignore_eos: true,
-      skip_special_tokens: false,
-      include_stop_str_in_output: true,
-      logprobs: 1,
-      return_tokens_as_token_ids: true,
-    },
-  };
-}
-
-function sameCompletionSettings(a: GenerationPrompt, b: GenerationPrompt): boolean {
-  return a.maxTokens === b.maxTokens && a.stopTokenId === b.stopTokenId;
-}
-
-function sglangGenerationCall(prompts: GenerationPrompt[]): WireCall {
-  return {
-    base: "root",
-    path: "/generate",
-    body: {
-      input_ids: prompts.map((p) => p.tokens),
-      sampling_params: prompts.map((p) => ({
-        max_new_tokens: p.maxTokens,
-        temperature: 0,
-        stop_token_ids: [p.stopTokenId],
-        ignore_eos: true,
-        skip_special_tokens: false,
-        no_stop_trim: true,
-      })),
-      return_logprob: true,
-      logprob_start_len: -1,
-    },
-  };
-}
-
-/** The stop token, appended when the server says it stopped on it but left it out of the ids. */
-function withStopToken(ids: number[] | null, stoppedOnToken: boolean, prompt: GenerationPrompt): number[] | null {
-  if (ids === null || !stoppedOnToken || ids.length >= prompt.maxTokens || ids[ids.length - 1] === prompt.stopTokenId) return ids;
-  return [...ids, prompt.stopTokenId];
-}
-
-function completionsGenerations(response: Json, prompts: GenerationPrompt[]): GenerationOutput[] {
-  return choicesOf(response, prompts.length).map((choice, i) => {
-    if (typeof choice.text !== "string") throw new ProtocolError("a choice has no text");
-    let ids: number[] | null = null;
-    if (Array.isArray(choice.token_ids) && choice.token_ids.every((t) => typeof t === "number")) ids = choice.token_ids as number[];
-    else if (isRecord(choice.logprobs) && Array.isArray(choice.logprobs.tokens)) {
-      const parsed = choice.logprobs.tokens.map((t) => (typeof t === "string" ? TOKEN_ID_TEXT.exec(t) : null));
-      if (parsed.every((m) => m !== null)) ids = parsed.map((m) => Number(m![1]));
-    }
-    const stoppedOnToken = choice.finish_reason === "stop" && choice.stop_reason === prompts[i]!.stopTokenId;
-    return { tokenIds: withStopToken(ids, stoppedOnToken, prompts[i]!), text: choice.text };
-  });
-}
-
-function sglangGenerations(response: Json, prompts: GenerationPrompt[]): GenerationOutput[] {
-  return sglangItems(response, prompts.length).map((item, i) => {
-    if (typeof item.text !== "string") throw new ProtocolError("an answer has no text");
-    const meta = item.meta_info as Record<string, Json>;
-    let ids: number[] | null = null;
-    if (Array.isArray(item.output_ids) && item.output_ids.every((t) => typeof t === "number")) ids = item.output_ids as number[];
-    else if (Array.isArray(meta.output_token_logprobs)) ids = meta.output_token_logprobs.map((t, k) => triple(t, `output_token_logprobs[${k}]`)[1]);
-    const finish = meta.finish_reason;
-    const stoppedOnToken = isRecord(finish) && finish.type === "stop" && finish.matched === prompts[i]!.stopTokenId;
-    return { tokenIds: withStopToken(ids, stoppedOnToken, prompts[i]!), text: item.text };
   });
 }
 
