@@ -151,7 +151,7 @@ test("a server without prompt log-probabilities is refused in one line on the fi
     assert.ok(!existsSync(path.join(scratch, "refused", "results.json")), "nothing is written");
     assert.equal(server.posts, 1, "refused on the first request");
     // Told to speak vLLM's protocol, the same server is refused the same way.
-    await assert.rejects(createRemoteBackend({ baseUrls: [server.url], servedModel: "stories", server: "vllm", tokenizerPath: model }), /^Error: The inference server cannot score: with --server vllm its completions carry no prompt_logprobs/);
+    await assert.rejects(createRemoteBackend({ baseUrls: [server.url], servedModel: "stories", server: "vllm", tokenizerPath: model }), /^UserError: The inference server cannot score: with --server vllm its completions carry no prompt_logprobs/);
     assert.equal(server.posts, 2);
   } finally {
     await server.close();

@@ -4,6 +4,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
@@ -136,9 +137,11 @@ test("HTTP client: 429 honours Retry-After, 5xx is retried, 4xx is refused at on
   }
 });
 
-test("run --backend openai: missing --base-url, --served-model or --tokenizer, an unset --api-key-env and local-only flags are refused before any work", () => {
+const sharedData = path.resolve(process.cwd(), "../shared/datasets");
+
+test("run --backend openai: missing --base-url, --served-model or --tokenizer, an unset --api-key-env and local-only flags are refused before any work", { skip: !existsSync(sharedData) && "../shared/datasets absent" }, () => {
   const root = process.cwd();
-  const run = spawnSync(process.execPath, [path.join(root, "bin/run.js"), "run", "--tasks", "xwinograd_ja", "--backend", "openai", "--api-key-env", "RAKUTEN_EVAL_TEST_UNSET_KEY", "--threads", "2", "--no-cache", "--data-dir", path.join(root, "test/fixtures/datasets")], {
+  const run = spawnSync(process.execPath, [path.join(root, "bin/run.js"), "run", "--tasks", "xwinograd_ja", "--backend", "openai", "--api-key-env", "RAKUTEN_EVAL_TEST_UNSET_KEY", "--threads", "2", "--no-cache", "--data-dir", sharedData], {
     cwd: root,
     encoding: "utf8",
     env: { ...process.env, RAKUTEN_EVAL_TEST_UNSET_KEY: "" },

@@ -75,7 +75,8 @@ export function choicesOf(response: Json, count: number): Record<string, Json>[]
     }
     choices[index] = choice;
   });
-  if (choices.some((c) => c === undefined)) throw new ProtocolError(`the response answers ${response.choices.length} of ${count} prompts`);
+  // (`some` skips the holes of a sparse array: count instead.)
+  if (response.choices.length !== count) throw new ProtocolError(`the response answers ${response.choices.length} of ${count} prompts`);
   return choices as Record<string, Json>[];
 }
 
