@@ -162,7 +162,9 @@ export async function runEvaluation(options: RunOptions): Promise<RunOutcome> {
       if (plan.tooLong > 0) {
         throw new UserError(
           "model",
-          options.contextSize !== undefined && options.contextSize < maxLength
+          options.remote
+            ? `${plan.tooLong} request(s) need up to ${plan.longest + 2} tokens on the server (input, scored token and one generated token), more than its max_model_len allows; start the server with a context of at least ${plan.longest + 2} tokens (vLLM --max-model-len, SGLang --context-length).`
+            : options.contextSize !== undefined && options.contextSize < maxLength
             ? `--context-size ${options.contextSize} is too small: ${plan.tooLong} request(s) need up to ${plan.longest} tokens even after the reference's truncation to the model's ${maxLength}; raise --context-size to at least ${plan.longest}, or leave it out.`
             : `${plan.tooLong} generation request(s) ask for more tokens than ${path.basename(options.model)}'s ${maxLength}-token context holds; use a model with a longer context.`,
         );

@@ -85,14 +85,16 @@ function compareSamples(local: Map<string, Sample[]>, remote: Map<string, Sample
 const continuationBound = (r: LoglikelihoodRequest): number => Buffer.byteLength(r.continuation, "utf8") + 1;
 
 // JSQuAD's generations stop on a token ("\n"); MGSM's run to their 256-token cap with this model.
-const TASKS = "jcommonsenseqa-1.1-0.3,hendrycksTest-anatomy,jsquad-1.1-0.3";
-const ALL_TASKS = `${TASKS},mgsm-1.0-0.3`;
+// JCommonsenseQA with 6 shots is ~2,500 tokens: cut to the model's 2,048-token window, so the
+// server gets full windows (2,049 tokens + 1 generated = the loopback's max_model_len 2,050).
+const TASKS = ["--tasks", "jcommonsenseqa-1.1-0.3,hendrycksTest-anatomy,jsquad-1.1-0.3", "--shots", "6,5,2"];
+const ALL_TASKS = ["--tasks", "jcommonsenseqa-1.1-0.3,hendrycksTest-anatomy,jsquad-1.1-0.3,mgsm-1.0-0.3", "--shots", "6,5,2,5"];
 let localDir = "";
 
 before(async () => {
   if (skip) return;
   localDir = path.join(scratch, "local");
-  const local = await cli("run", "--tasks", ALL_TASKS, "--limit", "2", "--model", model, "--kv-cache-type", "f32", "--data-dir", dataDir, "--no-cache", "--output", localDir, "-q");
+  const local = await cli("run", ...ALL_TASKS, "--limit", "2", "--model", model, "--kv-cache-type", "f32", "--data-dir", dataDir, "--no-cache", "--output", localDir, "-q");
   assert.equal(local.status, 0, local.stderr);
 });
 
@@ -101,7 +103,7 @@ test("run --backend openai on the vLLM protocol gives the in-process numbers (JC
   try {
     const out = path.join(scratch, "vllm");
     const cacheDir = path.join(scratch, "cache-vllm");
-    const args = ["run", "--tasks", ALL_TASKS, "--limit", "2", "--backend", "openai", "--base-url", server.url, "--served-model", "stories", "--tokenizer", model, "--concurrency", "4", "--data-dir", dataDir, "--cache-dir", cacheDir, "--output", out];
+    const args = ["run", ...ALL_TASKS, "--limit", "2", "--backend", "openai", "--base-url", server.url, "--served-model", "stories", "--tokenizer", model, "--concurrency", "4", "--data-dir", dataDir, "--cache-dir", cacheDir, "--output", out];
     const run = await cli(...args, "-q");
     assert.equal(run.status, 0, run.stderr);
     const { ll, gen, maxPerToken } = compareSamples(samplesOf(localDir), samplesOf(out), continuationBound);
@@ -127,7 +129,7 @@ test("the SGLang protocol (/generate, detected) and the OpenAI echo form give th
     const loopback = await LoopbackServer.start(model, { kind, servedModel: "stories" });
     try {
       const out = path.join(scratch, `${kind}-${server}`);
-      const run = await cli("run", "--tasks", TASKS, "--limit", "2", "--backend", "openai", "--base-url", loopback.url, "--served-model", "stories", "--server", server, "--tokenizer", model, "--data-dir", dataDir, "--no-cache", "--output", out, "-q");
+      const run = await cli("run", ...TASKS, "--limit", "2", "--backend", "openai", "--base-url", loopback.url, "--served-model", "stories", "--server", server, "--tokenizer", model, "--data-dir", dataDir, "--no-cache", "--output", out, "-q");
       assert.equal(run.status, 0, run.stderr);
       const { ll, gen, maxPerToken } = compareSamples(samplesOf(localDir), samplesOf(out), continuationBound);
       assert.equal(ll + gen, 20);

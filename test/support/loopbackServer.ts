@@ -11,6 +11,13 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { getLlama, LlamaLogLevel, type Llama, type LlamaContext, type LlamaContextSequence, type LlamaModel, type Token } from "node-llama-cpp";
 
+/**
+ * As a server started with a context two tokens longer than the model's 2048 (vLLM
+ * `--max-model-len 2050`): a full 2048-token window plus its last continuation token plus the
+ * generated token fit. Longer inputs are refused with HTTP 400, as vLLM does.
+ */
+export const MAX_MODEL_LEN = 2050;
+
 export type LoopbackKind = "vllm" | "sglang" | "no-prompt-logprobs";
 
 export type Fault = "drop" | "500" | "429" | "slow" | null;
@@ -97,7 +104,7 @@ export class LoopbackServer {
       if (url === "/v1/models") {
         return this.json(res, 200, {
           object: "list",
-          data: [{ id: this.options.servedModel, object: "model", created: Date.now(), owned_by: kind, root: "stories260K", parent: null, max_model_len: 2048, permission: [{ id: `modelperm-${Math.random()}`, created: Date.now() }] }],
+          data: [{ id: this.options.servedModel, object: "model", created: Date.now(), owned_by: kind, root: "stories260K", parent: null, max_model_len: MAX_MODEL_LEN, permission: [{ id: `modelperm-${Math.random()}`, created: Date.now() }] }],
         });
       }
       if (url === "/version" && kind === "vllm") return this.json(res, 200, { version: "0.0.0-loopback" });
@@ -114,6 +121,13 @@ export class LoopbackServer {
     if (fault === "500") return this.json(res, 500, { error: { message: "injected internal error" } });
     if (fault === "429") return this.json(res, 429, { error: { message: "injected rate limit" } }, { "retry-after": String(this.options.retryAfterSeconds ?? 1) });
     const body = JSON.parse(text) as Record<string, unknown>;
+    const inputs = (body.prompt ?? body.input_ids) as number[][];
+    const params = body.sampling_params as Record<string, unknown>[] | Record<string, unknown> | undefined;
+    const tooLong = inputs.findIndex((tokens, i) => {
+      const cap = body.max_tokens ?? (Array.isArray(params) ? params[i]?.max_new_tokens : params?.max_new_tokens) ?? 16;
+      return tokens.length + Number(cap) > MAX_MODEL_LEN;
+    });
+    if (tooLong >= 0) return this.json(res, 400, { object: "error", message: `This model's maximum context length is ${MAX_MODEL_LEN} tokens. However, you requested more tokens (prompt ${tooLong}).`, type: "BadRequestError", code: 400 });
     let answer: { body: unknown; prompts: number[][] };
     // A client that gave up (timed out) is not computed for, as a real server aborts the request.
     const gone = (): boolean => res.destroyed || req.socket.destroyed;

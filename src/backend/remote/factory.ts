@@ -140,7 +140,10 @@ export async function createRemoteBackend(options: RemoteBackendOptions): Promis
     const { kind, report } = await identifyServer(http, options.server ?? "auto");
     const protocol = protocolFor(kind);
     const maxLength = tokenizer.trainContextSize;
-    const served = typeof entry.max_model_len === "number" && entry.max_model_len > 0 ? entry.max_model_len : maxLength;
+    // The server takes at most `max_model_len` tokens: a scored input plus its last continuation
+    // token plus the one token it generates, or a generation's prompt plus its cap. So a request
+    // may use two cells fewer than that (the run refuses longer ones before any work).
+    const served = typeof entry.max_model_len === "number" && entry.max_model_len > 2 ? entry.max_model_len - 2 : maxLength;
     const description: BackendDescription = {
       engine: `inference server (${kind})`,
       engineVersion: typeof report.version === "string" ? `${kind} ${report.version}` : kind,
