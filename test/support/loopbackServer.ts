@@ -63,7 +63,7 @@ export class LoopbackServer {
   static async start(modelPath: string, options: LoopbackOptions): Promise<LoopbackServer> {
     const llama = await getLlama({ gpu: false, build: "never", maxThreads: 1, logLevel: LlamaLogLevel.error });
     const model = await llama.loadModel({ modelPath, gpuLayers: 0 });
-    const context = await model.createContext({ contextSize: 2048, batchSize: 512, threads: 1, flashAttention: false, experimentalKvCacheKeyType: "F32", experimentalKvCacheValueType: "F32" });
+    const context = await model.createContext({ contextSize: MAX_MODEL_LEN, batchSize: 512, threads: 1, flashAttention: false, experimentalKvCacheKeyType: "F32", experimentalKvCacheValueType: "F32" });
     const server = new LoopbackServer(llama, model, context, context.getSequence(), options);
     await server.listen();
     return server;
