@@ -8,6 +8,7 @@ import type { Backend, LoglikelihoodRequest, ResolvedGenerateRequest } from "./a
 import { UserError } from "./errors.js";
 import { evaluate, resolveGenerate, type PlannedTask, type SkippedTask, type TaskResult } from "./evaluator.js";
 import { createLlamaBackend } from "./backend/llama/index.js";
+import { createRemoteBackend } from "./backend/remote/index.js";
 import { CachingBackend, InterruptedError, type PhaseCounts } from "./backend/cachingBackend.js";
 import { defaultCacheDir, RequestCache } from "./cache/store.js";
 import { buildResultsDocument, type ResultsDocument } from "./results/document.js";
@@ -186,9 +187,10 @@ export async function runEvaluation(options: RunOptions): Promise<RunOutcome> {
   let inner: Backend | undefined;
   let interrupted = false;
   try {
-    const modelSha256 = cache && !options.backend ? await cache.modelSha256(options.model) : undefined;
+    const modelSha256 = cache && !options.backend && !options.remote ? await cache.modelSha256(options.model) : undefined;
     inner =
       options.backend ??
+      (options.remote ? await createRemoteBackend({ ...options.remote, log }) : undefined) ??
       (await createLlamaBackend({
         modelPath: options.model,
         ...(modelSha256 !== undefined ? { modelSha256 } : {}),
@@ -215,7 +217,9 @@ export async function runEvaluation(options: RunOptions): Promise<RunOutcome> {
       if (plan.tooLong > 0) {
         throw new UserError(
           "model",
-          options.contextSize !== undefined && options.contextSize < maxLength
+          options.remote
+            ? `${plan.tooLong} request(s) need up to ${plan.longest + 2} tokens on the server (input, scored token and one generated token), more than its max_model_len allows; start the server with a context of at least ${plan.longest + 2} tokens (vLLM --max-model-len, SGLang --context-length).`
+            : options.contextSize !== undefined && options.contextSize < maxLength
             ? `--context-size ${options.contextSize} is too small: ${plan.tooLong} request(s) need up to ${plan.longest} tokens even after the reference's truncation to the model's ${maxLength}; raise --context-size to at least ${plan.longest}, or leave it out.`
             : `${plan.tooLong} generation request(s) ask for more tokens than ${path.basename(options.model)}'s ${maxLength}-token context holds; use a model with a longer context.`,
         );

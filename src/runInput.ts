@@ -14,11 +14,14 @@ import { CHOOSE_WHAT_TO_RUN, checkDuplicateTasks, checkTaskNames } from "./valid
 import { ensureDatasets, offlineFromEnv } from "./datasets/pull.js";
 import type { Suite } from "./api/task.js";
 import type { Backend } from "./api/types.js";
+import { remoteOptionProblems, type RemoteBackendOptions } from "./backend/remote/index.js";
 
 /** What the checks read of `run`'s options; `RunOptions` in run.ts extends it with the engine's settings. */
 export interface RunInput extends ChatFlags {
-  /** The GGUF model file. */
+  /** The GGUF model file (with `remote`: the served model's name, which names the output folder). */
   model: string;
+  /** Score on an inference server instead of in process (`--backend openai`). */
+  remote?: RemoteBackendOptions;
   suite?: Suite | "all";
   tasks?: string[];
   shots?: number[];
@@ -96,7 +99,22 @@ export async function validateInput(options: RunInput, outputDir: string): Promi
   }
 
   let modelOk = true;
-  if (!options.backend) {
+  if (options.remote) {
+    problems.push(...remoteOptionProblems(options.remote));
+    if (options.remote.tokenizerPath !== undefined) {
+      try {
+        await inspectModelFile(options.remote.tokenizerPath);
+      } catch (e) {
+        modelOk = false;
+        add(e);
+      }
+    } else {
+      modelOk = false;
+      if (options.applyChatTemplate || options.systemInstruction !== undefined) {
+        problems.push(new UserError("usage", "--apply-chat-template and --system-instruction with --backend openai need --tokenizer FILE.gguf (the served model's vocabulary, which holds its chat template); add it."));
+      }
+    }
+  } else if (!options.backend) {
     try {
       await inspectModelFile(options.model);
     } catch (e) {
@@ -109,7 +127,7 @@ export async function validateInput(options: RunInput, outputDir: string): Promi
   problems.push(...chatFlagProblems(options));
   if (modelOk && chatFlagProblems(options).length === 0) {
     try {
-      chat = await resolveChatSettings(options, options.model);
+      chat = await resolveChatSettings(options, options.remote?.tokenizerPath ?? options.model);
     } catch (e) {
       add(e);
     }

@@ -26,6 +26,9 @@ export const SCORING_SEMANTICS_SEEDS: readonly string[] = [
   "llama/backend",
 ];
 
+/** The same for the remote backend: its own code plus the shared tokenization and planning it imports. */
+export const REMOTE_SCORING_SEMANTICS_SEEDS: readonly string[] = ["tokenization", "remote/backend", "remote/protocol"];
+
 export interface ScoringSemantics {
   /** sha256 (hex) over the files, each as `<relative path>\0<length>\0<bytes>`, sorted by path. */
   version: string;
@@ -36,9 +39,9 @@ export interface ScoringSemantics {
 const IMPORT = /(?:\bfrom\s*|\bimport\s*\(?\s*)["'](\.{1,2}\/[^"']+)["']/g;
 
 /** The seeds and their relative imports inside `backendDir`, transitively. */
-export function scoringSemanticsFiles(backendDir: string, extension: ".js" | ".ts"): string[] {
+export function scoringSemanticsFiles(backendDir: string, extension: ".js" | ".ts", seeds: readonly string[] = SCORING_SEMANTICS_SEEDS): string[] {
   const found = new Set<string>();
-  const pending = SCORING_SEMANTICS_SEEDS.map((seed) => path.join(backendDir, seed + extension));
+  const pending = seeds.map((seed) => path.join(backendDir, seed + extension));
   while (pending.length > 0) {
     const file = pending.pop()!;
     const relative = path.relative(backendDir, file);
@@ -55,8 +58,8 @@ export function scoringSemanticsFiles(backendDir: string, extension: ".js" | ".t
 }
 
 /** The version over the files of `backendDir` (exported for tests, which hash a modified copy). */
-export function scoringSemanticsOf(backendDir: string, extension: ".js" | ".ts"): ScoringSemantics {
-  const files = scoringSemanticsFiles(backendDir, extension);
+export function scoringSemanticsOf(backendDir: string, extension: ".js" | ".ts", seeds: readonly string[] = SCORING_SEMANTICS_SEEDS): ScoringSemantics {
+  const files = scoringSemanticsFiles(backendDir, extension, seeds);
   const hash = createHash("sha256");
   for (const file of files) {
     const bytes = readFileSync(path.join(backendDir, file));
@@ -65,13 +68,15 @@ export function scoringSemanticsOf(backendDir: string, extension: ".js" | ".ts")
   return { version: hash.digest("hex"), files };
 }
 
-let memo: ScoringSemantics | undefined;
+const memo = new Map<readonly string[], ScoringSemantics>();
 
-/** The version of the code running now (computed once per process). */
-export function scoringSemantics(): ScoringSemantics {
-  if (memo === undefined) {
+/** The version of the code running now (computed once per process); the remote backend passes its own seeds. */
+export function scoringSemantics(seeds: readonly string[] = SCORING_SEMANTICS_SEEDS): ScoringSemantics {
+  let known = memo.get(seeds);
+  if (known === undefined) {
     const self = fileURLToPath(import.meta.url);
-    memo = scoringSemanticsOf(path.dirname(self), self.endsWith(".ts") ? ".ts" : ".js");
+    known = scoringSemanticsOf(path.dirname(self), self.endsWith(".ts") ? ".ts" : ".js", seeds);
+    memo.set(seeds, known);
   }
-  return memo;
+  return known;
 }

@@ -10,7 +10,35 @@ import { terminalWidth } from "../terminal/width.js";
 import { coloursFor } from "../terminal/colour.js";
 import { UserError } from "../errors.js";
 import { parseShardFlag } from "../shard/shard.js";
+import type { RemoteBackendOptions } from "../backend/remote/index.js";
 import { blankTasksProblem, CHOOSE_WHAT_TO_RUN, isSuite, checkSuite, parseCountFlag, parseShotsFlag } from "../validate.js";
+
+/** The flags of `--backend openai` as the remote backend's options; problems are added to `problems`. */
+function remoteOptions(flags: Record<string, unknown>, problems: UserError[]): RemoteBackendOptions {
+  const options: RemoteBackendOptions = {
+    baseUrls: (flags["base-url"] as string[] | undefined) ?? [],
+    servedModel: (flags["served-model"] as string | undefined) ?? "",
+    server: flags.server as RemoteBackendOptions["server"],
+  };
+  if (typeof flags.tokenizer === "string") options.tokenizerPath = flags.tokenizer;
+  const local = ["model", "threads", "parallel", "context-size", "batch-size", "kv-cache-type", "gpu"].filter((f) => flags[f] !== undefined);
+  if (flags["flash-attention"]) local.push("flash-attention");
+  for (const f of local) problems.push(new UserError("usage", `--${f} is for the in-process backend; with --backend openai the server's settings apply (name its model with --served-model).`));
+  const keyVariable = flags["api-key-env"];
+  if (typeof keyVariable === "string") {
+    const key = process.env[keyVariable];
+    if (key === undefined || key === "") problems.push(new UserError("usage", `--api-key-env ${keyVariable}: that environment variable is not set or empty; export the server's API key in it.`));
+    else options.apiKey = key;
+  }
+  for (const [flag, key, min, what] of [["concurrency", "concurrency", 1, "HTTP calls in flight"], ["timeout", "timeoutSeconds", 1, "seconds per HTTP call"]] as const) {
+    const raw = flags[flag];
+    if (typeof raw !== "string") continue;
+    const parsed = parseCountFlag(flag, raw, min, what);
+    if (parsed.problem) problems.push(parsed.problem);
+    else options[key] = parsed.value!;
+  }
+  return options;
+}
 
 /** Exit code of a run stopped by Ctrl-C (128 + SIGINT), as shells report it. */
 export const EXIT_INTERRUPTED = 130;
@@ -26,9 +54,18 @@ export default class Run extends BaseCommand {
     "<%= config.bin %> run --tasks jcommonsenseqa-1.1-0.3,jnli-1.1-0.3 --shots 3,3 --model model.gguf --json",
     "<%= config.bin %> run --suite en --model model.gguf --format openllm-v1 --output out",
     "<%= config.bin %> run --suite ja --model model.gguf --shard 2/8 --output shards/2   # one CI job of eight; then `merge shards/*`",
+    "<%= config.bin %> run --suite all --backend openai --base-url http://vllm:8000/v1 --served-model rakuten-7b --tokenizer model.gguf --concurrency 32",
   ];
   static override flags = {
-    model: Flags.string({ char: "m", description: "GGUF model file.", required: true }),
+    model: Flags.string({ char: "m", description: "GGUF model file (the in-process backend)." }),
+    backend: Flags.string({ description: "llama: llama.cpp in process (default); openai: an inference server (vLLM, SGLang, an OpenAI-compatible endpoint with prompt log-probabilities).", options: ["llama", "openai"], default: "llama" }),
+    "base-url": Flags.string({ description: "--backend openai: the server's API root (e.g. http://vllm:8000/v1); repeat for several replicas (calls are spread over them).", multiple: true }),
+    "served-model": Flags.string({ description: "--backend openai: the model name the server serves (as in its /v1/models)." }),
+    "api-key-env": Flags.string({ description: "--backend openai: name of the environment variable holding the API key (sent as a bearer token, never logged or stored)." }),
+    concurrency: Flags.string({ description: "--backend openai: HTTP calls in flight at once, over all replicas (default 8)." }),
+    timeout: Flags.string({ description: "--backend openai: seconds one HTTP call may take before it is retried (default 600)." }),
+    server: Flags.string({ description: "--backend openai: the server's protocol (default auto: asked of the server).", options: ["auto", "vllm", "sglang", "openai-echo"], default: "auto" }),
+    tokenizer: Flags.string({ description: "--backend openai: a GGUF with the served model's vocabulary (only the vocabulary is loaded); token ids are sent, so boundaries are exact." }),
     // Validated by the command (not oclif `options`) so that a bad suite is listed with every other problem.
     suite: Flags.string({ description: "Suite to run: ja, en or all.", exclusive: ["tasks"] }),
     tasks: Flags.string({ description: "Comma-separated task names or aliases (see `rakuten-eval tasks`); `mmlu` runs the 57 subjects." }),
@@ -78,12 +115,14 @@ export default class Run extends BaseCommand {
     // Blank entries ("a,,b", a trailing comma) are dropped; a --tasks that names nothing is refused
     // (it would otherwise fall back to a whole suite).
     const tasks = flags.tasks?.split(",").map((s) => s.trim()).filter(Boolean);
+    const remote = flags.backend === "openai";
+    if (!remote && flags.model === undefined) throw new UserError("usage", "Missing required flag model; see `rakuten-eval run --help`.");
     if (flags.suite === undefined && tasks === undefined) problems.push(new UserError("usage", CHOOSE_WHAT_TO_RUN));
     if (tasks?.length === 0) problems.push(blankTasksProblem(flags.tasks!));
     const suiteProblem = checkSuite(flags.suite);
     if (suiteProblem) problems.push(suiteProblem);
     const options: RunOptions = {
-      model: flags.model,
+      model: remote ? (flags["served-model"] ?? "") : flags.model!,
       dataDir: flags["data-dir"] ?? defaultDataDir(),
       pullMissingData: flags["data-dir"] === undefined,
       flashAttention: flags["flash-attention"],
@@ -115,6 +154,12 @@ export default class Run extends BaseCommand {
       const parsed = parseShardFlag(flags.shard);
       if (parsed.problem) problems.push(parsed.problem);
       else options.shard = parsed.shard!;
+    }
+    if (remote) options.remote = remoteOptions(flags, problems);
+    else {
+      const misplaced = (["base-url", "served-model", "api-key-env", "concurrency", "timeout", "tokenizer"] as const).filter((f) => flags[f] !== undefined);
+      if (flags.server !== "auto") misplaced.push("server" as never);
+      for (const f of misplaced) problems.push(new UserError("usage", `--${f} is for an inference server; add --backend openai, or leave it out.`));
     }
     if (flags.output) options.outputDir = flags.output;
     if (flags.label) options.label = flags.label;

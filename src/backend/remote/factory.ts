@@ -1,0 +1,201 @@
+// `createRemoteBackend`: checks the options, loads the tokenizer, asks the server who it is
+// (which protocol it speaks, the served model's entry, its version), probes that it returns
+// prompt log-probabilities, and assembles the backend. Any problem is one line (UserError).
+
+import { createHash } from "node:crypto";
+import path from "node:path";
+import { canonicalJson } from "../../cache/keys.js";
+import type { Backend, BackendDescription } from "../../api/types.js";
+import { UserError } from "../../errors.js";
+import { sha256File } from "../../util/files.js";
+import { loadTokenizer, type LoadedTokenizer } from "../llama/tokenizer.js";
+import { ModelTokenizer } from "../llama/tokenizer.js";
+import { REMOTE_SCORING_SEMANTICS_SEEDS, scoringSemantics } from "../scoringSemantics.js";
+import { noPromptLogprobsRefusal, RemoteBackend } from "./backend.js";
+import { HttpClient, HttpRefusal } from "./http.js";
+import { protocolFor, SERVER_KINDS, type ServerKind } from "./protocol.js";
+
+export interface RemoteBackendOptions {
+  /** One base URL per replica (`http://host:8000/v1`); calls are spread over them. */
+  baseUrls: string[];
+  /** The model name the server serves (`model` in its requests). */
+  servedModel: string;
+  /** The protocol; "auto" (default) asks the server. */
+  server?: ServerKind | "auto";
+  /** A GGUF whose vocabulary tokenizes (loaded alone, no weights). */
+  tokenizerPath?: string;
+  /** Bearer token (read by the caller from the variable `--api-key-env` names; never logged or recorded). */
+  apiKey?: string;
+  /** HTTP calls in flight at once, over all replicas (default 8). */
+  concurrency?: number;
+  /** Seconds one HTTP attempt may take (default 600). */
+  timeoutSeconds?: number;
+  /** Prompts per HTTP call (default 16). */
+  promptsPerCall?: number;
+  /** Retry schedule (tests shorten it). */
+  attempts?: number;
+  backoffMs?: number;
+  /** Retries and what the server reported, one line each. */
+  log?: (line: string) => void;
+}
+
+const DEFAULT_CONCURRENCY = 8;
+const DEFAULT_TIMEOUT_SECONDS = 600;
+const DEFAULT_PROMPTS_PER_CALL = 16;
+/** Tokens one call carries at most (prompts plus caps): keeps a call's answer and the server's batch moderate. */
+const TOKENS_PER_CALL = 32_768;
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === "object" && !Array.isArray(value);
+}
+
+/** Checks the flags without touching the network; the problems, one line each. */
+export function remoteOptionProblems(options: RemoteBackendOptions): UserError[] {
+  const problems: UserError[] = [];
+  if (options.baseUrls.length === 0) problems.push(new UserError("usage", "--backend openai needs --base-url URL (the server's API root, e.g. http://vllm:8000/v1); repeat it for several replicas."));
+  for (const url of options.baseUrls) {
+    let parsed: URL | undefined;
+    try {
+      parsed = new URL(url);
+    } catch {
+      parsed = undefined;
+    }
+    if (!parsed || (parsed.protocol !== "http:" && parsed.protocol !== "https:")) {
+      problems.push(new UserError("usage", `--base-url ${url} is not an http(s) URL; pass the server's API root, e.g. http://vllm:8000/v1.`));
+    }
+  }
+  if (options.servedModel.trim() === "") problems.push(new UserError("usage", "--backend openai needs --served-model NAME (the model name the server serves, as in its /v1/models)."));
+  if (options.server !== undefined && options.server !== "auto" && !SERVER_KINDS.includes(options.server)) {
+    problems.push(new UserError("usage", `--server ${String(options.server)} is not one of ${SERVER_KINDS.join(", ")}, auto.`));
+  }
+  if (options.tokenizerPath === undefined) {
+    problems.push(
+      new UserError("usage", "--backend openai needs token ids: pass --tokenizer model.gguf (the served model's vocabulary as a GGUF; only the vocabulary is loaded), so context and continuation boundaries are token-exact."),
+    );
+  }
+  return problems;
+}
+
+/** The stable part of the served model's /v1/models entry (no timestamps, no permission ids). */
+function modelEntry(models: unknown, servedModel: string): Record<string, unknown> {
+  const data = isRecord(models) && Array.isArray(models.data) ? models.data.filter(isRecord) : [];
+  const entry = data.find((m) => m.id === servedModel);
+  if (entry === undefined) {
+    const names = data.map((m) => String(m.id)).join(", ") || "none";
+    throw new UserError("usage", `--served-model ${servedModel} is not served there (its /v1/models lists: ${names}); pass one of those names.`);
+  }
+  const stable: Record<string, unknown> = {};
+  for (const key of ["id", "root", "parent", "max_model_len", "owned_by"]) if (entry[key] !== undefined && entry[key] !== null) stable[key] = entry[key];
+  return stable;
+}
+
+/** A native endpoint's JSON, or null when the server does not have it (any failure, one attempt). */
+async function optional(http: HttpClient, pathName: string): Promise<Record<string, unknown> | null> {
+  try {
+    const value = await http.call("root", pathName, undefined, 1);
+    return isRecord(value) ? value : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Which protocol the server speaks, and what it says about itself (version, model path). */
+async function identifyServer(http: HttpClient, requested: ServerKind | "auto"): Promise<{ kind: ServerKind; report: Record<string, unknown> }> {
+  const sglang = requested === "auto" || requested === "sglang" ? await optional(http, "/get_model_info") : null;
+  const sglangServer = sglang ? await optional(http, "/get_server_info") : null;
+  const sglangReport = sglang ? { model_path: sglang.model_path, tokenizer_path: sglang.tokenizer_path, ...(sglangServer?.version !== undefined ? { version: sglangServer.version } : {}) } : null;
+  if (requested === "sglang" || (requested === "auto" && sglang && typeof sglang.model_path === "string")) return { kind: "sglang", report: sglangReport ?? {} };
+  const version = await optional(http, "/version");
+  const report = version && typeof version.version === "string" ? { version: version.version } : {};
+  if (requested !== "auto") return { kind: requested, report };
+  return { kind: version && typeof version.version === "string" ? "vllm" : "openai-echo", report };
+}
+
+/** Connects to the server and returns a Backend; throws UserError with one line for any problem. */
+export async function createRemoteBackend(options: RemoteBackendOptions): Promise<Backend> {
+  const problems = remoteOptionProblems(options);
+  if (problems.length > 0) throw problems[0]!;
+  const tokenizerPath = options.tokenizerPath!;
+  const concurrency = options.concurrency ?? DEFAULT_CONCURRENCY;
+  const http = new HttpClient({
+    baseUrls: options.baseUrls,
+    timeoutMs: (options.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS) * 1000,
+    ...(options.apiKey ? { apiKey: options.apiKey } : {}),
+    ...(options.attempts !== undefined ? { attempts: options.attempts } : {}),
+    ...(options.backoffMs !== undefined ? { backoffMs: options.backoffMs } : {}),
+    ...(options.log ? { log: options.log } : {}),
+  });
+
+  const tokenizer: LoadedTokenizer = await loadTokenizer(tokenizerPath);
+  try {
+    const tokenizerSha256 = await sha256File(tokenizerPath);
+    let models: unknown;
+    try {
+      models = await http.call("api", "/models");
+    } catch (error) {
+      const why = error instanceof Error ? error.message : String(error);
+      throw new UserError("usage", `Cannot reach the inference server's /v1/models at ${options.baseUrls[0]} (${why}); check --base-url and that the server is up.`);
+    }
+    const entry = modelEntry(models, options.servedModel);
+    const { kind, report } = await identifyServer(http, options.server ?? "auto");
+    const protocol = protocolFor(kind);
+    const maxLength = tokenizer.trainContextSize;
+    // The server takes at most `max_model_len` tokens: a scored input plus its last continuation
+    // token plus the one token it generates, or a generation's prompt plus its cap. So a request
+    // may use two cells fewer than that (the run refuses longer ones before any work).
+    const served = typeof entry.max_model_len === "number" && entry.max_model_len > 2 ? entry.max_model_len - 2 : maxLength;
+    const description: BackendDescription = {
+      engine: `inference server (${kind})`,
+      engineVersion: typeof report.version === "string" ? `${kind} ${report.version}` : kind,
+      // Not a file: the served model's name (left out of cache keys like a path).
+      modelPath: `${options.servedModel} (served)`,
+      // The served model's identity (no file to hash): a sha256 over its name, what the server
+      // reports of it and of itself, and the tokenizer's bytes; the parts are recorded below.
+      modelSha256: createHash("sha256").update(canonicalJson({ servedModel: options.servedModel, serverModel: entry, serverReport: report, tokenizerSha256 })).digest("hex"),
+      contextSize: Math.min(maxLength, served),
+      batchSize: options.promptsPerCall ?? DEFAULT_PROMPTS_PER_CALL,
+      threads: concurrency,
+      kvCacheType: "server",
+      flashAttention: false,
+      gpu: "server",
+      server: kind,
+      servedModel: options.servedModel,
+      serverModel: entry,
+      serverReport: report,
+      tokenizerFile: path.basename(tokenizerPath),
+      tokenizerSha256,
+      maxLength,
+      logprobMethod: kind === "sglang" ? "/generate input_token_logprobs" : kind === "vllm" ? "/v1/completions prompt_logprobs" : "/v1/completions echo + logprobs",
+      tokenizer: tokenizer.describe(),
+      scoringSemantics: scoringSemantics(REMOTE_SCORING_SEMANTICS_SEEDS).version,
+    };
+    const backend = new RemoteBackend({
+      http,
+      protocol,
+      servedModel: options.servedModel,
+      tokenizer,
+      ...(tokenizer instanceof ModelTokenizer ? { detokenize: (tokens: readonly number[]) => tokenizer.detokenize(tokens) } : {}),
+      maxLength,
+      contextSize: Math.min(maxLength, served),
+      concurrency,
+      promptsPerCall: options.promptsPerCall ?? DEFAULT_PROMPTS_PER_CALL,
+      tokensPerCall: TOKENS_PER_CALL,
+      description,
+      dispose: () => tokenizer.dispose(),
+    });
+    // The first request: a server that returns no prompt log-probabilities is refused now,
+    // before any work, never scored at chance.
+    const probe = [tokenizer.eosId, ...tokenizer.tokenize("Hello")];
+    try {
+      await backend.score([{ tokens: probe, firstScored: 1 }]);
+    } catch (error) {
+      if (error instanceof HttpRefusal) throw noPromptLogprobsRefusal({ protocol, http }, `its scoring request was refused (HTTP ${error.status}: ${error.detail})`);
+      throw error;
+    }
+    options.log?.(`server: ${description.engineVersion}, model ${options.servedModel}, ${http.replicaCount} replica(s), ${concurrency} call(s) in flight`);
+    return backend;
+  } catch (error) {
+    await tokenizer.dispose();
+    throw error;
+  }
+}
