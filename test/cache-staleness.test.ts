@@ -117,8 +117,8 @@ test("threads do not change the key (1 vs 6 threads on a CPU); the description r
   const [one, six] = descriptions as [BackendDescription, BackendDescription];
   assert.equal(one.threads, 1);
   assert.equal(six.threads, 6);
-  assert.equal(one["sequences"], 4, "the default sequence count");
-  assert.equal(six["sequences"], 4, "the default sequence count does not follow the threads");
+  assert.equal(one["sequences"], 1, "the default sequence count on a CPU");
+  assert.equal(six["sequences"], 1, "the default sequence count does not follow the threads");
   assert.equal(one["gpuLayers"], 0);
   assert.equal(one["scoringSemantics"], scoringSemantics().version);
   assert.equal(settingsId(one), settingsId(six));
