@@ -44,7 +44,9 @@ test("run --shard: not i/N with 1 ≤ i ≤ N is one line, exit 2, before any wo
       `error: --shard ${JSON.stringify(bad)} must be i/N with 1 ≤ i ≤ N (1-based: --shard 1/8 … --shard 8/8; from a 0-based Kubernetes JOB_COMPLETION_INDEX pass $((JOB_COMPLETION_INDEX + 1))/N).`,
     ]);
   }
-  assert.equal(existsSync(dir("never")), false, "nothing written");
+  // `run` makes its output folder while checking it is writable; no file may be written there.
+  const written = existsSync(dir("never")) ? readdirSync(dir("never"), { recursive: true, withFileTypes: true }).filter((e) => !e.isDirectory()) : [];
+  assert.deepEqual(written.map((e) => e.name), [], "nothing written");
 });
 
 test("merge without folders or --output is refused", () => {
