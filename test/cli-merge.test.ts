@@ -1,13 +1,16 @@
 // `run --shard` and `merge` through ./bin/run.js: a bad --shard is one line (exit 2); merge refuses
 // a missing shard, a shard given twice, shards of different shard counts, models, shots or
-// --limit, a folder that is not a shard and an output folder that is a shard's, one line per
-// problem (exit 2), writing nothing; compare refuses a shard and report marks it.
+// --limit, a folder that is not a shard and an output folder that is a shard's (its --output
+// folder or its model folder), one line per problem (exit 2), writing nothing; a shard may be
+// given as its --output folder, its model folder or its results file; compare refuses a shard
+// and report marks it. Files are found as lm-eval v0.4 lays them out (test/support/runFiles.ts).
 import { test, after, before } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { readRunDoc, runResultsFile, runSamplesFile } from "./support/runFiles.js";
 
 const root = process.cwd();
 const model = path.resolve(root, "../shared/models/stories260K.gguf");
@@ -41,7 +44,9 @@ test("run --shard: not i/N with 1 ≤ i ≤ N is one line, exit 2, before any wo
       `error: --shard ${JSON.stringify(bad)} must be i/N with 1 ≤ i ≤ N (1-based: --shard 1/8 … --shard 8/8; from a 0-based Kubernetes JOB_COMPLETION_INDEX pass $((JOB_COMPLETION_INDEX + 1))/N).`,
     ]);
   }
-  assert.equal(existsSync(path.join(dir("never"), "results.json")), false);
+  // `run` makes its output folder while checking it is writable; no file may be written there.
+  const written = existsSync(dir("never")) ? readdirSync(dir("never"), { recursive: true, withFileTypes: true }).filter((e) => !e.isDirectory()) : [];
+  assert.deepEqual(written.map((e) => e.name), [], "nothing written");
 });
 
 test("merge without folders or --output is refused", () => {
@@ -71,7 +76,7 @@ test("merge refuses what is not one run's shards 1..N, one line each, exit 2", {
     const lines = errorLines(r.stderr);
     assert.equal(lines.length, expected.length, r.stderr);
     expected.forEach((re, i) => assert.match(lines[i]!, re));
-    assert.equal(existsSync(path.join(out, "results.json")), false, "nothing written");
+    assert.equal(existsSync(out), false, "nothing written");
   };
   await t.test("a missing shard", () => refused([dir("s1"), dir("s2")], [/^error: shard 3\/3 is missing; add the --output folder of `run --shard 3\/3`/]));
   await t.test("a shard given twice (an overlapping copy)", () => refused([dir("s1"), dir("s2"), dir("s3"), dir("s2-copy")], [/^error: shard 2\/3 is given 2 times \(.*s2, .*s2-copy\)/]));
@@ -80,32 +85,55 @@ test("merge refuses what is not one run's shards 1..N, one line each, exit 2", {
   await t.test("shards of different shots", () => refused([dir("s1"), dir("s2"), dir("other-shots")], [/^error: shards disagree on jcommonsenseqa-1\.1-0\.3 shots: .*"shots":3.*other-shots has .*"shots":2/]));
   await t.test("shards of different --limit", () =>
     refused([dir("s1"), dir("s2"), dir("other-limit")], [/^error: shards disagree on --limit: .*s1 has 3, .*other-limit has 4/]));
-  await t.test("a run that is not a shard", () => refused([dir("s1"), dir("s2"), dir("s3"), dir("whole")], [/^error: .*whole.*results\.json is not a shard's results \(written by `run` without --shard\)/]));
+  await t.test("a run that is not a shard", () => refused([dir("s1"), dir("s2"), dir("s3"), dir("whole")], [/^error: .*\/whole\/stories260K\/results_[0-9T.-]+\.json is not a shard's results \(written by `run` without --shard\)/]));
   await t.test("a samples file that is not the shard's own", () => {
     const broken = dir("s3-broken");
     cpSync(dir("s3"), broken, { recursive: true });
-    cpSync(path.join(dir("s1"), "samples_jcommonsenseqa-1.1-0.3.jsonl"), path.join(broken, "samples_jcommonsenseqa-1.1-0.3.jsonl"));
-    refused([dir("s1"), dir("s2"), broken], [/^error: .*s3-broken\/samples_jcommonsenseqa-1\.1-0\.3\.jsonl is not the file published with results\.json/]);
+    // Shard 1's samples of the task under the name shard 3's results file records.
+    const own = runSamplesFile(broken, "jcommonsenseqa-1.1-0.3");
+    writeFileSync(own, readFileSync(runSamplesFile(dir("s1"), "jcommonsenseqa-1.1-0.3")));
+    const results = path.basename(runResultsFile(broken));
+    assert.match(path.basename(own), /^samples_jcommonsenseqa-1\.1-0\.3_[0-9T.-]+\.jsonl$/);
+    refused([dir("s1"), dir("s2"), broken], [new RegExp(`^error: ${own.replaceAll(".", "\\.")} is not the file published with ${results.replaceAll(".", "\\.")} \\(sha256 `)]);
   });
-  await t.test("the output folder is a shard's", () => {
-    const r = cli("merge", dir("s1"), dir("s2"), dir("s3"), "--output", dir("s1"));
-    assert.equal(r.status, 2);
-    assert.deepEqual(errorLines(r.stderr).map((l) => l.replaceAll(scratch, "<tmp>")), [`error: --output <tmp>/s1 is the folder of shard <tmp>/s1; merge into another folder (the merged outputs would replace the shard's).`]);
+  await t.test("the output folder is a shard's (its --output folder, its model folder, given either way)", () => {
+    const shardFiles = () => readdirSync(path.join(dir("s1"), "stories260K")).sort();
+    const before = shardFiles();
+    const file = runResultsFile(dir("s1")).replaceAll(scratch, "<tmp>");
+    const line = (output: string, source: string) =>
+      `error: --output ${output} is the folder of shard ${source} (its results file ${file}); merge into another folder (the merged results would be written into the shard's folder, which would then mean the merged run).`;
+    const modelFolder = path.join(dir("s1"), "stories260K");
+    for (const [output, source] of [
+      [dir("s1"), dir("s1")],
+      [modelFolder, dir("s1")],
+      [dir("s1"), modelFolder],
+      [modelFolder, runResultsFile(dir("s1"))],
+    ] as const) {
+      const r = cli("merge", source, dir("s2"), dir("s3"), "--output", output);
+      assert.equal(r.status, 2, r.stderr);
+      assert.deepEqual(errorLines(r.stderr).map((l) => l.replaceAll(scratch, "<tmp>")), [line(output.replaceAll(scratch, "<tmp>"), source.replaceAll(scratch, "<tmp>"))]);
+    }
+    assert.deepEqual(shardFiles(), before, "nothing written into the shard's folder");
+    assert.equal(runResultsFile(dir("s1")).replaceAll(scratch, "<tmp>"), file, "the shard's folder still means the shard");
   });
-  await t.test("the three shards merge, equal the whole run, and --json prints the document", () => {
-    const r = cli("merge", dir("s3"), dir("s1"), dir("s2"), "--output", dir("merged"), "--json", "-q");
+  await t.test("the three shards merge (given as --output folder, model folder, results file), equal the whole run, and --json prints the document", () => {
+    const r = cli("merge", dir("s3"), path.join(dir("s1"), "stories260K"), runResultsFile(dir("s2")), "--output", dir("merged"), "--json", "-q");
     assert.equal(r.status, 0, r.stderr);
     const printed = JSON.parse(r.stdout) as { results: unknown; rakuten_eval: { merged_shards: number; summary: unknown } };
     assert.equal(printed.rakuten_eval.merged_shards, 3);
-    const whole = JSON.parse(readFileSync(path.join(dir("whole"), "results.json"), "utf8")) as { results: unknown; rakuten_eval: { summary: unknown } };
+    const whole = readRunDoc(dir("whole"));
     assert.deepEqual(printed.results, whole.results);
     assert.deepEqual(printed.rakuten_eval.summary, whole.rakuten_eval.summary);
+    // Written as `run --output` writes: merged/<model>/results_<date>.json, and that file is what was printed.
+    const written = runResultsFile(dir("merged"));
+    assert.equal(path.relative(dir("merged"), path.dirname(written)), "stories260K");
+    assert.deepEqual(JSON.parse(readFileSync(written, "utf8")), printed);
   });
   await t.test("compare refuses a shard (it is not a run), accepts the merged run", () => {
     const r = cli("compare", dir("s2"), "--baseline", dir("whole"));
     assert.equal(r.status, 2);
     assert.deepEqual(errorLines(r.stderr).map((l) => l.replaceAll(scratch, "<tmp>")), [
-      "error: new run <tmp>/s2/results.json is shard 2/3 of a sharded run, not a full run; merge its 3 shards with `rakuten-eval merge` and compare the merged results, or pass --allow-partial to compare what it scored.",
+      `error: new run ${runResultsFile(dir("s2")).replaceAll(scratch, "<tmp>")} is shard 2/3 of a sharded run, not a full run; merge its 3 shards with \`rakuten-eval merge\` and compare the merged results, or pass --allow-partial to compare what it scored.`,
     ]);
     const allowed = cli("compare", dir("s2"), "--baseline", dir("whole"), "--allow-partial");
     assert.equal(allowed.status, 1, "an --allow-... comparison never passes the gate");

@@ -29,13 +29,14 @@ const scratch = mkdtempSync(path.join(tmpdir(), "rakuten-eval-shard-"));
 after(() => rmSync(scratch, { recursive: true, force: true }));
 
 /**
- * Timing fields left out (lm-eval's date, start/end times, evaluation time), and what records the
- * samples files (their names carry the run's date) or the merge itself.
+ * Timing fields left out (lm-eval's date, start/end times, evaluation time, and our ISO copy of the
+ * start, rakuten_eval.started), and what records the samples files (their names carry the run's
+ * date) or the merge itself.
  */
 function comparable(dir: string): Record<string, unknown> {
   const doc = readRunDoc(dir) as ResultsDocument & Record<string, unknown>;
   const { date: _d, total_evaluation_time_seconds: _t, start_time: _s, end_time: _e, ...rest } = doc;
-  const { merged_shards: _m, samples: _f, ...rakuten } = doc.rakuten_eval;
+  const { merged_shards: _m, samples: _f, started: _st, ...rakuten } = doc.rakuten_eval;
   return { ...rest, rakuten_eval: rakuten };
 }
 

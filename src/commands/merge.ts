@@ -6,7 +6,7 @@ import { renderResultsTable } from "../report/table.js";
 export default class Merge extends BaseCommand {
   static override summary = "Merge the shards of a run (`run --shard i/N`) into the results of the whole run.";
   static override description =
-    "Reads the results and samples of every shard, checks that they are shards 1..N of one run (same model, engine settings, harness, tasks, shots, versions, datasets, --limit and seeds) and that together they score every doc exactly once, then writes results.json and samples files equal to the unsharded run's: the shards' per-doc records in the run's order, aggregated by the evaluator's own code. A missing, repeated or mismatched shard is refused with one line each (exit 2) before anything is written.";
+    "Reads the results and samples of every shard, checks that they are shards 1..N of one run (same model, engine settings, harness, tasks, shots, versions, datasets, --limit and seeds) and that together they score every doc exactly once, then writes a results file and samples files equal to the unsharded run's, in lm-evaluation-harness's layout (OUT/<model>/results_<date>.json, samples_<task>_<date>.jsonl): the shards' per-doc records in the run's order, aggregated by the evaluator's own code. Each shard may be given as its --output folder, its model folder or its results file. A missing, repeated or mismatched shard is refused with one line each (exit 2) before anything is written.";
   static override examples = [
     "<%= config.bin %> merge shards/* --output merged",
     "<%= config.bin %> merge shards/1 shards/2 shards/3 --output merged --json",
@@ -14,7 +14,7 @@ export default class Merge extends BaseCommand {
   static override strict = false;
   static override args = {};
   static override flags = {
-    output: Flags.string({ char: "o", description: "Folder for the merged results.json and samples files (not a shard's folder).", required: true }),
+    output: Flags.string({ char: "o", description: "Folder for the merged run: its files go to OUT/<model>/ as `run --output` writes them (not a shard's folder).", required: true }),
     json: Flags.boolean({ description: "Print the merged results JSON to stdout instead of the table.", default: false }),
     quiet: Flags.boolean({ char: "q", description: "No progress lines on stderr.", default: false }),
   };

@@ -4,7 +4,6 @@
 // datasets, --limit, seeds, label), and together they score every planned doc exactly once.
 // Each problem is one line; `merge` refuses (exit 2) while any stands.
 
-import path from "node:path";
 import type { ResultsDocument } from "../results/document.js";
 import { samplesFileProblems } from "../results/samplesFiles.js";
 import type { ShardRecord } from "../shard/shard.js";
@@ -165,7 +164,7 @@ export function mergeProblems(loaded: LoadedShard[]): string[] {
     if (s.doc.rakuten_eval.complete === false) {
       problems.push(`${s.source} is shard ${shard.index}/${shard.count} but incomplete (${s.doc.rakuten_eval.incomplete_reason ?? "rakuten_eval.complete is false"}); rerun that shard's command to finish it, then merge.`);
     }
-    problems.push(...samplesFileProblems(path.dirname(s.file), s.doc));
+    problems.push(...samplesFileProblems(s.file, s.doc));
     shards.push({ ...s, shard });
   }
   if (problems.length > 0 || shards.length === 0) return problems;

@@ -14,7 +14,7 @@ import { buildResultsDocument, chatConfig, type ChatConfig, type ResultsDocument
 import { isoDateOf } from "../results/types.js";
 import { loadResultsDocument, readSampleRecords, samplesPathOf } from "../results/read.js";
 import { findTask } from "../tasks/registry.js";
-import { writeRunOutputs } from "../runOutput.js";
+import { runFolderOf, writeRunOutputs } from "../runOutput.js";
 import { checkOutputDir } from "../runInput.js";
 import type { ShardSplitRecord } from "../shard/shard.js";
 import { mergeProblems, type LoadedShard, type Shard } from "./agreement.js";
@@ -47,6 +47,27 @@ function splitOf(record: ShardSplitRecord): LoadedSplit {
   };
 }
 
+/**
+ * --output may not put the merged files where a shard's are: in lm-eval's layout the merged run
+ * goes to <output>/<model>/ (runFolderOf), so an --output that is a shard's --output folder (or
+ * its model folder, or a results file in it) would add a second results file beside the shard's,
+ * and the shard's folder would then mean the merged run (resultsFileOf takes the newest).
+ */
+function outputFolderProblems(output: string, loaded: LoadedShard[]): UserError[] {
+  // The merged run is named after the shard it takes its document from; any of them may be that one.
+  const names = new Set(loaded.map((s) => s.doc.model_name_sanitized ?? "model"));
+  const targets = new Set([path.resolve(output), ...[...names].map((name) => path.resolve(runFolderOf(output, name).dir))]);
+  return loaded
+    .filter((s) => targets.has(path.resolve(path.dirname(s.file))))
+    .map(
+      (s) =>
+        new UserError(
+          "usage",
+          `--output ${output} is the folder of shard ${s.source} (its results file ${s.file}); merge into another folder (the merged results would be written into the shard's folder, which would then mean the merged run).`,
+        ),
+    );
+}
+
 /** Read the shards, or every reason they cannot be merged, one line each. */
 function loadShards(options: MergeOptions): Shard[] {
   const problems: UserError[] = [];
@@ -62,15 +83,13 @@ function loadShards(options: MergeOptions): Shard[] {
       else throw e;
     }
   }
-  const out = path.resolve(options.outputDir);
-  for (const s of loaded) {
-    if (path.resolve(path.dirname(s.file)) === out) {
-      problems.push(new UserError("usage", `--output ${options.outputDir} is the folder of shard ${s.source}; merge into another folder (the merged outputs would replace the shard's).`));
-    }
-  }
-  const outputProblem = checkOutputDir(options.outputDir);
-  if (outputProblem) problems.push(outputProblem);
+  problems.push(...outputFolderProblems(options.outputDir, loaded));
   if (problems.length === 0) problems.push(...mergeProblems(loaded).map((line) => new UserError("usage", line)));
+  // The output folder is made (and checked) only once the shards can be merged: a refusal writes nothing.
+  if (problems.length === 0) {
+    const outputProblem = checkOutputDir(options.outputDir);
+    if (outputProblem) problems.push(outputProblem);
+  }
   if (problems.length > 0) throw problems.length === 1 ? problems[0]! : new UserErrors(problems);
   return loaded.map((s) => ({ ...s, shard: s.doc.rakuten_eval.shard! })).sort((a, b) => a.shard.index - b.shard.index);
 }
@@ -83,10 +102,10 @@ function mergedSamples(shards: Shard[], ti: number): SampleRecord[] {
     const listed = s.shard.tasks[ti]!.shuffled_indices;
     if (listed.length === 0) continue;
     const file = samplesPathOf(s.file, s.doc, task);
-    const records = readSampleRecords(file);
+    const records = readSampleRecords(file, s.file);
     const got = records.map((r) => r.shuffled_index).sort((a, b) => a - b);
     if (got.length !== listed.length || got.some((p, i) => p !== listed[i])) {
-      throw new UserError("usage", `${file} holds other docs than its results.json lists for shard ${s.shard.index}/${s.shard.count} (${got.length} records, ${listed.length} listed); rerun that shard.`);
+      throw new UserError("usage", `${file} holds other docs than ${path.basename(s.file)} lists for shard ${s.shard.index}/${s.shard.count} (${got.length} records, ${listed.length} listed); rerun that shard.`);
     }
     samples.push(...records);
   }

@@ -266,10 +266,12 @@ function sampleRecordOf(line: Record<string, unknown>): Partial<SampleRecord> {
 
 /**
  * The per-doc records of a samples file in file order, each without the `task` field its line
- * carries, keys in the order written (so writing them back gives the same bytes).
+ * carries, keys in the order written (so writing them back gives the same bytes). `resultsFile`,
+ * the results file that names it, is only for the message when it is missing.
  */
-export function readSampleRecords(file: string): SampleRecord[] {
-  if (!existsSync(file)) throw new UserError("usage", `${file} is missing; its results.json names it. Rerun the evaluation to publish its outputs again.`);
+export function readSampleRecords(file: string, resultsFile?: string): SampleRecord[] {
+  const namedBy = resultsFile === undefined ? "its results file" : path.basename(resultsFile);
+  if (!existsSync(file)) throw new UserError("usage", `${file} is missing; ${namedBy} names it. Rerun the evaluation to publish its outputs again.`);
   const kind = notAFileKind(statSync(file));
   if (kind !== null) throw new UserError("usage", `${file} is ${kind}, not a samples file; rerun the evaluation to publish its outputs again.`);
   const out: SampleRecord[] = [];

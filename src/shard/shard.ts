@@ -2,7 +2,7 @@
 // Kubernetes Indexed Job). The plan is built whole, exactly as an unsharded run builds it (the
 // seed-42 shuffle, `--limit`, every few-shot draw of every doc in shuffled order, so the picks of
 // doc k never depend on which shard scores it), and only then are docs dealt out. The record
-// written into the shard's results.json says which docs it scored and holds what `merge` needs
+// written into the shard's results file says which docs it scored and holds what `merge` needs
 // to rebuild the unsharded run's results from the shards' samples.
 
 import type { PartialSplitFile } from "../datasets/manifestTypes.js";
@@ -51,7 +51,7 @@ export interface ShardTaskRecord {
   splits: { eval: ShardSplitRecord; fewshot?: ShardSplitRecord };
 }
 
-/** `rakuten_eval.shard` of a shard's results.json. */
+/** `rakuten_eval.shard` of a shard's results file. */
 export interface ShardRecord {
   index: number;
   count: number;
