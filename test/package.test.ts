@@ -8,6 +8,7 @@ import { spawnSync } from "node:child_process";
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { runSamplesFile } from "./support/runFiles.js";
 
 const root = process.cwd();
 const model = path.resolve(root, "../shared/models/stories260K.gguf");
@@ -77,5 +78,6 @@ test("installed from the tarball into an empty folder, rakuten-eval runs", { ski
   const doc = JSON.parse(run.stdout) as { results: Record<string, Record<string, unknown>>; rakuten_eval: { harness: { name: string } } };
   assert.equal(typeof doc.results["xwinograd_ja"]!["acc,none"], "number");
   assert.equal(doc.rakuten_eval.harness.name, "rakuten-eval");
-  assert.ok(existsSync(path.join(out, "samples_xwinograd_ja.jsonl")));
+  // lm-eval's layout: <out>/<model>/samples_<task>_<date>.jsonl, named by the results file.
+  assert.ok(existsSync(runSamplesFile(out, "xwinograd_ja")));
 });
