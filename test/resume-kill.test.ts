@@ -174,7 +174,7 @@ test("SIGKILL at model load, three times mid-scoring and twice while publishing:
   const earlierOutputsIntact = (when: string) => {
     assert.equal(runResultsFile(out), earlierFile, `${when}: no newer results file`);
     assert.equal(readDoc(out).date, earlier.date, `${when}: the earlier results file stays`);
-    assert.deepEqual(samplesFileProblems(modelDir(out), readDoc(out)), [], `${when}: and its samples are the ones it names`);
+    assert.deepEqual(samplesFileProblems(runResultsFile(out), readDoc(out)), [], `${when}: and its samples are the ones it names`);
   };
 
   // 1. During model load: nothing is stored, the earlier outputs are untouched.
@@ -232,7 +232,7 @@ test("SIGKILL at model load, three times mid-scoring and twice while publishing:
   assert.deepEqual(withoutDates(files), withoutDates([...earlierFiles, ...earlierFiles]));
   for (const [f, text] of earlierBytes) assert.equal(readFileSync(path.join(modelDir(out), f), "utf8"), text, `${f} unchanged`);
   assert.notEqual(runResultsFile(out), earlierFile, "the rerun's results file is the newest");
-  assert.deepEqual(samplesFileProblems(modelDir(out), readDoc(out)), []);
+  assert.deepEqual(samplesFileProblems(runResultsFile(out), readDoc(out)), []);
   assert.deepEqual(Object.values(readDoc(out).rakuten_eval.samples ?? {}).map((r) => r.task).sort(), TASKS);
 
   // Answers stored before a kill were never written again (their rows are unchanged).
@@ -258,7 +258,7 @@ test("Ctrl-C: partial results marked incomplete, exit 130, each scored doc as in
   const partial = readDoc(partialOut);
   assert.equal(partial.rakuten_eval.complete, false);
   assert.equal(partial.rakuten_eval.incomplete_reason, "interrupted");
-  assert.deepEqual(samplesFileProblems(modelDir(partialOut), partial), []);
+  assert.deepEqual(samplesFileProblems(runResultsFile(partialOut), partial), []);
   const full = samples(baselineOut);
   const some = samples(partialOut);
   // 12 or more answers were stored before the signal, in prefix order: xWinograd's requests

@@ -71,7 +71,7 @@ test("a crash in generation after scoring writes the scored task as partial resu
   assert.deepEqual(doc.rakuten_eval.skipped, [{ task: "mgsm-1.0-0.3", reason: "stopped before any of its docs was scored" }]);
   assert.ok(doc.rakuten_eval.notes.some((n) => /^failed: engine crashed in generation: partial results, 3 of 6 docs scored; fix the cause and rerun/.test(n)), doc.rakuten_eval.notes.join("\n"));
   assert.deepEqual(readdirSync(modelDir(out)).map((f) => f.replace(/_\d{4}-\d\d-\d\dT[\d.-]+\.json/, "_<date>.json")).sort(), ["results_<date>.json", "samples_jcommonsenseqa-1.1-0.3_<date>.jsonl"]);
-  assert.deepEqual(samplesFileProblems(modelDir(out), doc), []);
+  assert.deepEqual(samplesFileProblems(runResultsFile(out), doc), []);
   assert.equal(readFileSync(runSamplesFile(out, "jcommonsenseqa-1.1-0.3"), "utf8"), readFileSync(runSamplesFile(alone, "jcommonsenseqa-1.1-0.3"), "utf8"));
   assert.equal(warnings.length, 1);
   assert.match(warnings[0]!, /^error after work began: partial results \(3 of 6 docs\) written to .*results_[\d.T-]+\.json with rakuten_eval\.complete false; nothing was kept for a resume \(--no-cache\)\.$/);
@@ -91,7 +91,7 @@ test("a task whose metric throws: the other task's results are written, the fail
     assert.equal(doc.rakuten_eval.incomplete_reason, "failed: metric exploded");
     assert.deepEqual(Object.keys(doc.results), ["jcommonsenseqa-1.1-0.3"]);
     assert.deepEqual(doc.rakuten_eval.skipped, [{ task: "xwinograd_ja", reason: "scoring failed: metric exploded" }]);
-    assert.deepEqual(samplesFileProblems(modelDir(out), doc), []);
+    assert.deepEqual(samplesFileProblems(runResultsFile(out), doc), []);
   } finally {
     task.processResults = original;
   }
