@@ -28,6 +28,7 @@ interface TimedRun {
   wallMs: number;
   other: OtherCpuUse | undefined;
   stdout: string;
+  stderr: string;
 }
 
 function timed(command: string, args: string[]): Promise<TimedRun> {
@@ -44,7 +45,7 @@ function timed(command: string, args: string[]): Promise<TimedRun> {
       const wallMs = performance.now() - started;
       const other = otherCpuUse(before, cpuSample());
       if (code !== 0) reject(new Error(`${path.basename(command)} exited with ${code}: ${stderr.trim().split("\n").slice(-3).join(" | ")}`));
-      else resolve({ wallMs, other, stdout });
+      else resolve({ wallMs, other, stdout, stderr });
     });
   });
 }
@@ -139,13 +140,20 @@ export async function runAnchor(argv: string[], modelPathFor: (given: string | u
       const mcFile = path.join(anchorDir, `${name}-${docs}.mc.bin`);
       if (hasAnchor) writeFileSync(mcFile, encodeMultipleChoice(workload.questions));
       const theirTokens = hasAnchor ? perplexityTokens(workload.questions, (text) => [0, ...tokenizer.tokenize(text)]) : 0;
-      const theirs = ["-m", modelPath, "--multiple-choice", "-bf", mcFile, "-t", String(threads), "-c", "2048", "-b", "512"];
+      // llama-perplexity puts a question's endings on parallel sequences and stops (exit 0, no
+      // score) when -np is below a question's ending count: give it the largest count.
+      const endings = Math.max(1, ...workload.questions.map((q) => q.continuations.length));
+      const theirs = ["-m", modelPath, "--multiple-choice", "-bf", mcFile, "-t", String(threads), "-c", "2048", "-b", "512", "-np", String(endings)];
       const clean: { ours: TimedRun; theirs?: TimedRun; report: OurSideReport }[] = [];
       let attempts = 0;
       while (clean.length < rounds && attempts < rounds + retries) {
         attempts++;
         const a = await timed(process.execPath, ours);
         const b = hasAnchor ? await timed(tools.perplexity, theirs) : undefined;
+        // A run that printed no final score did not do the work: never time it as if it had.
+        if (b && !/Final result/.test(b.stdout + b.stderr)) {
+          throw new Error(`llama-perplexity printed no final result: ${(b.stdout + b.stderr).trim().split("\n").slice(-2).join(" | ")}`);
+        }
         const report = JSON.parse(a.stdout.trim().split("\n").pop()!) as OurSideReport;
         const ok = accept(a.other) && (b === undefined || accept(b.other));
         const ratio = b === undefined ? "" : `, ratio ${format(b.wallMs / a.wallMs, 2)}×`;
