@@ -75,9 +75,9 @@ test("plain lines come every interval while a phase runs, one more when it ends,
 });
 
 test("skip lines: the missing file relative to the working directory, each source URL once", () => {
-  const cwd = path.resolve("/work/project");
+  const cwd = path.resolve(tmpdir(), "project");
   const source = { name: "yahoojapan/JGLUE", url: "https://github.com/yahoojapan/JGLUE/tree/v1.1.0/datasets" };
-  const file = (f: string) => path.resolve("/work/shared/datasets", f);
+  const file = (f: string) => path.resolve(tmpdir(), "shared/datasets", f);
   const skipped = ["jnli/train-v1.1.json", "jcommonsenseqa/train-v1.1.json"].map((f, i) => ({
     task: { name: ["jnli-1.1-0.3", "jcommonsenseqa-1.1-0.3"][i] },
     shots: 3,

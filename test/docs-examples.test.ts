@@ -135,7 +135,7 @@ interface K8sJob {
     completionMode?: string;
     completions?: number;
     parallelism?: number;
-    template: { spec: { containers: { command: string[]; args: string[]; volumeMounts: { name: string; mountPath: string }[] }[]; volumes: { name: string; persistentVolumeClaim?: { claimName: string } }[] } };
+    template: { spec: { containers: { workingDir?: string; command: string[]; args: string[]; volumeMounts: { name: string; mountPath: string }[] }[]; volumes: { name: string; persistentVolumeClaim?: { claimName: string } }[] } };
   };
 }
 
@@ -182,11 +182,19 @@ test("Kubernetes: an Indexed Job maps JOB_COMPLETION_INDEX 0..N-1 to --shard 1..
   assert.deepEqual(m.argv, [`${[...shardParents][0]}/*`], "merge reads every shard's folder");
   const c = await parsed(compare);
   assert.equal(c.argv[0], m.flags.output);
-  // Both Jobs mount the same claim at the same place.
-  const claimAt = (job: K8sJob, mount: string) => {
+  // Both Jobs mount the same claim where their paths lead (relative paths from the working folder).
+  const claimAt = (job: K8sJob, file: string) => {
     const c0 = job.spec.template.spec.containers[0]!;
-    const vm = c0.volumeMounts.find((v) => mount.startsWith(v.mountPath + "/"))!;
+    const mount = path.posix.resolve(c0.workingDir ?? "/", file);
+    const vm = c0.volumeMounts.find((v) => mount.startsWith(v.mountPath + "/"));
+    assert.ok(vm, `${file} (from ${c0.workingDir ?? "/"}) is on no mounted volume`);
     return job.spec.template.spec.volumes.find((v) => v.name === vm.name)!.persistentVolumeClaim!.claimName;
   };
   assert.equal(claimAt(mergeJob, String(m.flags.output)), claimAt(indexed, [...outputs][0]!));
+  assert.equal(claimAt(mergeJob, `${[...shardParents][0]}/1`), claimAt(indexed, [...outputs][0]!), "merge reads the shards' volume");
+  assert.equal(
+    path.posix.resolve(mergeJob.spec.template.spec.containers[0]!.workingDir ?? "/", [...shardParents][0]!),
+    path.posix.resolve(indexed.spec.template.spec.containers[0]!.workingDir ?? "/", [...shardParents][0]!),
+    "the shards' folder is the same path in both Jobs",
+  );
 });
