@@ -4,6 +4,7 @@
 import { existsSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { UserError } from "../errors.js";
+import { readJsonLines } from "./jsonLines.js";
 import { notAFileKind } from "../util/files.js";
 import { publishedAverage, publishedTables, type PublishedModel } from "../paper/published.js";
 import { PAPER_AVERAGES, PAPER_SUITES, PUBLISHED_ALIASES, SUITE_IDS, type AverageId } from "../paper/suites.js";
@@ -275,19 +276,10 @@ export function readSampleRecords(file: string, resultsFile?: string): SampleRec
   const kind = notAFileKind(statSync(file));
   if (kind !== null) throw new UserError("usage", `${file} is ${kind}, not a samples file; rerun the evaluation to publish its outputs again.`);
   const out: SampleRecord[] = [];
-  const lines = readFileSync(file, "utf8").split("\n");
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i]!;
-    if (line.trim() === "") continue;
-    let rec: unknown;
-    try {
-      rec = JSON.parse(line);
-    } catch {
-      throw new UserError("usage", `${file} line ${i + 1} is not JSON; the samples file is damaged (rerun the evaluation).`);
-    }
+  for (const { value: rec, lineNumber } of readJsonLines(file, "the samples file is damaged (rerun the evaluation).")) {
     const r = typeof rec === "object" && rec !== null ? sampleRecordOf(rec as Record<string, unknown>) : ({} as Partial<SampleRecord>);
     if (typeof r !== "object" || r === null || typeof r.doc_id !== "number" || typeof r.shuffled_index !== "number" || typeof r.metrics !== "object" || !Array.isArray(r.responses)) {
-      throw new UserError("usage", `${file} line ${i + 1} is not a sample record (doc_id, shuffled_index, responses, metrics); the samples file is damaged (rerun the evaluation).`);
+      throw new UserError("usage", `${file} line ${lineNumber} is not a sample record (doc_id, shuffled_index, responses, metrics); the samples file is damaged (rerun the evaluation).`);
     }
     out.push(r as SampleRecord);
   }

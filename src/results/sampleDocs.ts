@@ -3,9 +3,10 @@
 // name of a samples line is read here, so that a change of the samples layout stays in the
 // results layer.
 
-import { existsSync, readFileSync, statSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
 import path from "node:path";
 import { UserError } from "../errors.js";
+import { readJsonLines } from "./jsonLines.js";
 import { notAFileKind } from "../util/files.js";
 import type { RunScores } from "./read.js";
 
@@ -119,16 +120,7 @@ export function loadSampleDocs(run: RunScores, task: string): SampleDoc[] | null
   const file = samplesFileOf(run, task);
   if (file === null) return null;
   const out: SampleDoc[] = [];
-  const lines = readFileSync(file, "utf8").split("\n");
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i]!.trim();
-    if (line === "") continue;
-    let rec: unknown;
-    try {
-      rec = JSON.parse(line);
-    } catch {
-      throw new UserError("usage", `${file} line ${i + 1} is not JSON; the samples file is damaged (rerun \`rakuten-eval run\`).`);
-    }
+  for (const { value: rec } of readJsonLines(file, "the samples file is damaged (rerun `rakuten-eval run`).")) {
     const doc = isRecord(rec) ? sampleDocOf(rec) : null;
     if (doc) out.push(doc);
   }

@@ -2,9 +2,10 @@
 // from our files (either layout) and from lm-evaluation-harness's (src/results/lmEvalRead.ts
 // says which file and which key a task's metric is under).
 
-import { existsSync, readFileSync, statSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
 import type { TokenizationRule } from "../api/types.js";
 import { UserError } from "../errors.js";
+import { readJsonLines } from "./jsonLines.js";
 import { notAFileKind } from "../util/files.js";
 import type { SampleSource } from "./lmEvalRead.js";
 
@@ -28,23 +29,14 @@ export function loadSampleMetric(run: WithSamples, task: string, metric: string)
   const kind = notAFileKind(statSync(file));
   if (kind !== null) throw new UserError("usage", `${file} is ${kind}, not a samples file; remove it to compare unpaired, or rerun \`rakuten-eval run\`.`);
   const out = new Map<number, number>();
-  const lines = readFileSync(file, "utf8").split("\n");
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i]!.trim();
-    if (line === "") continue;
-    let rec: unknown;
-    try {
-      rec = JSON.parse(line);
-    } catch {
-      throw new UserError("usage", `${file} line ${i + 1} is not JSON; the samples file is damaged (rerun \`rakuten-eval run\` or delete it to compare unpaired).`);
-    }
+  for (const { value: rec, lineNumber } of readJsonLines(file, "the samples file is damaged (rerun `rakuten-eval run` or delete it to compare unpaired).")) {
     const r = rec as Record<string, unknown> & { doc_id?: unknown; metrics?: unknown };
     // lm-eval's layout: the value at the top level (metrics lists the names); older files: metrics.<name>.
     const value = Array.isArray(r.metrics) || r.metrics === undefined ? r[key] : (r.metrics as Record<string, unknown>)[key];
     if (typeof r.doc_id !== "number" || typeof value !== "number") {
-      throw new UserError("usage", `${file} line ${i + 1} lacks a numeric doc_id or ${key}; the samples file does not match its results file.`);
+      throw new UserError("usage", `${file} line ${lineNumber} lacks a numeric doc_id or ${key}; the samples file does not match its results file.`);
     }
-    if (out.has(r.doc_id)) throw new UserError("usage", `${file} has doc_id ${r.doc_id} twice (line ${i + 1}); the samples file is damaged.`);
+    if (out.has(r.doc_id)) throw new UserError("usage", `${file} has doc_id ${r.doc_id} twice (line ${lineNumber}); the samples file is damaged.`);
     out.set(r.doc_id, value);
   }
   return out;
@@ -91,15 +83,12 @@ export function loadSampleChoices(run: WithSamples, task: string): Map<number, S
   if (!source) return null;
   const file = source.file;
   const out = new Map<number, SampleChoices>();
-  const lines = readFileSync(file, "utf8").split("\n");
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i]!.trim();
-    if (line === "") continue;
+  for (const { value, lineNumber } of readJsonLines(file, "the samples file is damaged.")) {
     let rec: { doc_id?: unknown; requests?: unknown; responses?: unknown };
     try {
-      rec = requestsOf(JSON.parse(line) as Record<string, unknown>);
+      rec = requestsOf(value as Record<string, unknown>);
     } catch {
-      throw new UserError("usage", `${file} line ${i + 1} is not JSON; the samples file is damaged.`);
+      throw new UserError("usage", `${file} line ${lineNumber} is not a samples record; the samples file is damaged.`);
     }
     if (typeof rec.doc_id !== "number" || !Array.isArray(rec.requests) || !Array.isArray(rec.responses)) continue;
     const continuations: string[] = [];
