@@ -8,7 +8,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { validateResults } from "../src/results/validate.js";
-import { readRunDoc, runSamplesFiles } from "./support/runFiles.js";
+import { readRunDoc, runResultsFile, runSamplesFiles } from "./support/runFiles.js";
 
 const root = process.cwd();
 const model = path.resolve(root, "../shared/models/stories260K.gguf");
@@ -18,7 +18,7 @@ const scratch = mkdtempSync(path.join(tmpdir(), "rakuten-eval-e2e-"));
 after(() => rmSync(scratch, { recursive: true, force: true }));
 
 function run(output: string): { stdout: string; stderr: string } {
-  const args = ["bin/run.js", "run", "--suite", "ja", "--limit", "5", "--model", model, "--data-dir", dataDir, "--output", output, "--no-cache", "--threads", "1"];
+  const args = ["bin/run.js", "run", "--suite", "ja", "--limit", "5", "--model", model, "--data-dir", path.relative(root, dataDir), "--output", output, "--no-cache", "--threads", "1"];
   const r = spawnSync(process.execPath, args, { cwd: root, encoding: "utf8", maxBuffer: 32 << 20 });
   assert.equal(r.status, 0, r.stderr);
   return { stdout: r.stdout, stderr: r.stderr };
@@ -53,6 +53,11 @@ test("run --suite ja --limit 5: table beside the paper, one line per task withou
   // The tasks with data ran with the paper's shots; the rest are listed as skipped.
   assert.deepEqual(docA["n-shot"], { "jcommonsenseqa-1.1-0.3": 3, "jsquad-1.1-0.3": 2, xwinograd_ja: 0, "mgsm-1.0-0.3": 5 });
   assert.deepEqual(docA.rakuten_eval.skipped.map((s) => s.task).sort(), ["jaqket_v2-0.1-0.3", "jnli-1.1-0.3", "marc_ja-1.1-0.3", "xlsum_ja-1.0-0.3"]);
+  // The shared file names the missing data under data_dir as given, never this machine's path.
+  const written = readFileSync(runResultsFile(a), "utf8");
+  assert.ok(!written.includes(path.resolve(dataDir) + path.sep), "an absolute data path was written to the results file");
+  const marc = (docA.rakuten_eval.skipped as { task: string; reason: string }[]).find((s) => s.task === "marc_ja-1.1-0.3")!;
+  assert.ok(marc.reason.includes(` ${path.join(path.relative(root, dataDir), "marc_ja", "valid-v1.1.json")} `), marc.reason);
   assert.equal(typeof docA.results["jcommonsenseqa-1.1-0.3"]!["acc,none"], "number");
 
   const docB = load(b);

@@ -6,6 +6,7 @@
 // `total_evaluation_time_seconds` a string, `groups` only when a group ran.
 
 import { createHash } from "node:crypto";
+import path from "node:path";
 import type { ChatSettings } from "../api/chat.js";
 import { sampleScaleOf } from "../api/task.js";
 import type { BackendDescription } from "../api/types.js";
@@ -104,6 +105,16 @@ export function modelNameOf(modelPath: string): string {
   return base.replace(/\.gguf$/i, "");
 }
 
+/**
+ * A skip reason as it goes into the shared results file: the missing file named under the
+ * data folder as the user gave it (`data_dir`), never as this machine's absolute path.
+ */
+export function shareableSkipReason(skip: SkippedTask, dataDir: string): string {
+  if (skip.file === undefined || !path.isAbsolute(skip.file)) return skip.reason;
+  const inData = path.relative(path.resolve(dataDir), skip.file);
+  return skip.reason.split(skip.file).join(path.join(dataDir, inData));
+}
+
 export function buildResultsDocument(taskResults: TaskResult[], skipped: SkippedTask[], meta: ResultsMeta): ResultsDocument {
   const chat = chatConfig(meta.chat);
   const results: ResultsDocument["results"] = {};
@@ -162,7 +173,7 @@ export function buildResultsDocument(taskResults: TaskResult[], skipped: Skipped
   const summary = paperRows(taskResults);
   const scores = new Map<string, number>();
   for (const row of summary) if (!scores.has(row.key)) scores.set(row.key, row.score);
-  for (const s of skipped) notes.push(`${s.task.name} skipped: ${s.reason}`);
+  for (const s of skipped) notes.push(`${s.task.name} skipped: ${shareableSkipReason(s, meta.dataDir)}`);
   const modelName = meta.modelName ?? modelNameOf(meta.engine.modelPath);
   const sorted = <T>(o: Record<string, T>): Record<string, T> => Object.fromEntries(Object.entries(o).sort(([a], [b]) => a.localeCompare(b)));
 
@@ -212,7 +223,7 @@ export function buildResultsDocument(taskResults: TaskResult[], skipped: Skipped
     rakuten_eval: {
       summary,
       averages: suiteAverages(scores),
-      skipped: skipped.map((s) => ({ task: s.task.name, reason: s.reason })),
+      skipped: skipped.map((s) => ({ task: s.task.name, reason: shareableSkipReason(s, meta.dataDir) })),
       notes,
       complete: meta.complete,
       datasets,
