@@ -2,10 +2,10 @@
 // the prompt cut to leave room for the cap, the argmax token by token, a stop at the
 // primary stop token or the cap, and the text cut at the stop strings.
 
-import type { ControlledEvaluateInputItem, LlamaContextSequence, Token } from "node-llama-cpp";
+import type { LlamaContextSequence, Token } from "node-llama-cpp";
 import type { GenerateResponse, OnResult, ResolvedGenerateRequest } from "../../api/types.js";
 import { cutAtStopStrings, primaryStopToken, settledStopCut } from "../tokenization.js";
-import { asToken, asTokens, type LlamaEngine } from "./engine.js";
+import { asTokens, type LlamaEngine } from "./engine.js";
 import type { EvaluationProbe, WorkCounters } from "./instrumentation.js";
 import { generationCap } from "./layout.js";
 import { planGeneration } from "./planner.js";
@@ -72,29 +72,30 @@ async function generateOne(parts: GeneratorParts, sequence: LlamaContextSequence
   // Another sequence may hold more of the prompt (the same few-shot prefix): copy its cache.
   await copyFromBestSequence(engine, sequence, promptTokens, prompt.length - 1);
   const reuse = await engine.reusePrefix(sequence, promptTokens, prompt.length - 1);
-  const items: ControlledEvaluateInputItem[] = promptTokens.slice(reuse);
-  items[items.length - 1] = [asToken(prompt[prompt.length - 1]!), { generateNext: { token: true } }];
-  counters.decodes += Math.ceil(items.length / Math.max(1, engine.batchSize));
-  let outputs = await probe.generate(sequence, items);
-  counters.tokensEvaluated += items.length;
+  const tail = promptTokens.slice(reuse);
+  counters.decodes += Math.ceil(tail.length / Math.max(1, engine.batchSize));
+  counters.tokensEvaluated += tail.length;
   const generated: number[] = [];
-  for (;;) {
-    // Greedy: the default sampler (temperature 0) takes the argmax. An end-of-generation
-    // token does not stop us: HF `generate` here stops only on the primary stop token.
-    const token = outputs[outputs.length - 1]?.next.token;
-    if (token == null) throw new Error("internal error: llama.cpp returned no next token");
+  let stopped = false;
+  // Greedy (temperature 0: the argmax), one token per step. An end-of-generation token does
+  // not stop us: HF `generate` here stops only on the primary stop token.
+  for await (const token of probe.greedy(sequence, tail)) {
+    if (generated.length > 0) {
+      // The previous token was evaluated to give this one. With several sequences these
+      // one-token steps run together in one decode (counted per step: an upper bound).
+      counters.decodes++;
+      counters.tokensEvaluated++;
+    }
     generated.push(token);
     counters.generatedTokens++;
-    if (token === stopToken || generated.length >= maxTokens) break;
-    // Stop as soon as the cut text can no longer change (see `settledStopCut`):
-    // exact, since the stop strings cut everything after their first occurrence.
-    if (settledStopCut(settledText(tokenizer, generated), request.until) !== null) break;
-    // With several sequences these one-token steps run together in one decode (counted
-    // per step, not per merged decode: an upper bound).
-    counters.decodes++;
-    outputs = await probe.generate(sequence, [[token, { generateNext: { token: true } }]]);
-    counters.tokensEvaluated++;
+    // Stop at the stop token, the cap, or as soon as the cut text can no longer change (see
+    // `settledStopCut`): exact, since the stop strings cut everything after their first occurrence.
+    if (token === stopToken || generated.length >= maxTokens || settledStopCut(settledText(tokenizer, generated), request.until) !== null) {
+      stopped = true;
+      break;
+    }
   }
+  if (!stopped) throw new Error("internal error: llama.cpp returned no next token");
   // HF `decode` keeps special tokens (skip_special_tokens=False): a generated </s> stays as text.
   return cutAtStopStrings(tokenizer.detokenize(generated), request.until);
 }
