@@ -5,7 +5,9 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import type { LlamaContext } from "node-llama-cpp";
+import { acquireLlama, asTokens, LlamaEngine } from "../src/backend/llama/engine.js";
 import { singleTokenOnOneThread } from "../src/backend/llama/threads.js";
+import { STORIES_PATH, storiesSkip } from "./support/llamaOracle.js";
 
 /** A native context whose methods are read-only, as the binding's are. */
 function nativeStandIn(log: string[]): object {
@@ -58,4 +60,24 @@ test("left alone when the native calls it needs are missing (another node-llama-
   const context = { _ctx: native, currentThreads: 2 };
   singleTokenOnOneThread(context as unknown as LlamaContext);
   assert.equal(context._ctx, native);
+});
+
+test("on a real context (stories260K, 2 threads): llama.cpp is left at 1 thread after a one-token decode, at 2 after a larger one", { skip: storiesSkip }, async () => {
+  const llama = await acquireLlama(false);
+  llama.maxThreads = Math.max(llama.maxThreads, 2);
+  const model = await llama.loadModel({ modelPath: STORIES_PATH });
+  const engine = new LlamaEngine(llama, model, { modelPath: STORIES_PATH, maxLength: 512, fixedContextSize: undefined, batchSize: 512, threads: 2, sequences: 1, kvCacheType: "f16", flashAttention: false });
+  try {
+    await engine.ensureCapacity(64);
+    const sequence = engine.firstSequence!;
+    // `currentThreads` reads the native context's thread count (llama_n_threads) after the decode.
+    await sequence.evaluateWithoutGeneratingNewTokens(asTokens([1, 400, 401, 402, 403]));
+    assert.equal(sequence.context.currentThreads, 2);
+    await sequence.evaluateWithoutGeneratingNewTokens(asTokens([404]));
+    assert.equal(sequence.context.currentThreads, 1);
+    await sequence.evaluateWithoutGeneratingNewTokens(asTokens([405, 406]));
+    assert.equal(sequence.context.currentThreads, 2);
+  } finally {
+    await engine.dispose();
+  }
 });
