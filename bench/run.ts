@@ -163,7 +163,15 @@ async function measureCeiling(modelPath: string, threads: number, plan: { sorted
 
 function difference(after: BackendStats, before: BackendStats): BackendStats {
   const out = { ...after };
-  for (const key of Object.keys(after) as (keyof BackendStats)[]) if (key !== "sequences") out[key] = (after[key] ?? 0) - (before[key] ?? 0);
+  for (const key of Object.keys(after) as (keyof BackendStats)[]) {
+    if (key === "sequences") continue;
+    if (key === "generationSteps") {
+      const [a, b] = [after.generationSteps, before.generationSteps];
+      if (a !== undefined) out.generationSteps = { count: a.count - (b?.count ?? 0), ms: a.ms - (b?.ms ?? 0) };
+      continue;
+    }
+    out[key] = (after[key] ?? 0) - (before[key] ?? 0);
+  }
   return out;
 }
 

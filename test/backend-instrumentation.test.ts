@@ -44,3 +44,29 @@ test("timings and calibration only with instrument: true; production keeps the c
   assert.equal(instrumented.secondCallTokens, instrumented.inputTokens);
   for (const { logprobs } of outcomes) for (const logprob of logprobs) assert.ok(Math.abs(logprob - production.logprobs[0]!) < 1e-4);
 });
+
+test("an instrumented backend times generation steps apart from each prompt's prefill; production reports none", { skip: storiesSkip }, async () => {
+  // A stop string the model cannot produce: every generation runs to its cap.
+  const requests = [
+    { context: "Once upon a time, there was a little", until: ["\u0000never"], maxTokens: 6 },
+    { context: "One day, a girl named Lily", until: ["\u0000never"], maxTokens: 4 },
+  ];
+  for (const instrument of [false, true]) {
+    const backend = await createLlamaBackend({ modelPath: STORIES_PATH, threads: 1, modelSha256: STORIES_SHA256, ...(instrument ? { instrument } : {}) });
+    try {
+      await backend.generate(requests);
+      const stats = backend.stats!();
+      assert.equal(stats.generatedTokens, 10);
+      if (!instrument) {
+        assert.equal(stats.generationSteps, undefined);
+        continue;
+      }
+      // Each generation's first token comes from the step that evaluates its prompt: 6 + 4
+      // tokens, 2 prefill steps, 8 generation steps.
+      assert.equal(stats.generationSteps?.count, 8);
+      assert.ok(stats.generationSteps.ms > 0 && stats.generationSteps.ms < stats.evaluationMs);
+    } finally {
+      await backend.dispose();
+    }
+  }
+});

@@ -10,6 +10,7 @@ import os from "node:os";
 import path from "node:path";
 import { encodeMultipleChoice, perplexityTokens, type MultipleChoiceQuestion } from "../bench/anchor/multipleChoiceFile.js";
 import { otherCpuUse } from "../bench/anchor/cpuGuard.js";
+import { batchedBenchArgs, parseBatchedBench, PARALLEL_SEQUENCES } from "../bench/anchor/generationCeiling.js";
 import { planTask } from "../src/evaluator.js";
 import { findTask } from "../src/tasks/registry.js";
 
@@ -89,4 +90,30 @@ test("the CPU guard counts machine busy time not spent by this process and its c
   assert.equal(use.seconds, 1);
   assert.ok(Math.abs(use.share - 1 / (10 * os.cpus().length)) < 1e-12);
   assert.equal(otherCpuUse(undefined, before), undefined);
+});
+
+test("the generation ceiling reads llama-batched-bench's JSON Lines rows (printf format of tools/batched-bench/batched-bench.cpp)", () => {
+  // Two rows as batched-bench prints them (speed_tg = pl * tg / t_tg), with a log line between.
+  const stdout = [
+    '{"n_kv_max": 4096, "n_batch": 512, "n_ubatch": 512, "flash_attn": 0, "is_pp_shared": 1, "n_gpu_layers": -1, "n_threads": 2, "n_threads_batch": 2, "pp": 640, "tg": 64, "pl": 1, "n_kv": 704, "t_pp": 0.923000, "speed_pp": 693.066101, "t_tg": 0.512000, "speed_tg": 125.000000, "t": 1.435000, "speed": 490.592346}',
+    "main: n_kv_max = 4096",
+    '{"n_kv_max": 4096, "n_batch": 512, "n_ubatch": 512, "flash_attn": 0, "is_pp_shared": 1, "n_gpu_layers": -1, "n_threads": 2, "n_threads_batch": 2, "pp": 640, "tg": 64, "pl": 4, "n_kv": 896, "t_pp": 0.833000, "speed_pp": 768.307312, "t_tg": 1.672000, "speed_tg": 153.110046, "t": 2.505000, "speed": 357.684631}',
+  ].join("\n");
+  assert.deepEqual(parseBatchedBench(stdout, 2), [
+    { threads: 2, parallel: 1, tokensPerSecond: 125 },
+    { threads: 2, parallel: 4, tokensPerSecond: 153.110046 },
+  ]);
+  assert.throws(() => parseBatchedBench("main: nothing measured\n", 2), /no result rows/);
+});
+
+test("the generation ceiling's llama-batched-bench command holds every sequence's prompt and generation without shifting", () => {
+  const args = batchedBenchArgs("m.gguf", { promptTokens: 861, generatedTokens: 256, threads: 2, flashAttention: false }, 1);
+  const value = (flag: string): string => args[args.indexOf(flag) + 1]!;
+  assert.ok(Number(value("-c")) >= Math.max(...PARALLEL_SEQUENCES) * (861 + 256));
+  assert.equal(value("-npp"), "861");
+  assert.equal(value("-ntg"), "256");
+  assert.equal(value("-t"), "1");
+  assert.equal(value("-fa"), "off");
+  // node-llama-cpp's caches are per sequence: the ceiling must not use llama.cpp's unified one.
+  assert.ok(args.includes("-no-kvu"));
 });

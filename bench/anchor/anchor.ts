@@ -17,12 +17,13 @@
 // attention kernel (about 20% faster on JCommonsenseQA here) with ours.
 
 import { spawn } from "node:child_process";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, statSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { loadTokenizer } from "../../src/backend/llama/index.js";
 import { cpuSample, otherCpuUse, type OtherCpuUse } from "./cpuGuard.js";
+import { batchedBenchArgs, ceilingThreadCounts, parseBatchedBench, type CeilingRow } from "./generationCeiling.js";
 import { ensureLlamaCppTools } from "./llamaCppTools.js";
 import { encodeMultipleChoice, perplexityTokens } from "./multipleChoiceFile.js";
 import type { OurSideReport } from "./ourSide.js";
@@ -109,6 +110,17 @@ export async function runAnchor(argv: string[], modelPathFor: (given: string | u
   log(`threads ${threads}, ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? "?"}); a timed run counts only if other processes used ≤ ${format(100 * maxOther, 1)}% of the CPUs${allowBusy ? "; --allow-busy: busy rounds are shown, marked, NOT valid measurements" : ""}`);
 
   const accept = (other: OtherCpuUse | undefined): boolean => allowBusy || (other !== undefined && other.share <= maxOther);
+  /** A run outside the timed rounds, retried while the machine is busy; undefined when it never was quiet. */
+  const quietRun = async (label: string, command: string, args: string[]): Promise<TimedRun | undefined> => {
+    for (let attempt = 0; attempt <= retries; attempt++) {
+      const run = await timed(command, args);
+      if (accept(run.other)) return run;
+      log(`${label}: ${busyNote(run.other)}; ${attempt < retries ? "retrying" : "giving up"}`);
+    }
+    return undefined;
+  };
+  const modelBytes = statSync(modelPath).size;
+  const mib = (bytes: number): string => `${format(bytes / 2 ** 20)} MiB`;
 
   // llama-bench: the engine's batch rate (pp512), small-batch rate (pp16) and generation rate.
   let tg128 = 0;
@@ -171,7 +183,11 @@ export async function runAnchor(argv: string[], modelPathFor: (given: string | u
       const ourWall = median(clean.map((round) => round.ours.wallMs));
       const report = clean[0]!.report;
       log(`\n${workload.label}${clean.length < rounds ? ` (only ${clean.length} of ${rounds} rounds clean)` : ""}${allowBusy ? " [--allow-busy: development figures]" : ""}`);
-      log(`  rakuten-eval       wall ${format(ourWall / 1000, 1)} s (median of ${clean.length}), ${format(report.tokensEvaluated)} tokens evaluated (trie minimum ${format(report.prefixTrieTokens)}, ${format(report.tokensEvaluated / Math.max(1, report.prefixTrieTokens), 3)}×), ${format(report.tokensEvaluated / (ourWall / 1000), 1)} tokens/s, ${format(report.decodes)} decodes, ${report.sequences} sequences, flash attention ${report.flashAttention ? "on" : "off"}`);
+      // Generated tokens are evaluated too (all but each generation's last) and are not in the
+      // prompts' trie: compare the prompt tokens alone with the trie minimum.
+      const generatedEvaluated = Math.max(0, report.generatedTokens - workload.generation.length);
+      const promptEvaluated = report.tokensEvaluated - generatedEvaluated;
+      log(`  rakuten-eval       wall ${format(ourWall / 1000, 1)} s (median of ${clean.length}), ${format(report.tokensEvaluated)} tokens evaluated (${generatedEvaluated > 0 ? `${format(promptEvaluated)} of prompts + ${format(generatedEvaluated)} generated; prompts ` : ""}trie minimum ${format(report.prefixTrieTokens)}, ${format(promptEvaluated / Math.max(1, report.prefixTrieTokens), 3)}×), ${format(report.tokensEvaluated / (ourWall / 1000), 1)} tokens/s, ${format(report.decodes)} decodes, ${report.sequences} sequences, flash attention ${report.flashAttention ? "on" : "off"}`);
       const entry: Record<string, unknown> = { workload: workload.label, rounds: clean.length, ourWallMs: ourWall, ours: report, busyAllowed: allowBusy };
       if (clean.every((round) => round.theirs !== undefined) && hasAnchor) {
         const theirWall = median(clean.map((round) => round.theirs!.wallMs));
@@ -180,10 +196,39 @@ export async function runAnchor(argv: string[], modelPathFor: (given: string | u
         log(`  ratio (llama-perplexity / rakuten-eval): ${format(median(ratios), 2)}× median, ${format(Math.min(...ratios), 2)}–${format(Math.max(...ratios), 2)}× over rounds`);
         Object.assign(entry, { theirWallMs: theirWall, theirTokens, ratios, theirFlashAttention: values["flash-attention"] });
       }
+      const peakRss = Math.max(...clean.map((round) => round.report.peakRssBytes));
+      log(`  peak RSS (timed rounds, largest): ${mib(peakRss)}; budget model file + 1 GiB = ${mib(modelBytes + 2 ** 30)}`);
+      Object.assign(entry, { peakRssBytes: peakRss, modelBytes });
+      // One more run, instrumented and untimed against the anchor: where the time went.
+      const instrumented = await quietRun(`${workload.label} (instrumented run)`, process.execPath, [...ours, "--instrument"]);
+      const detail = instrumented === undefined ? undefined : (JSON.parse(instrumented.stdout.trim().split("\n").pop()!) as OurSideReport);
+      if (detail !== undefined && report.generatedTokens === 0) {
+        const share = (detail.scoreExtractionMs ?? 0) / detail.wallMs;
+        log(`  score extraction (instrumented run): ${format((detail.scoreExtractionMs ?? 0) / 1000, 2)} s = ${format(100 * share, 2)}% of its ${format(detail.wallMs / 1000, 1)} s wall (target ≤ 5%)`);
+        Object.assign(entry, { scoreExtractionMs: detail.scoreExtractionMs, scoreExtractionShare: share });
+      }
       if (report.generatedTokens > 0) {
         const rate = report.generatedTokens / (report.workMs / 1000);
-        log(`  generation: ${format(report.generatedTokens)} tokens generated, ${format(rate, 1)} tokens/s during the work (model load excluded); llama-bench tg128 ${format(tg128, 1)} × ${report.sequences} sequences = ${format(tg128 * report.sequences, 1)} tokens/s ceiling`);
+        log(`  generation: ${format(report.generatedTokens)} tokens generated, ${format(rate, 1)} tokens/s over the work (prompts' prefill included, model load excluded); llama-bench tg128 (depth 0) ${format(tg128, 1)}`);
         Object.assign(entry, { generatedTokensPerSecond: rate, tg128 });
+        const steps = detail?.generationSteps;
+        const stepRate = steps !== undefined && steps.ms > 0 ? steps.count / (steps.ms / 1000) : undefined;
+        if (stepRate !== undefined) log(`  generation steps (instrumented run, prefill excluded): ${format(stepRate, 1)} tokens/s over ${format(steps!.count)} steps on ${report.sequences} sequence(s)`);
+        const promptTokens = Math.round(workload.generation.reduce((sum, request) => sum + tokenizer.tokenize(request.context).length, 0) / workload.generation.length);
+        const generatedTokens = Math.max(1, Math.round(report.generatedTokens / workload.generation.length));
+        const shape = { promptTokens, generatedTokens, threads, flashAttention: values["flash-attention"] };
+        const ceiling: CeilingRow[] = [];
+        for (const count of ceilingThreadCounts(threads)) {
+          const run = await quietRun(`llama-batched-bench (${count} thread${count > 1 ? "s" : ""})`, tools.batchedBench, batchedBenchArgs(modelPath, shape, count));
+          if (run !== undefined) ceiling.push(...parseBatchedBench(run.stdout, count));
+        }
+        if (ceiling.length > 0) {
+          const best = ceiling.reduce((a, b) => (b.tokensPerSecond > a.tokensPerSecond ? b : a));
+          const single = ceiling.filter((row) => row.parallel === 1).reduce((a, b) => (b.tokensPerSecond > a.tokensPerSecond ? b : a), ceiling[0]!);
+          log(`  ceiling, llama-batched-bench at this depth (${promptTokens} prompt + ${generatedTokens} generated tokens, per-sequence caches): ${ceiling.map((row) => `${row.parallel} seq × ${row.threads} thr ${format(row.tokensPerSecond, 1)}`).join("; ")} tokens/s`);
+          if (stepRate !== undefined) log(`  ours ÷ llama.cpp's best single sequence (${single.threads} thr): ${format(stepRate / single.tokensPerSecond, 2)}×; ÷ its best overall (${best.parallel} seq × ${best.threads} thr): ${format(stepRate / best.tokensPerSecond, 2)}×`);
+          Object.assign(entry, { generationStepsPerSecond: stepRate, ceiling, ceilingShape: shape });
+        }
       }
       record.push(entry);
     }

@@ -1,9 +1,10 @@
-// Builds llama.cpp's own `llama-perplexity` and `llama-bench` once, from the llama.cpp
+// Builds llama.cpp's own `llama-perplexity`, `llama-bench` and `llama-batched-bench` once, from the llama.cpp
 // source the installed node-llama-cpp ships (node_modules/node-llama-cpp/llama/
 // gitRelease.bundle, a git bundle of the release named in llama.cpp.info.json), into
 // bench/out/anchor/ (git-ignored). Release build, OpenMP off (node-llama-cpp's prebuilt
 // binaries use ggml's own thread pool too), native CPU tuning (node-llama-cpp picks the
-// CPU variant of its prebuilt binary for this machine at run time), only the two targets.
+// CPU variant of its prebuilt binary for this machine at run time), only these targets; a
+// target missing from an earlier build is built alone.
 
 import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
@@ -12,6 +13,8 @@ import path from "node:path";
 export interface LlamaCppTools {
   perplexity: string;
   bench: string;
+  /** llama.cpp's parallel-sequence throughput tool: the generation ceiling. */
+  batchedBench: string;
   /** The release the source was cut from (llama.cpp.info.json). */
   release: string;
 }
@@ -31,8 +34,15 @@ export function ensureLlamaCppTools(root: string, outDir: string, log: (line: st
   const anchorDir = path.join(outDir, "anchor");
   const source = path.join(anchorDir, "llama.cpp");
   const build = path.join(anchorDir, "build");
-  const tools: LlamaCppTools = { perplexity: path.join(build, "bin/llama-perplexity"), bench: path.join(build, "bin/llama-bench"), release };
-  if (existsSync(tools.perplexity) && existsSync(tools.bench)) return tools;
+  const tools: LlamaCppTools = {
+    perplexity: path.join(build, "bin/llama-perplexity"),
+    bench: path.join(build, "bin/llama-bench"),
+    batchedBench: path.join(build, "bin/llama-batched-bench"),
+    release,
+  };
+  const targets = [tools.perplexity, tools.bench, tools.batchedBench];
+  const missing = targets.filter((file) => !existsSync(file)).map((file) => path.basename(file));
+  if (missing.length === 0) return tools;
   mkdirSync(anchorDir, { recursive: true });
   if (!existsSync(path.join(source, "CMakeLists.txt"))) {
     run("git", ["clone", "--quiet", path.join(shipped, "gitRelease.bundle"), source], anchorDir, log);
@@ -54,7 +64,8 @@ export function ensureLlamaCppTools(root: string, outDir: string, log: (line: st
     log,
   );
   const jobs = String(Math.max(1, Number(execFileSync("nproc", { encoding: "utf8" }).trim()) || 1));
-  run("cmake", ["--build", build, "--config", "Release", "-j", jobs, "--target", "llama-perplexity", "llama-bench"], anchorDir, log);
-  if (!existsSync(tools.perplexity) || !existsSync(tools.bench)) throw new Error(`the build finished but ${tools.perplexity} or ${tools.bench} is missing`);
+  run("cmake", ["--build", build, "--config", "Release", "-j", jobs, "--target", ...missing], anchorDir, log);
+  const stillMissing = targets.filter((file) => !existsSync(file));
+  if (stillMissing.length > 0) throw new Error(`the build finished but ${stillMissing.join(", ")} is missing`);
   return tools;
 }

@@ -1,10 +1,12 @@
 // One timed rakuten-eval contender of the anchor, run as its own process (so that both
 // contenders are whole processes: start, model load, work): loads the model with the
 // backend's defaults, builds the workload with the evaluator, scores or generates it, and
-// prints one JSON line with the backend's work counters. It writes no result files.
+// prints one JSON line with the backend's work counters and the process's peak RSS. It
+// writes no result files. `--instrument` (never in a timed round) adds the benchmark
+// timings: score extraction and the generation steps without the prompts' prefill.
 //
 // node dist/bench/anchor/ourSide.js --model M --workload jcqa|mmlu|mgsm --docs N --threads T
-//   [--sequences N] [--flash-attention]
+//   [--sequences N] [--flash-attention] [--instrument]
 
 import { parseArgs } from "node:util";
 import { createLlamaBackend } from "../../src/backend/llama/index.js";
@@ -20,6 +22,11 @@ export interface OurSideReport {
   generatedTokens: number;
   sequences: number;
   flashAttention: boolean;
+  /** The process's peak resident set (model, context, harness). */
+  peakRssBytes: number;
+  /** With --instrument only. */
+  scoreExtractionMs?: number;
+  generationSteps?: { count: number; ms: number };
 }
 
 async function main(): Promise<void> {
@@ -32,6 +39,7 @@ async function main(): Promise<void> {
       threads: { type: "string", default: "2" },
       sequences: { type: "string" },
       "flash-attention": { type: "boolean", default: false },
+      instrument: { type: "boolean", default: false },
     },
   });
   const workload = await buildAnchorWorkload(values.workload as WorkloadName, Number(values.docs));
@@ -40,6 +48,7 @@ async function main(): Promise<void> {
     threads: Number(values.threads),
     modelSha256: "not computed (benchmark)",
     flashAttention: values["flash-attention"],
+    instrument: values.instrument,
     ...(values.sequences !== undefined ? { sequences: Number(values.sequences) } : {}),
   });
   const workStarted = performance.now();
@@ -58,6 +67,8 @@ async function main(): Promise<void> {
     generatedTokens: stats.generatedTokens,
     sequences: stats.sequences,
     flashAttention: description.flashAttention,
+    peakRssBytes: process.resourceUsage().maxRSS * 1024,
+    ...(values.instrument ? { scoreExtractionMs: stats.scoreExtractionMs, ...(stats.generationSteps ? { generationSteps: stats.generationSteps } : {}) } : {}),
   };
   console.log(JSON.stringify(report));
 }

@@ -155,6 +155,12 @@ export interface BackendStats {
   sequences: number;
   /** Engine decode calls, where the backend counts them (several sequences merged into one call count once). */
   decodes?: number;
+  /**
+   * Generation steps after each prompt's first (one new token in, one out) and the wall time
+   * they took in the engine: the generation rate without the prompts' prefill (instrumented
+   * backends only; absent otherwise).
+   */
+  generationSteps?: { count: number; ms: number };
 }
 
 export interface BackendDescription {

@@ -77,7 +77,7 @@ export class LlamaBackend implements Backend {
 
   stats(): BackendStats {
     const c = this.counters;
-    const { evaluationMs, scoreExtractionMs } = this.probe.timings();
+    const { evaluationMs, scoreExtractionMs, generationSteps } = this.probe.timings();
     return {
       requestTokens: c.requestTokens,
       tokensEvaluated: c.tokensEvaluated,
@@ -88,6 +88,7 @@ export class LlamaBackend implements Backend {
       generatedTokens: c.generatedTokens,
       sequences: this.engine.settings.sequences,
       decodes: c.decodes,
+      ...(generationSteps !== undefined ? { generationSteps } : {}),
     };
   }
 

@@ -33,7 +33,7 @@ export interface EvaluationProbe {
   greedy(sequence: LlamaContextSequence, tokens: Token[]): AsyncGenerator<number>;
   /** Called when a scoring call has finished, with the sequence it may use for a measurement. */
   scoringDone(sequence: LlamaContextSequence | undefined): Promise<void>;
-  timings(): Pick<BackendStats, "evaluationMs" | "scoreExtractionMs">;
+  timings(): Pick<BackendStats, "evaluationMs" | "scoreExtractionMs" | "generationSteps">;
 }
 
 /**
@@ -45,13 +45,13 @@ export interface EvaluationProbe {
  * tokens are yielded like any other, since HF `generate` here stops only at the primary stop
  * token. `onStep` gets the milliseconds each step spent in the engine.
  */
-export async function* greedyTokens(sequence: LlamaContextSequence, tokens: Token[], onStep?: (ms: number) => void): AsyncGenerator<number> {
+export async function* greedyTokens(sequence: LlamaContextSequence, tokens: Token[], onStep?: (ms: number, first: boolean) => void): AsyncGenerator<number> {
   const steps = sequence.evaluate(tokens, { temperature: 0, yieldEogToken: true });
   try {
-    for (;;) {
+    for (let first = true; ; first = false) {
       const started = performance.now();
       const step = await steps.next();
-      onStep?.(performance.now() - started);
+      onStep?.(performance.now() - started, first);
       if (step.done === true) return;
       yield step.value;
     }
@@ -88,6 +88,8 @@ export class TimingProbe implements EvaluationProbe {
   private sampleIntervalsMs = 0;
   private sampleIntervals = 0;
   private unmeasuredSamples = 0;
+  private generationStepCount = 0;
+  private generationStepMs = 0;
 
   async score<T>(sequence: LlamaContextSequence, items: ControlledEvaluateInputItem[], read: (outputs: EvaluationOutputs) => T): Promise<T> {
     const resultTimes: number[] = [];
@@ -109,7 +111,14 @@ export class TimingProbe implements EvaluationProbe {
   }
 
   greedy(sequence: LlamaContextSequence, tokens: Token[]): AsyncGenerator<number> {
-    return greedyTokens(sequence, tokens, (ms) => (this.evaluationMs += ms));
+    return greedyTokens(sequence, tokens, (ms, first) => {
+      this.evaluationMs += ms;
+      // The first step evaluates the prompt's tail as well: prefill, not a generation step.
+      if (!first) {
+        this.generationStepCount++;
+        this.generationStepMs += ms;
+      }
+    });
   }
 
   /**
@@ -136,11 +145,12 @@ export class TimingProbe implements EvaluationProbe {
     }
   }
 
-  timings(): Pick<BackendStats, "evaluationMs" | "scoreExtractionMs"> {
+  timings(): Pick<BackendStats, "evaluationMs" | "scoreExtractionMs" | "generationSteps"> {
     const meanSampleMs = this.sampleIntervals > 0 ? this.sampleIntervalsMs / this.sampleIntervals : 0;
     return {
       evaluationMs: this.evaluationMs,
       scoreExtractionMs: this.resultHandlingMs + this.sampleIntervalsMs + this.unmeasuredSamples * meanSampleMs,
+      generationSteps: { count: this.generationStepCount, ms: this.generationStepMs },
     };
   }
 
