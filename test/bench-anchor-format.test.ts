@@ -10,7 +10,7 @@ import os from "node:os";
 import path from "node:path";
 import { encodeMultipleChoice, perplexityTokens, type MultipleChoiceQuestion } from "../bench/anchor/multipleChoiceFile.js";
 import { otherCpuUse } from "../bench/anchor/cpuGuard.js";
-import { batchedBenchArgs, parseBatchedBench, PARALLEL_SEQUENCES } from "../bench/anchor/generationCeiling.js";
+import { batchedBenchArgs, medianRows, parseBatchedBench, PARALLEL_SEQUENCES } from "../bench/anchor/generationCeiling.js";
 import { planTask } from "../src/evaluator.js";
 import { findTask } from "../src/tasks/registry.js";
 
@@ -116,4 +116,13 @@ test("the generation ceiling's llama-batched-bench command holds every sequence'
   assert.equal(value("-fa"), "off");
   // node-llama-cpp's caches are per sequence: the ceiling must not use llama.cpp's unified one.
   assert.ok(args.includes("-no-kvu"));
+});
+
+test("the ceiling's rows are the median over runs, per thread count and sequence count", () => {
+  const row = (threads: number, parallel: number, tokensPerSecond: number) => ({ threads, parallel, tokensPerSecond });
+  assert.deepEqual(medianRows([row(2, 1, 120), row(1, 1, 90), row(2, 1, 100), row(1, 1, 70), row(2, 1, 130), row(1, 1, 80), row(2, 4, 10), row(2, 4, 20)]), [
+    row(2, 1, 120),
+    row(1, 1, 80),
+    row(2, 4, 15),
+  ]);
 });

@@ -23,7 +23,7 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import { loadTokenizer } from "../../src/backend/llama/index.js";
 import { cpuSample, otherCpuUse, type OtherCpuUse } from "./cpuGuard.js";
-import { batchedBenchArgs, ceilingThreadCounts, parseBatchedBench, type CeilingRow } from "./generationCeiling.js";
+import { batchedBenchArgs, ceilingThreadCounts, medianRows, parseBatchedBench, type CeilingRow } from "./generationCeiling.js";
 import { ensureLlamaCppTools } from "./llamaCppTools.js";
 import { encodeMultipleChoice, perplexityTokens } from "./multipleChoiceFile.js";
 import type { OurSideReport } from "./ourSide.js";
@@ -217,15 +217,19 @@ export async function runAnchor(argv: string[], modelPathFor: (given: string | u
         const promptTokens = Math.round(workload.generation.reduce((sum, request) => sum + tokenizer.tokenize(request.context).length, 0) / workload.generation.length);
         const generatedTokens = Math.max(1, Math.round(report.generatedTokens / workload.generation.length));
         const shape = { promptTokens, generatedTokens, threads, flashAttention: values["flash-attention"] };
-        const ceiling: CeilingRow[] = [];
-        for (const count of ceilingThreadCounts(threads)) {
-          const run = await quietRun(`llama-batched-bench (${count} thread${count > 1 ? "s" : ""})`, tools.batchedBench, batchedBenchArgs(modelPath, shape, count));
-          if (run !== undefined) ceiling.push(...parseBatchedBench(run.stdout, count));
+        // As many runs as timed rounds, interleaved over the thread counts; each row is the median.
+        const measured: CeilingRow[] = [];
+        for (let round = 0; round < rounds; round++) {
+          for (const count of ceilingThreadCounts(threads)) {
+            const run = await quietRun(`llama-batched-bench (${count} thread${count > 1 ? "s" : ""})`, tools.batchedBench, batchedBenchArgs(modelPath, shape, count));
+            if (run !== undefined) measured.push(...parseBatchedBench(run.stdout, count));
+          }
         }
+        const ceiling = medianRows(measured);
         if (ceiling.length > 0) {
           const best = ceiling.reduce((a, b) => (b.tokensPerSecond > a.tokensPerSecond ? b : a));
           const single = ceiling.filter((row) => row.parallel === 1).reduce((a, b) => (b.tokensPerSecond > a.tokensPerSecond ? b : a), ceiling[0]!);
-          log(`  ceiling, llama-batched-bench at this depth (${promptTokens} prompt + ${generatedTokens} generated tokens, per-sequence caches): ${ceiling.map((row) => `${row.parallel} seq × ${row.threads} thr ${format(row.tokensPerSecond, 1)}`).join("; ")} tokens/s`);
+          log(`  ceiling, llama-batched-bench at this depth, median of ${rounds} runs (${promptTokens} prompt + ${generatedTokens} generated tokens, per-sequence caches): ${ceiling.map((row) => `${row.parallel} seq × ${row.threads} thr ${format(row.tokensPerSecond, 1)}`).join("; ")} tokens/s`);
           if (stepRate !== undefined) log(`  ours ÷ llama.cpp's best single sequence (${single.threads} thr): ${format(stepRate / single.tokensPerSecond, 2)}×; ÷ its best overall (${best.parallel} seq × ${best.threads} thr): ${format(stepRate / best.tokensPerSecond, 2)}×`);
           Object.assign(entry, { generationStepsPerSecond: stepRate, ceiling, ceilingShape: shape });
         }

@@ -62,3 +62,18 @@ export function parseBatchedBench(stdout: string, threads: number): CeilingRow[]
 export function ceilingThreadCounts(threads: number): number[] {
   return threads > 1 ? [threads, 1] : [threads];
 }
+
+/** One row per (threads, parallel), in first-seen order, with the median rate of its runs. */
+export function medianRows(rows: readonly CeilingRow[]): CeilingRow[] {
+  const groups = new Map<string, CeilingRow[]>();
+  for (const row of rows) {
+    const key = `${row.threads}:${row.parallel}`;
+    groups.set(key, [...(groups.get(key) ?? []), row]);
+  }
+  return [...groups.values()].map((group) => {
+    const rates = group.map((row) => row.tokensPerSecond).sort((a, b) => a - b);
+    const middle = Math.floor(rates.length / 2);
+    const median = rates.length % 2 === 1 ? rates[middle]! : (rates[middle - 1]! + rates[middle]!) / 2;
+    return { threads: group[0]!.threads, parallel: group[0]!.parallel, tokensPerSecond: median };
+  });
+}

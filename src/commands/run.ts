@@ -85,7 +85,7 @@ export default class Run extends BaseCommand {
       default: "lm-eval",
     }),
     parallel: Flags.string({
-      description: "llama.cpp sequences evaluated side by side so that decodes merge (default: 4; never derived from --threads). Recorded; may change scores by ~1e-6 nats.",
+      description: "llama.cpp sequences evaluated side by side so that decodes merge (default: 1 on a CPU, 4 with a GPU; never derived from --threads). Recorded; more than 1 may change scores by ~1e-6 nats.",
     }),
     threads: Flags.string({ description: "CPU threads for llama.cpp (default: physical cores). Scores do not depend on it." }),
     "context-size": Flags.string({ description: "llama.cpp context size per sequence (default: sized to the longest request)." }),
