@@ -312,3 +312,32 @@ test("a row whose settings differ (allowed) is not gated: out of the Holm family
   assert.equal(c.failed, true);
   assert.ok(c.notComparable?.includes("shots 3 → 1"), c.notComparable ?? "");
 });
+
+test("the terminal table fits the width it is given: fewer columns, then a few lines per row; prose wrapped", () => {
+  const { newDir, baseDir } = jnliPair(100, bits(100, 60), bits(100, 40), 60, 40);
+  const c = compareRuns(runScores(newDir), runScores(baseDir), opts({ maxDrop: 1 }));
+  const full = renderComparisonTable(c);
+  const headOf = (table: string) => table.split("\n").find((line) => line.includes("Task"))!;
+  // Unlimited: all twelve columns, as before.
+  assert.match(headOf(full), /Metric.*MDD.*Test.*Max drop.*Gate/);
+  const fullWidth = Math.max(...full.split("\n").filter((line) => line.includes("│") || line.includes("Task")).map((line) => line.length));
+  for (const width of [fullWidth - 1, 72, 50, 40]) {
+    const fitted = renderComparisonTable(c, undefined, width);
+    for (const line of fitted.split("\n")) {
+      // A single word longer than the width (a path) cannot be wrapped; everything else fits.
+      if (!line.trim().includes(" ")) continue;
+      assert.ok(line.length <= width, `width ${width}: ${JSON.stringify(line)} is ${line.length} long`);
+    }
+    // Whatever the width, the row, both scores, the difference and the verdict are there.
+    assert.match(fitted, /jnli-1\.1-0\.3/);
+    assert.match(fitted, /60\.00/);
+    assert.match(fitted, /40\.00/);
+    assert.match(fitted, /−20\.00/);
+    assert.match(fitted, /FAIL/);
+    assert.match(fitted, /Gate FAILED/);
+  }
+  // Just under the full width, the least needed columns go first.
+  const narrower = headOf(renderComparisonTable(c, undefined, fullWidth - 1));
+  assert.doesNotMatch(narrower, /Test|MDD/);
+  assert.match(narrower, /p \(Holm\)/);
+});

@@ -79,6 +79,12 @@ test("different shots, task version, prompt version, tokenization or dataset che
     oneErrorLine(r, re);
     assert.match(r.stderr, /--allow-config-mismatch/);
   }
+  // One version, two spellings: "1.0" (older files) and 1.0 (lm-eval's layout, read back as 1) agree.
+  for (const [b, n] of [["1.0", 1], [1, "1.0"], ["1.1", 1.1]] as const) {
+    const same = pair({ tasks: [jnli({ version: b })] }, { tasks: [jnli({ version: n })] });
+    const r = cli("compare", same.next, "--baseline", same.base);
+    assert.equal(r.status, 0, `${JSON.stringify(b)} vs ${JSON.stringify(n)}: ${r.stderr}`);
+  }
   // Allowed: stated, and the row is not comparable (it cannot pass).
   const { base, next } = pair({ tasks: [jnli({ shots: 3 })] }, { tasks: [jnli({ shots: 1 })] });
   const r = cli("compare", next, "--baseline", base, "--allow-config-mismatch", "--json");

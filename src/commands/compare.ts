@@ -5,6 +5,7 @@ import { compareRuns, DEFAULT_COMPARE_OPTIONS } from "../compare/compare.js";
 import { distinctLabels, loadScores, runScores } from "../results/read.js";
 import { renderComparison, type CompareFormat } from "../report/comparison.js";
 import { coloursFor } from "../terminal/colour.js";
+import { terminalWidth } from "../terminal/width.js";
 import { loadTokenizer, type LoadedTokenizer } from "../backend/llama/index.js";
 
 /** A non-negative decimal such as 1 or 0.5. */
@@ -107,7 +108,7 @@ export default class Compare extends BaseCommand {
     } finally {
       await tokenizer?.dispose();
     }
-    this.log(renderComparison(comparison, format, coloursFor(process.stdout)));
+    this.log(renderComparison(comparison, format, coloursFor(process.stdout), terminalWidth(process.stdout)));
     if (comparison.failed) process.exitCode = 1;
   }
 }

@@ -100,6 +100,17 @@ interface TaskSettings {
   datasets: Map<string, string>;
 }
 
+/**
+ * A task version as one text whatever its spelling: older files wrote "1.0", lm-eval's layout a
+ * number (written 1.0, read back as 1), so a numeric version is shown with at least one decimal
+ * ("1.0", "1.1"); any other text is kept as it is.
+ */
+export function canonicalVersion(version: unknown): string | undefined {
+  if (typeof version === "number" && Number.isFinite(version)) return Number.isInteger(version) ? version.toFixed(1) : String(version);
+  if (typeof version !== "string") return undefined;
+  return /^\d+(\.\d+)?$/.test(version) ? canonicalVersion(Number(version)) : version;
+}
+
 function settingsOf(doc: ResultsDocument, task: string): TaskSettings {
   const config = doc.configs[task] ?? {};
   const str = (v: unknown): string | undefined => (typeof v === "string" ? v : Array.isArray(v) ? v.join(",") : undefined);
@@ -110,8 +121,7 @@ function settingsOf(doc: ResultsDocument, task: string): TaskSettings {
   const version = doc.versions[task];
   return {
     shots: doc["n-shot"][task] ?? (typeof config.num_fewshot === "number" ? config.num_fewshot : undefined),
-    // Versions compare as text: "1.1" (older files) and 1.1 (lm-eval's float) are the same version.
-    version: version !== undefined ? String(version) : str(config.version),
+    version: canonicalVersion(version ?? config.version),
     promptVersion: str(ours?.prompt_version ?? config.prompt_version),
     tokenization: str(ours?.tokenization ?? config.tokenization),
     datasets,

@@ -5,6 +5,8 @@ import Table from "cli-table3";
 import pc from "picocolors";
 import type { Comparison, ComparisonRow, TestKind } from "../compare/compare.js";
 import type { Colours } from "../terminal/colour.js";
+import { displayWidth, truncate } from "../terminal/width.js";
+import { wrap } from "./table.js";
 
 const PLAIN = pc.createColors(false);
 
@@ -166,14 +168,68 @@ function colouredGateLine(c: Comparison, k: Colours): string {
   return c.failed ? k.bold(k.red(line)) : k.green(line);
 }
 
-export function renderComparisonTable(c: Comparison, colours: Colours = PLAIN): string {
-  const table = new Table({ head: header(c), style: { head: [], border: [], compact: true }, colAligns: [...ALIGNS] });
-  for (const r of c.rows) table.push(cells(c, r, colours));
+/**
+ * Column sets tried in turn until the table fits the width: all twelve, then without the test's
+ * name, MDD and the unadjusted p, then the six a gate's reader needs (task, both scores, Δ,
+ * p (Holm), gate). Narrower than that, each row becomes a few lines (`stackedRows`).
+ */
+const COLUMN_SETS: readonly (readonly number[])[] = [
+  [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11],
+  [0, 1, 2, 3, 4, 5, 7, 10, 11],
+  [0, 2, 3, 4, 7, 11],
+];
+
+function cliTable(c: Comparison, columns: readonly number[], colours: Colours): string {
+  const pick = <T>(values: readonly T[]): T[] => columns.map((i) => values[i]!);
+  const table = new Table({ head: pick(header(c)), style: { head: [], border: [], compact: true }, colAligns: pick(ALIGNS) });
+  for (const r of c.rows) table.push(pick(cells(c, r, colours)));
+  return table.toString();
+}
+
+/** Per row: its name and metric, then its figures, each line within `width`. */
+function stackedRows(c: Comparison, width: number, colours: Colours): string {
+  const h = header(c);
+  const lines: string[] = [];
+  for (const r of c.rows) {
+    const v = cells(c, r, colours);
+    lines.push(truncate(`${v[0]} (${v[1]}): ${v[11]}`, width));
+    const figures = `${h[2]} ${v[2]} → ${h[3]} ${v[3]}, Δ ${v[4]} ${v[5]}, p (Holm) ${v[7]}, max drop ${v[10]}`;
+    lines.push(...wrap(figures, Math.max(1, width - 4)).split("\n").map((line, i) => (i === 0 ? `  ${line}` : `    ${line}`)));
+  }
+  return lines.join("\n");
+}
+
+/** The widest line of a rendered block, in terminal cells (colour codes count 0). */
+function widest(block: string): number {
+  return Math.max(0, ...block.split("\n").map(displayWidth));
+}
+
+/**
+ * The terminal form. `width` (terminal cells; `compare` passes the terminal's) fits the table to
+ * it (see COLUMN_SETS) and word-wraps the prose; without it nothing is cut or wrapped.
+ */
+export function renderComparisonTable(c: Comparison, colours: Colours = PLAIN, width?: number): string {
+  let table: string | undefined;
+  for (const columns of COLUMN_SETS) {
+    const candidate = cliTable(c, columns, colours);
+    if (width === undefined || widest(candidate) <= width) {
+      table = candidate;
+      break;
+    }
+  }
+  table ??= stackedRows(c, width!, colours);
   const lines = [`new: ${c.new.label} (${c.new.source})`, `baseline: ${c.baseline.label} (${c.baseline.source})`, ...provenanceLines(c)];
   for (const a of c.allowed) lines.push(colours.yellow(`allowed: ${a}`));
-  lines.push(table.toString(), colouredGateLine(c, colours), ruleLine(c), ...agreementLines(c, false));
+  lines.push(table, colouredGateLine(c, colours), ruleLine(c), ...agreementLines(c, false));
   for (const n of rowNotes(c)) if (!n.startsWith("allowed: ")) lines.push(`note: ${n}`);
-  return lines.join("\n");
+  if (width === undefined) return lines.join("\n");
+  return lines.map((line) => (line === table ? line : wrapIndented(line, width))).join("\n");
+}
+
+/** Word-wraps a line, keeping its leading indentation on every piece. */
+function wrapIndented(line: string, width: number): string {
+  const indent = /^ */.exec(line)![0];
+  return wrap(line.slice(indent.length), Math.max(1, width - indent.length)).split("\n").map((piece) => indent + piece).join("\n");
 }
 
 const mdCell = (s: string): string => s.replace(/\\/g, "\\\\").replace(/\|/g, "\\|").replace(/\n/g, " ");
@@ -211,9 +267,9 @@ export function renderComparisonMarkdown(c: Comparison): string {
   return lines.join("\n") + "\n";
 }
 
-/** `colours` apply to the terminal table only (Markdown and JSON stay plain). */
-export function renderComparison(c: Comparison, format: CompareFormat, colours: Colours = PLAIN): string {
+/** `colours` and `width` apply to the terminal table only (Markdown and JSON stay plain and whole). */
+export function renderComparison(c: Comparison, format: CompareFormat, colours: Colours = PLAIN, width?: number): string {
   if (format === "json") return JSON.stringify(c, null, 2);
   if (format === "markdown") return renderComparisonMarkdown(c);
-  return renderComparisonTable(c, colours);
+  return renderComparisonTable(c, colours, width);
 }

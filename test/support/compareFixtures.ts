@@ -25,8 +25,8 @@ export interface FixtureTask {
   shots?: number;
   /** configs[task].prompt_version (default none). */
   promptVersion?: string;
-  /** versions[task] (default "1.0"). */
-  version?: string;
+  /** versions[task] (default "1.0"; a number is written as lm-eval's layout does). */
+  version?: string | number;
   /** Per doc (same order as samples): loglikelihood continuations and their log-likelihoods, written as requests/responses. */
   choices?: { continuations: string[]; logprobs: number[]; context?: string }[];
   /** Per doc (same order as samples): the samples line's `doc` (gold, target, ...), as a task's describeDoc writes it. */
@@ -80,7 +80,7 @@ export function writeRun(dir: string, run: FixtureRun): string {
   mkdirSync(dir, { recursive: true });
   const results: Record<string, Record<string, number | string | null>> = {};
   const configs: Record<string, Record<string, unknown>> = {};
-  const versions: Record<string, string> = {};
+  const versions: Record<string, string | number> = {};
   const nShot: Record<string, number> = {};
   const nSamples: Record<string, { original: number; effective: number }> = {};
   const higher: Record<string, Record<string, boolean>> = {};
