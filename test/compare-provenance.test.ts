@@ -51,6 +51,9 @@ test("same model file, another KV cache type or engine version: settings that ch
     ["engine", "llama.cpp test", "llama.cpp other"],
     ["KV cache type", "f16", "f32"],
   ]);
+  assert.match(c.provenance!.message, /^same model file; engine, KV cache type differ, which change log-likelihoods/);
+  const one = compare({}, { engine: { kvCacheType: "f32" }, tasks: [jnli(9)] });
+  assert.match(one.provenance!.message, /^same model file; KV cache type differs, which changes log-likelihoods/);
   // threads do not change scores: listed as such, and not enough to call a difference expected.
   const t = compare({}, { engine: { threads: 8 }, tasks: [jnli(9)] });
   assert.equal(t.provenance?.assessment, "suspicious");

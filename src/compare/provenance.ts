@@ -99,7 +99,8 @@ export function provenanceOf(newRun: RunScores, baseRun: RunScores, numbersDiffe
     if (numeric.length > 0) message += ` (also different: ${numeric.join(", ")}, which move scores too)`;
   } else if (numeric.length > 0) {
     assessment = "settings";
-    message = `same model file; ${numeric.join(", ")} differ, which change log-likelihoods in their last bits: small differences are expected, significant ones are suspicious`;
+    const verbs = numeric.length === 1 ? "differs, which changes" : "differ, which change";
+    message = `same model file; ${numeric.join(", ")} ${verbs} log-likelihoods in their last bits: small differences are expected, significant ones are suspicious`;
   } else if (numbersDiffer) {
     assessment = "suspicious";
     message = "SUSPICIOUS: same model file, engine, harness and settings, yet different numbers; check the datasets, the cache and the hardware (a deterministic harness gives the same numbers for the same record)";
