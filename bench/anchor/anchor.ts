@@ -25,6 +25,7 @@ import { loadTokenizer } from "../../src/backend/llama/index.js";
 import { cpuSample, otherCpuUse, type OtherCpuUse } from "./cpuGuard.js";
 import { batchedBenchArgs, ceilingThreadCounts, medianRows, parseBatchedBench, type CeilingRow } from "./generationCeiling.js";
 import { ensureLlamaCppTools } from "./llamaCppTools.js";
+import { median } from "./median.js";
 import { encodeMultipleChoice, perplexityTokens } from "./multipleChoiceFile.js";
 import type { OurSideReport } from "./ourSide.js";
 import { buildAnchorWorkload, type WorkloadName } from "./workloads.js";
@@ -53,12 +54,6 @@ function timed(command: string, args: string[]): Promise<TimedRun> {
       else resolve({ wallMs, other, stdout, stderr });
     });
   });
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
 }
 
 function format(value: number, digits = 0): string {
@@ -227,8 +222,10 @@ export async function runAnchor(argv: string[], modelPathFor: (given: string | u
         }
         const ceiling = medianRows(measured);
         if (ceiling.length > 0) {
-          const best = ceiling.reduce((a, b) => (b.tokensPerSecond > a.tokensPerSecond ? b : a));
-          const single = ceiling.filter((row) => row.parallel === 1).reduce((a, b) => (b.tokensPerSecond > a.tokensPerSecond ? b : a), ceiling[0]!);
+          const fastest = (rows: CeilingRow[]): CeilingRow => rows.reduce((a, b) => (b.tokensPerSecond > a.tokensPerSecond ? b : a));
+          const best = fastest(ceiling);
+          // PARALLEL_SEQUENCES starts at 1, so every thread count has a single-sequence row.
+          const single = fastest(ceiling.filter((row) => row.parallel === 1));
           log(`  ceiling, llama-batched-bench at this depth, median of ${rounds} runs (${promptTokens} prompt + ${generatedTokens} generated tokens, per-sequence caches): ${ceiling.map((row) => `${row.parallel} seq × ${row.threads} thr ${format(row.tokensPerSecond, 1)}`).join("; ")} tokens/s`);
           if (stepRate !== undefined) log(`  ours ÷ llama.cpp's best single sequence (${single.threads} thr): ${format(stepRate / single.tokensPerSecond, 2)}×; ÷ its best overall (${best.parallel} seq × ${best.threads} thr): ${format(stepRate / best.tokensPerSecond, 2)}×`);
           Object.assign(entry, { generationStepsPerSecond: stepRate, ceiling, ceilingShape: shape });

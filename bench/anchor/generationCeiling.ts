@@ -6,6 +6,8 @@
 // creates them. llama-bench's tg128 is measured at depth 0, where attention costs nothing,
 // so it overstates what any engine can do at MGSM's depth of ~600–900 tokens.
 
+import { median } from "./median.js";
+
 export interface CeilingRow {
   threads: number;
   parallel: number;
@@ -70,10 +72,5 @@ export function medianRows(rows: readonly CeilingRow[]): CeilingRow[] {
     const key = `${row.threads}:${row.parallel}`;
     groups.set(key, [...(groups.get(key) ?? []), row]);
   }
-  return [...groups.values()].map((group) => {
-    const rates = group.map((row) => row.tokensPerSecond).sort((a, b) => a - b);
-    const middle = Math.floor(rates.length / 2);
-    const median = rates.length % 2 === 1 ? rates[middle]! : (rates[middle - 1]! + rates[middle]!) / 2;
-    return { threads: group[0]!.threads, parallel: group[0]!.parallel, tokensPerSecond: median };
-  });
+  return [...groups.values()].map((group) => ({ threads: group[0]!.threads, parallel: group[0]!.parallel, tokensPerSecond: median(group.map((row) => row.tokensPerSecond)) }));
 }

@@ -5,7 +5,7 @@ import Table from "cli-table3";
 import pc from "picocolors";
 import type { Comparison, ComparisonRow, TestKind } from "../compare/compare.js";
 import type { Colours } from "../terminal/colour.js";
-import { displayWidth, truncate } from "../terminal/width.js";
+import { truncate, widestLine } from "../terminal/width.js";
 import { wrap } from "./table.js";
 
 const PLAIN = pc.createColors(false);
@@ -199,11 +199,6 @@ function stackedRows(c: Comparison, width: number, colours: Colours): string {
   return lines.join("\n");
 }
 
-/** The widest line of a rendered block, in terminal cells (colour codes count 0). */
-function widest(block: string): number {
-  return Math.max(0, ...block.split("\n").map(displayWidth));
-}
-
 /**
  * The terminal form. `width` (terminal cells; `compare` passes the terminal's) fits the table to
  * it (see COLUMN_SETS) and word-wraps the prose; without it nothing is cut or wrapped.
@@ -212,7 +207,7 @@ export function renderComparisonTable(c: Comparison, colours: Colours = PLAIN, w
   let table: string | undefined;
   for (const columns of COLUMN_SETS) {
     const candidate = cliTable(c, columns, colours);
-    if (width === undefined || widest(candidate) <= width) {
+    if (width === undefined || widestLine(candidate) <= width) {
       table = candidate;
       break;
     }

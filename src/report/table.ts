@@ -8,7 +8,7 @@ import pc from "picocolors";
 import { MMLU_GROUP } from "../paper/suites.js";
 import type { ResultsDocument } from "../results/document.js";
 import type { Colours } from "../terminal/colour.js";
-import { displayWidth, pad, truncate } from "../terminal/width.js";
+import { displayWidth, pad, truncate, widestLine } from "../terminal/width.js";
 
 const fmt = (v: number | null | undefined): string => (v === null || v === undefined ? "–" : v.toFixed(2));
 const diff = (ours: number | null, ref: number | null): string => {
@@ -131,7 +131,6 @@ function borderless(data: Row[], cols: Column[], c: Colours): string {
   return [line(cols.map((col) => col.head)), widths.map((w) => "─".repeat(w)).join("  "), ...coloured.map(line)].join("\n");
 }
 
-const widest = (text: string): number => Math.max(...text.split("\n").map(displayWidth));
 
 /** Stacked: per row a title line, then the figures, each line cut to the width. */
 function stacked(data: Row[], width: number, c: Colours): string {
@@ -168,7 +167,7 @@ export function renderResultsTable(doc: ResultsDocument, options: TableOptions =
   const render = [() => boxed(data, full, c), () => borderless(data, full, c), () => borderless(data, narrow, c)];
   let body: string | undefined;
   for (const [i, [plain, legend]] of layouts.entries()) {
-    if (widest(plain()) <= width) {
+    if (widestLine(plain()) <= width) {
       body = render[i]!() + (legend ? `\n${wrap(legend, width)}` : "");
       break;
     }

@@ -18,6 +18,11 @@ export function displayWidth(text: string): number {
   return stringWidth(text);
 }
 
+/** The widest line of a block, in terminal cells (colour codes count 0). */
+export function widestLine(block: string): number {
+  return Math.max(0, ...block.split("\n").map((line) => stringWidth(line)));
+}
+
 /** Pads to `width` cells on the right (left-aligned) or left (right-aligned). */
 export function pad(text: string, width: number, align: "left" | "right" = "left"): string {
   const fill = " ".repeat(Math.max(0, width - stringWidth(text)));
