@@ -26,6 +26,7 @@ import { cpuSample, otherCpuUse, type OtherCpuUse } from "./cpuGuard.js";
 import { batchedBenchArgs, ceilingThreadCounts, medianRows, parseBatchedBench, type CeilingRow } from "./generationCeiling.js";
 import { ensureLlamaCppTools } from "./llamaCppTools.js";
 import { median } from "./median.js";
+import { scoringShape, shapeBenchArgs, type EvaluationShape } from "./scoringShape.js";
 import { encodeMultipleChoice, perplexityTokens } from "./multipleChoiceFile.js";
 import type { OurSideReport } from "./ourSide.js";
 import { buildAnchorWorkload, type WorkloadName } from "./workloads.js";
@@ -64,8 +65,14 @@ function busyNote(other: OtherCpuUse | undefined): string {
   return other === undefined ? "other CPU use unknown (no /proc)" : `other processes used ${format(100 * other.share, 1)}% of the CPUs`;
 }
 
+/** How a workload's evaluations run, in words. */
+function shapeText(shape: EvaluationShape): string {
+  return `${format(shape.evaluations)} evaluations, token-weighted mean ${shape.batchTokens} tokens each from a cache of ${shape.depth}`;
+}
+
 interface LlamaBenchRow {
   n_prompt: number;
+  n_depth?: number;
   n_gen: number;
   flash_attn: boolean | number;
   avg_ts: number;
@@ -119,6 +126,7 @@ export async function runAnchor(argv: string[], modelPathFor: (given: string | u
 
   // llama-bench: the engine's batch rate (pp512), small-batch rate (pp16) and generation rate.
   let tg128 = 0;
+  let pp512 = 0;
   const benchLines: string[] = [];
   for (let attempt = 0; attempt <= retries; attempt++) {
     const run = await timed(tools.bench, ["-m", modelPath, "-t", String(threads), "-p", "512,16", "-n", "128", "-fa", "0,1", "-r", "3", "-o", "json"]);
@@ -128,6 +136,7 @@ export async function runAnchor(argv: string[], modelPathFor: (given: string | u
       const shape = row.n_prompt > 0 ? `pp${row.n_prompt}` : `tg${row.n_gen}`;
       benchLines.push(`${shape} fa ${row.flash_attn ? "on" : "off"}: ${format(row.avg_ts, 1)} tokens/s`);
       if (row.n_gen === 128 && !row.flash_attn) tg128 = row.avg_ts;
+      if (row.n_prompt === 512 && Boolean(row.flash_attn) === values["flash-attention"]) pp512 = row.avg_ts;
     }
     if (accept(run.other)) {
       if (run.other !== undefined && run.other.share > maxOther) benchLines.push(`(BUSY: ${busyNote(run.other)})`);
@@ -184,6 +193,16 @@ export async function runAnchor(argv: string[], modelPathFor: (given: string | u
       const promptEvaluated = report.tokensEvaluated - generatedEvaluated;
       log(`  rakuten-eval       wall ${format(ourWall / 1000, 1)} s (median of ${clean.length}), ${format(report.tokensEvaluated)} tokens evaluated (${generatedEvaluated > 0 ? `${format(promptEvaluated)} of prompts + ${format(generatedEvaluated)} generated; prompts ` : ""}trie minimum ${format(report.prefixTrieTokens)}, ${format(promptEvaluated / Math.max(1, report.prefixTrieTokens), 3)}×), ${format(report.tokensEvaluated / (ourWall / 1000), 1)} tokens/s, ${format(report.decodes)} decodes, ${report.sequences} sequences, flash attention ${report.flashAttention ? "on" : "off"}`);
       const entry: Record<string, unknown> = { workload: workload.label, rounds: clean.length, ourWallMs: ourWall, ours: report, busyAllowed: allowBusy };
+      const ourRate = report.tokensEvaluated / (ourWall / 1000);
+      if (report.generatedTokens === 0 && pp512 > 0) {
+        // Two ceilings, both llama.cpp's own rate on this model: pp512 from an empty cache (the
+        // engine's best case), and prefill at this workload's own batch size and cache depth.
+        const shape = scoringShape(workload.scoring, (text) => tokenizer.tokenize(text), tokenizer.eosId, tokenizer.trainContextSize);
+        const shapeRun = await quietRun("llama-bench (workload shape)", tools.bench, shapeBenchArgs(modelPath, shape, threads, values["flash-attention"]));
+        const shapeRate = shapeRun === undefined ? undefined : (JSON.parse(shapeRun.stdout) as LlamaBenchRow[])[0]?.avg_ts;
+        log(`  tokens/s against llama-bench: ${format(ourRate / pp512, 2)}× pp512 (${format(pp512, 1)}, empty cache; target ≥ 0.9×)${shapeRate === undefined ? "" : `; ${format(ourRate / shapeRate, 2)}× pp${shape.batchTokens} @ d${shape.depth} (${format(shapeRate, 1)}), this workload's shape: ${shapeText(shape)}`}`);
+        Object.assign(entry, { pp512, shape, shapeTokensPerSecond: shapeRate });
+      }
       if (clean.every((round) => round.theirs !== undefined) && hasAnchor) {
         const theirWall = median(clean.map((round) => round.theirs!.wallMs));
         const ratios = clean.map((round) => round.theirs!.wallMs / round.ours.wallMs);
