@@ -15,7 +15,7 @@ export interface LlamaCppTools {
   bench: string;
   /** llama.cpp's parallel-sequence throughput tool: the generation ceiling. */
   batchedBench: string;
-  /** The release the source was cut from (llama.cpp.info.json). */
+  /** The release the source was cut from (llama.cpp.info.json) and the bundle's commit. */
   release: string;
 }
 
@@ -26,11 +26,20 @@ function run(command: string, args: string[], cwd: string, log: (line: string) =
   if (result.status !== 0) throw new Error(`${command} ${args.join(" ")} failed with exit code ${result.status}`);
 }
 
+/** " (commit abc1234)" for the bundle's head, or nothing when git cannot read it. */
+function bundleCommit(bundle: string): string {
+  const listed = spawnSync("git", ["bundle", "list-heads", bundle], { encoding: "utf8" });
+  const commit = listed.status === 0 ? /^([0-9a-f]{7,40})\s/m.exec(listed.stdout)?.[1] : undefined;
+  return commit === undefined ? "" : ` (commit ${commit.slice(0, 7)})`;
+}
+
 /** The binaries, built if they are not there yet. `log` gets one line per step. */
 export function ensureLlamaCppTools(root: string, outDir: string, log: (line: string) => void): LlamaCppTools {
   const shipped = path.join(root, "node_modules/node-llama-cpp/llama");
   const info = JSON.parse(readFileSync(path.join(shipped, "llama.cpp.info.json"), "utf8")) as { tag?: string; llamaCppGithubRepo?: string };
-  const release = `${info.llamaCppGithubRepo ?? "llama.cpp"}@${info.tag ?? "?"}`;
+  // The tag names a node-llama-cpp release of the source; the bundle's one commit (the build
+  // llama-bench reports as "build: <commit>") names the source itself.
+  const release = `${info.llamaCppGithubRepo ?? "llama.cpp"}@${info.tag ?? "?"}${bundleCommit(path.join(shipped, "gitRelease.bundle"))}`;
   const anchorDir = path.join(outDir, "anchor");
   const source = path.join(anchorDir, "llama.cpp");
   const build = path.join(anchorDir, "build");
