@@ -15,7 +15,7 @@ const LAYERS = [
   // Models and the request cache (cache sits below the backend that fronts it, see below).
   { name: "engine", path: "^src/(backend|cache)/" },
   // The evaluator, chat turns, and how a run's docs are dealt to shards (`run --shard`).
-  { name: "evaluator", path: "^src/((evaluator|fewshot|chatContext)\\.ts$|shard/)" },
+  { name: "evaluator", path: "^src/((evaluator|taskPlan|fewshot|chatContext)\\.ts$|shard/)" },
   // The results document: building, schema validation, reading back.
   { name: "results", path: "^src/results/" },
   // Statistics and the regression gate.
@@ -64,7 +64,7 @@ module.exports = {
       comment: "backends see only requests: never the task or the evaluator that made them",
       severity: "error",
       from: { path: "^src/backend/" },
-      to: { path: ["^src/tasks/", "^src/(evaluator|fewshot|chatContext)\\.ts$", "^src/paper/"] },
+      to: { path: ["^src/tasks/", "^src/(evaluator|taskPlan|fewshot|chatContext)\\.ts$", "^src/paper/"] },
     },
     {
       name: "cache-not-backend",

@@ -9,7 +9,7 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import type { LoglikelihoodRequest } from "../src/api/types.js";
 import { createLlamaBackend } from "../src/backend/llama/index.js";
-import { planTask } from "../src/evaluator.js";
+import { planTask } from "../src/taskPlan.js";
 import { findTask } from "../src/tasks/registry.js";
 
 const DATA_DIR = path.resolve(process.cwd(), "../shared/datasets");

@@ -34,7 +34,7 @@ import type { Backend, BackendStats, LoglikelihoodRequest } from "../src/api/typ
 import { createLlamaBackend } from "../src/backend/llama/index.js";
 import { inspectModelFile } from "../src/backend/modelFile.js";
 import { encodePair, separatePair, truncateLeft } from "../src/backend/tokenization.js";
-import { planTask } from "../src/evaluator.js";
+import { planTask } from "../src/taskPlan.js";
 import { findTask } from "../src/tasks/registry.js";
 import { runAnchor } from "./anchor/anchor.js";
 import { SYNTHETIC_SHAPES, writeSyntheticGguf, type SyntheticModelShape } from "./syntheticGguf.js";

@@ -7,7 +7,7 @@ import path from "node:path";
 import type { Task } from "./api/task.js";
 import type { TaskRequest } from "./api/types.js";
 import { DatasetError, UserError } from "./errors.js";
-import { planTask } from "./evaluator.js";
+import { planTask } from "./taskPlan.js";
 import { findTask } from "./tasks/registry.js";
 
 /** lm-eval v0.4 task names that differ from ours (its `mmlu_<subject>` and TruthfulQA's two tasks). */

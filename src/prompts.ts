@@ -1,4 +1,5 @@
-import { planTask, resolveMaxTokens } from "./evaluator.js";
+import { resolveMaxTokens } from "./evaluator.js";
+import { planTask } from "./taskPlan.js";
 import { findTask, MMLU_GROUP } from "./tasks/registry.js";
 import { loadTokenizer, type LoadedTokenizer } from "./backend/llama/index.js";
 import { UserError } from "./errors.js";

@@ -6,7 +6,7 @@ import { mkdirSync, accessSync, statSync, constants as fsConstants } from "node:
 import type { ChatSettings } from "./api/chat.js";
 import { chatFlagProblems, resolveChatSettings, type ChatFlags } from "./chatSetup.js";
 import { UserError, UserErrors } from "./errors.js";
-import { planTasks, type PlannedTask, type SkippedTask } from "./evaluator.js";
+import { planTasks, type PlannedTask, type SkippedTask } from "./taskPlan.js";
 import { inspectModelFile } from "./backend/modelFile.js";
 import { cacheDirProblem, defaultCacheDir } from "./cache/store.js";
 import { selectTasks, type TaskSelection } from "./tasks/registry.js";

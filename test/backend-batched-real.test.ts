@@ -14,7 +14,8 @@ import path from "node:path";
 import type { BackendStats, LoglikelihoodRequest } from "../src/api/types.js";
 import { createLlamaBackend } from "../src/backend/llama/index.js";
 import { encodePair, separatePair, truncateLeft } from "../src/backend/tokenization.js";
-import { planTask, resolveGenerate } from "../src/evaluator.js";
+import { resolveGenerate } from "../src/evaluator.js";
+import { planTask } from "../src/taskPlan.js";
 import { findTask } from "../src/tasks/registry.js";
 import { LlamaOracle, STORIES_PATH, STORIES_SHA256, TINY_LLAMA2_PATH, TINY_LLAMA2_SHA256 } from "./support/llamaOracle.js";
 

@@ -11,7 +11,7 @@ import path from "node:path";
 import { encodeMultipleChoice, perplexityTokens, type MultipleChoiceQuestion } from "../bench/anchor/multipleChoiceFile.js";
 import { otherCpuUse } from "../bench/anchor/cpuGuard.js";
 import { batchedBenchArgs, medianRows, parseBatchedBench, PARALLEL_SEQUENCES } from "../bench/anchor/generationCeiling.js";
-import { planTask } from "../src/evaluator.js";
+import { planTask } from "../src/taskPlan.js";
 import { findTask } from "../src/tasks/registry.js";
 
 /** perplexity.cpp's reader: u32 n_task, u32 task_pos[n], then per task question, mc1, mc2. */

@@ -13,7 +13,7 @@ import path from "node:path";
 import { joinPromptParts, type PromptParts } from "../src/api/task.js";
 import { chatMessages, plainContextWithInstruction } from "../src/chatContext.js";
 import { promptRecords, type PromptRecord } from "../src/prompts.js";
-import { planTask } from "../src/evaluator.js";
+import { planTask } from "../src/taskPlan.js";
 import { allTasks } from "../src/tasks/registry.js";
 import { writeGgufWithStrings } from "./support/ggufWithTemplate.js";
 

@@ -11,7 +11,7 @@ import path from "node:path";
 import stringWidth from "string-width";
 import { barProgressLine, createProgressDisplay, PhaseTracker, plainProgressLine, progressMode } from "../src/terminal/progress.js";
 import { skipLines } from "../src/run.js";
-import type { SkippedTask } from "../src/evaluator.js";
+import type { SkippedTask } from "../src/taskPlan.js";
 import { runResultsFile, runSamplesFile } from "./support/runFiles.js";
 
 const root = process.cwd();

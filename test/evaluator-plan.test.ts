@@ -4,7 +4,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
 import path from "node:path";
-import { planTask } from "../src/evaluator.js";
+import { planTask } from "../src/taskPlan.js";
 import { findTask } from "../src/tasks/registry.js";
 
 const dataDir = path.resolve(process.cwd(), "../shared/datasets");

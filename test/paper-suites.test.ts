@@ -7,7 +7,7 @@ import { existsSync } from "node:fs";
 import path from "node:path";
 import { sampleScaleOf } from "../src/api/task.js";
 import { DatasetError } from "../src/errors.js";
-import { planTask } from "../src/evaluator.js";
+import { planTask } from "../src/taskPlan.js";
 import { publishedTables } from "../src/paper/published.js";
 import { allColumns, columnKeyOfTask, MMLU_GROUP, PAPER_AVERAGES, PAPER_SUITES, SUITE_IDS } from "../src/paper/suites.js";
 import { allTasks, findTask, mmluTaskNames, paperKeyOf, SUITES } from "../src/tasks/registry.js";

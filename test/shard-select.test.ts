@@ -5,7 +5,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
 import path from "node:path";
-import { planTasks } from "../src/evaluator.js";
+import { planTasks } from "../src/taskPlan.js";
 import { findTask } from "../src/tasks/registry.js";
 import { parseShardFlag, selectShard, shardOfPosition } from "../src/shard/shard.js";
 

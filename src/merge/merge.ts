@@ -7,7 +7,8 @@
 
 import path from "node:path";
 import { UserError, UserErrors } from "../errors.js";
-import { aggregateTasks, type SampleRecord, type SkippedTask, type TaskResult } from "../evaluator.js";
+import { aggregateTasks, type SampleRecord, type TaskResult } from "../evaluator.js";
+import type { SkippedTask } from "../taskPlan.js";
 import type { LoadedSplit } from "../datasets/loadSplit.js";
 import type { BackendDescription } from "../api/types.js";
 import { buildResultsDocument, chatConfig, type ChatConfig, type ResultsDocument } from "../results/document.js";

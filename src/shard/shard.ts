@@ -8,7 +8,7 @@
 import type { PartialSplitFile } from "../datasets/manifestTypes.js";
 import type { LoadedSplit } from "../datasets/loadSplit.js";
 import { UserError } from "../errors.js";
-import type { PlannedTask } from "../evaluator.js";
+import type { PlannedTask } from "../taskPlan.js";
 
 /** Shard `index` of `count`, 1-based: `--shard 1/8` … `--shard 8/8`. */
 export interface ShardSpec {
