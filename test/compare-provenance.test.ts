@@ -4,7 +4,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import path from "node:path";
-import { compareRuns, DEFAULT_COMPARE_OPTIONS } from "../src/compare/compare.js";
+import { compareRuns } from "../src/compare/compare.js";
+import { DEFAULT_COMPARE_OPTIONS } from "../src/compare/comparisonTypes.js";
 import { runScores } from "../src/results/read.js";
 import { renderComparisonMarkdown, renderComparisonTable } from "../src/report/comparison.js";
 import { bits, tempDir, writeRun, type FixtureRun, type FixtureTask } from "./support/compareFixtures.js";

@@ -3,7 +3,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import path from "node:path";
-import { compareRuns, DEFAULT_COMPARE_OPTIONS } from "../src/compare/compare.js";
+import { compareRuns } from "../src/compare/compare.js";
+import { DEFAULT_COMPARE_OPTIONS } from "../src/compare/comparisonTypes.js";
 import { sampleScale } from "../src/compare/pairing.js";
 import { runScores } from "../src/results/read.js";
 import { tempDir, writeRun, type FixtureTask } from "./support/compareFixtures.js";

@@ -1,7 +1,8 @@
 import { Args, Flags } from "@oclif/core";
 import { BaseCommand } from "./baseCommand.js";
 import { UserError } from "../errors.js";
-import { compareRuns, DEFAULT_COMPARE_OPTIONS } from "../compare/compare.js";
+import { compareRuns } from "../compare/compare.js";
+import { DEFAULT_COMPARE_OPTIONS } from "../compare/comparisonTypes.js";
 import { distinctLabels, loadScores, runScores } from "../results/read.js";
 import { renderComparison, type CompareFormat } from "../report/comparison.js";
 import { coloursFor } from "../terminal/colour.js";

@@ -1,5 +1,5 @@
 // Compare a new run against a baseline (another run or the paper's figures), per paper
-// column and per suite average, and decide the regression gate.
+// column and per suite average, each row with its test (gate.ts then decides the regression gate).
 //
 // Paired when possible: two runs that scored the same docs of the same task are compared doc
 // by doc (exact McNemar for 0/1 metrics, a seeded paired bootstrap otherwise). Testing paired
@@ -8,128 +8,16 @@
 // for a published baseline (no per-doc results) or runs over different docs.
 
 import { UserError } from "../errors.js";
-import { findTask } from "../tasks/registry.js";
-import { columnOf, PAPER_AVERAGES, SUITE_IDS, suiteColumnKeys, suiteOfColumn, type PaperAverage, type SuiteId } from "../paper/suites.js";
+import { columnOf, PAPER_AVERAGES, SUITE_IDS, suiteColumnKeys, suiteOfColumn, type PaperAverage } from "../paper/suites.js";
 import type { RunScores } from "../results/read.js";
-import { agreementOf, type ContinuationTokenizer, type TaskAgreement } from "./agreement.js";
-import { checkComparable, type ComparabilityOptions } from "./comparable.js";
+import { agreementOf } from "./agreement.js";
+import { checkComparable } from "./comparable.js";
 import { pairTask } from "./pairing.js";
-import { provenanceOf, type Provenance } from "./provenance.js";
-import { holm, meanOfIndependentTested, minimalDetectable, normalTested, POWER, type Interval, type TestedDifference } from "./stats.js";
-import { pairedTest, unpairedTest, withSampleSe, type TestKind } from "./tests.js";
-
-export type { TestKind };
-
-export interface CompareOptions extends ComparabilityOptions {
-  /** Family-wise significance level (Holm over the rows tested). */
-  alpha: number;
-  /** Largest allowed drop in points (new below baseline), per task and per average. */
-  maxDrop: number;
-  /** Overrides by task name, paper column key or average id. */
-  maxDropTask: Record<string, number>;
-  bootstrapIterations: number;
-  seed: number;
-  /** Also report answer agreement and log-likelihood shifts per task (two GGUFs of one model). */
-  agreement?: boolean;
-  /** With `agreement`: the evaluated model's vocabulary, for |Δ log-likelihood| per continuation token. */
-  tokenizer?: ContinuationTokenizer;
-}
-
-export const DEFAULT_COMPARE_OPTIONS: CompareOptions = {
-  alpha: 0.05,
-  maxDrop: 0,
-  maxDropTask: {},
-  bootstrapIterations: 10000,
-  seed: 1234,
-  allowPartial: false,
-  allowConfigMismatch: false,
-  allowLimit: false,
-};
-
-export type Verdict = "pass" | "FAIL" | "untested" | "not comparable" | "missing";
-
-export interface ComparisonRow {
-  kind: "task" | "average";
-  /** Paper column key, extra task name, or average id. */
-  key: string;
-  label: string;
-  suite: SuiteId | "other";
-  tasks: { new: string | null; baseline: string | null };
-  metric: string;
-  /** 0-100 */
-  newScore: number | null;
-  baselineScore: number | null;
-  /** The difference tested, new - baseline, in points (over the docs both runs scored when paired). */
-  diff: number | null;
-  /**
-   * The interval of the difference at `level`, from the same test as `pValue`: it excludes 0
-   * exactly when `pAdjusted` < alpha (the row is significant).
-   */
-  ci: Interval | null;
-  /** The level `ci` is drawn at: the one the row's raw p is compared with under Holm (alpha for a single row, or for a row not gated). */
-  level: number | null;
-  /** Standard error of the difference, in points (combines columns into averages). */
-  se: number | null;
-  /** Raw two-sided p-value of the row's test. */
-  pValue: number | null;
-  /** Holm-adjusted p over the rows tested; the verdict uses it. */
-  pAdjusted: number | null;
-  test: TestKind;
-  paired: boolean;
-  n: { new: number | null; baseline: number | null };
-  /** Docs paired and left out (paired rows only). */
-  docs?: { paired: number; newOnly: number; baselineOnly: number };
-  /** McNemar's discordant docs: right only in the new run / only in the baseline. */
-  discordant?: { newOnly: number; baselineOnly: number };
-  /** Smallest drop (points) this row's test detects with 80% power at alpha (unadjusted). */
-  minimalDetectable: number | null;
-  maxDrop: number;
-  significant: boolean;
-  /** Dropped by more than maxDrop and significant after adjustment. */
-  failed: boolean;
-  /** Set when the row cannot pass: what makes it not comparable. */
-  notComparable: string | null;
-  verdict: Verdict;
-  notes: string[];
-}
-
-export interface Comparison {
-  new: { label: string; source: string };
-  baseline: { label: string; source: string; kind: RunScores["kind"] };
-  alpha: number;
-  /** How the rows' p-values are adjusted for testing many at once. */
-  adjustment: { method: "holm"; family: number };
-  power: number;
-  maxDrop: number;
-  maxDropTask: Record<string, number>;
-  bootstrap: { iterations: number; seed: number };
-  /** What differs between the two runs' records, and whether score differences are expected; null against the paper. */
-  provenance: Provenance | null;
-  rows: ComparisonRow[];
-  /** With `agreement`: per task, how often both runs chose the same answer and how far log-likelihoods moved. */
-  agreement: TaskAgreement[] | null;
-  /** Whether the agreement rows could count continuation tokens (`compare --tokenizer`). */
-  agreementPerToken: boolean;
-  /** Problems allowed by an --allow-... flag, stated in the output. */
-  allowed: string[];
-  /**
-   * Why the gate cannot pass although no row failed: set whenever an --allow-... flag let a problem
-   * through (an --allow flag shows the numbers; it never lets a gate pass).
-   */
-  notComparable: string | null;
-  /** True when any row failed the gate or the comparison is not comparable. */
-  failed: boolean;
-  notes: string[];
-}
-
-/** A row before the family-wise step, with its test. */
-type DraftRow = Omit<ComparisonRow, "significant" | "failed" | "verdict" | "ci" | "level" | "pAdjusted"> & { tested: TestedDifference | null };
-
-/** The allowed drop of a row: a per-task override (task name, column key or average id) or the default. */
-function maxDropFor(keys: (string | null)[], options: CompareOptions): number {
-  for (const k of keys) if (k !== null && options.maxDropTask[k] !== undefined) return options.maxDropTask[k]!;
-  return options.maxDrop;
-}
+import { provenanceOf } from "./provenance.js";
+import { meanOfIndependentTested, minimalDetectable, normalTested, POWER } from "./stats.js";
+import { pairedTest, unpairedTest, withSampleSe } from "./tests.js";
+import type { Comparison, CompareOptions, DraftRow } from "./comparisonTypes.js";
+import { decide, maxDropFor, resolveOverrides } from "./gate.js";
 
 function compareTaskRow(key: string, newRun: RunScores, baseRun: RunScores, options: CompareOptions, mismatch: string | undefined): DraftRow {
   const newRow0 = newRun.rows.find((r) => r.key === key) ?? null;
@@ -212,82 +100,6 @@ function compareAverageRow(def: PaperAverage, newRun: RunScores, baseRun: RunSco
   const paired = parts.every((p) => p!.paired);
   notes.push(`normal test on the ${def.columns.length} columns' standard errors (${paired ? "all paired" : "some unpaired"})`);
   return { ...row, diff, se: tested.se, pValue: tested.pValue, test: "normal-combined", paired, minimalDetectable: minimalDetectable(tested.se, options.alpha), notes, tested };
-}
-
-/**
- * The family-wise step: Holm over every row with a p-value, the interval of each row drawn at the
- * level its raw p is compared with (so it excludes 0 exactly when the adjusted p is below alpha),
- * and the verdict from the adjusted p.
- */
-function decide(drafts: DraftRow[], options: CompareOptions, notComparable: string | null): ComparisonRow[] {
-  // The family: every tested row that is gated. A row whose settings differ is not gated (it
-  // neither passes nor fails), so it does not dilute the others; its interval is shown at alpha.
-  const testedIdx = drafts.map((d, i) => (d.tested && !d.notComparable ? i : -1)).filter((i) => i >= 0);
-  const { adjusted, level } = holm(
-    testedIdx.map((i) => drafts[i]!.tested!.pValue),
-    options.alpha,
-  );
-  return drafts.map((d, i) => {
-    const { tested, ...rest } = d;
-    const j = testedIdx.indexOf(i);
-    const pAdjusted = j >= 0 ? adjusted[j]! : null;
-    const lvl = j >= 0 ? level[j]! : tested ? options.alpha : null;
-    const ci = tested && lvl !== null ? tested.intervalAt(lvl) : null;
-    const significant = pAdjusted !== null && pAdjusted < options.alpha;
-    const dropped = d.diff !== null && -d.diff > d.maxDrop;
-    const rowNotComparable = notComparable ?? d.notComparable;
-    // A row that is not comparable neither passes nor fails; the comparison as a whole cannot pass.
-    const failed = significant && dropped && !rowNotComparable;
-    const verdict: Verdict =
-      d.newScore === null || d.baselineScore === null
-        ? "missing"
-        : rowNotComparable
-          ? "not comparable"
-          : failed
-            ? "FAIL"
-            : pAdjusted === null
-              ? "untested"
-              : "pass";
-    return { ...rest, ci, level: lvl, pAdjusted, significant, failed, notComparable: rowNotComparable, verdict };
-  });
-}
-
-/**
- * Resolve the per-task overrides to names in this comparison: a task name, column key or average
- * id as is, or any name or alias `run` accepts (`jcs`, `xwino`, `arc`) through the task registry.
- * A name that matches nothing is an input error, so a typo cannot disable the gate.
- */
-function resolveOverrides(rows: DraftRow[], options: CompareOptions): Record<string, number> {
-  const known = new Set<string>();
-  for (const r of rows) {
-    known.add(r.key);
-    if (r.tasks.new) known.add(r.tasks.new);
-    if (r.tasks.baseline) known.add(r.tasks.baseline);
-  }
-  const out: Record<string, number> = {};
-  const unknown: string[] = [];
-  for (const [name, drop] of Object.entries(options.maxDropTask)) {
-    if (known.has(name)) {
-      out[name] = drop;
-      continue;
-    }
-    let resolved: string | undefined;
-    try {
-      const task = findTask(name).name;
-      if (known.has(task)) resolved = task;
-    } catch (err) {
-      if (!(err instanceof UserError)) throw err;
-    }
-    if (resolved === undefined) unknown.push(name);
-    else out[resolved] = drop;
-  }
-  if (unknown.length > 0) {
-    throw new UserError(
-      "usage",
-      `--max-drop-task ${unknown.join(", ")}: no such task or average in this comparison; use a task name or alias, or one of: ${[...known].join(", ")}.`,
-    );
-  }
-  return out;
 }
 
 export function compareRuns(newRun: RunScores, baseRun: RunScores, options: CompareOptions): Comparison {

@@ -3,7 +3,8 @@
 
 import Table from "cli-table3";
 import pc from "picocolors";
-import type { Comparison, ComparisonRow, TestKind } from "../compare/compare.js";
+import type { Comparison, ComparisonRow } from "../compare/comparisonTypes.js";
+import type { TestKind } from "../compare/tests.js";
 import type { Colours } from "../terminal/colour.js";
 import { truncate, widestLine } from "../terminal/width.js";
 import { wrap } from "./table.js";
