@@ -12,13 +12,14 @@ import path from "node:path";
 import type { DataFileRef } from "../api/task.js";
 import { DatasetError } from "../errors.js";
 import { digestBytes } from "../util/files.js";
-import { convertFile, extractTarMembers } from "./convert.js";
+import { convertFile } from "./convert.js";
 import { downloadToFile, SourceMissingError } from "./download.js";
 import { parseRecords } from "./formats.js";
 import { checkSplit, loadSplit } from "./loadSplit.js";
 import { datasetRefs, splitEntry } from "./manifests.js";
 import type { DownloadSpec, SplitEntry, SplitFile } from "./manifestTypes.js";
 import { displayUrl, resolveSource, sourceSettings, type SourceSettings } from "./sources.js";
+import { extractTarMembers } from "./tarMembers.js";
 
 /** Folder under the data directory for sources being fetched (partial downloads live here). */
 export const DOWNLOADS_DIR = ".downloads";
