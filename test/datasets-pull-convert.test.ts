@@ -8,7 +8,11 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { parquetWriteBuffer } from "hyparquet-writer";
-import { convertFile, extractTarMembers, mgsmExemplarsJsonl, readPythonAssignments, xwinogradFromYandexTsv } from "../src/datasets/convert.js";
+import { convertFile } from "../src/datasets/convert.js";
+import { mgsmExemplarsJsonl } from "../src/datasets/mgsmExemplars.js";
+import { readPythonAssignments } from "../src/datasets/pythonLiterals.js";
+import { extractTarMembers } from "../src/datasets/tarMembers.js";
+import { xwinogradFromYandexTsv } from "../src/datasets/xwinograd.js";
 import { defaultDataDir, parseSourceRedirect, redirectUrl, resolveSource, sourceSettings } from "../src/datasets/sources.js";
 
 function withTemp<T>(fn: (dir: string) => Promise<T>): Promise<T> {

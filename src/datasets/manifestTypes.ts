@@ -94,7 +94,7 @@ export interface DownloadSpec {
 export type ConvertSpec =
   /** One member of an uncompressed (ustar/GNU) tar archive, bytes unchanged. */
   | { kind: "tar-member"; member: string }
-  /** Parquet rows to JSON lines: `rows` names the row mapping (see src/datasets/convert.ts). */
+  /** Parquet rows to JSON lines: `rows` names the row mapping (see src/datasets/parquetJsonl.ts). */
   | { kind: "parquet-jsonl"; rows: "marc_ja" | "arc" | "plain" }
   /** yandex-research crosslingual_winograd dataset.tsv to Stability's `{sentence1, sentence2, answer}` lines for one language. */
   | { kind: "xwinograd-yandex"; language: string }

@@ -1,6 +1,6 @@
 import { Flags } from "@oclif/core";
 import { BaseCommand, EXIT_BAD_INPUT } from "../baseCommand.js";
-import { verifyDatasets } from "../../datasets/pull.js";
+import { verifyDatasets } from "../../datasets/verify.js";
 import { defaultDataDir } from "../../datasets/sources.js";
 
 export default class DatasetsVerify extends BaseCommand {
