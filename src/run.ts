@@ -10,7 +10,8 @@ import { evaluate, resolveGenerate, type PlannedTask, type SkippedTask, type Tas
 import { createLlamaBackend } from "./backend/llama/index.js";
 import { createRemoteBackend } from "./backend/remote/index.js";
 import { CachingBackend, InterruptedError, type PhaseCounts } from "./backend/cachingBackend.js";
-import { defaultCacheDir, RequestCache } from "./cache/store.js";
+import { defaultCacheDir } from "./cache/location.js";
+import { RequestCache } from "./cache/store.js";
 import { buildResultsDocument, type ResultsDocument } from "./results/document.js";
 import { contextPlan } from "./validate.js";
 import { validateInput, type RunInput } from "./runInput.js";
