@@ -8,7 +8,7 @@ import { chatFlagProblems, resolveChatSettings, type ChatFlags } from "./chatSet
 import { UserError, UserErrors } from "./errors.js";
 import { planTasks, type PlannedTask, type SkippedTask } from "./taskPlan.js";
 import { inspectModelFile } from "./backend/modelFile.js";
-import { cacheDirProblem, defaultCacheDir } from "./cache/store.js";
+import { cacheDirProblem, defaultCacheDir } from "./cache/location.js";
 import { selectTasks, type TaskSelection } from "./tasks/registry.js";
 import { CHOOSE_WHAT_TO_RUN, checkDuplicateTasks, checkTaskNames } from "./validate.js";
 import { ensureDatasets, offlineFromEnv } from "./datasets/pull.js";

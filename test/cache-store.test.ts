@@ -8,9 +8,12 @@ import { spawnSync } from "node:child_process";
 import path from "node:path";
 import Database from "better-sqlite3";
 import type { Backend, BackendDescription, LoglikelihoodRequest, LoglikelihoodResponse, ResolvedGenerateRequest } from "../src/api/types.js";
-import { CachingBackend, InterruptedError } from "../src/backend/cachingBackend.js";
+import { CachingBackend } from "../src/backend/cachingBackend.js";
+import { InterruptedError } from "../src/backend/interruption.js";
 import { loglikelihoodKey, settingsId } from "../src/cache/keys.js";
-import { cacheStats, clearCache, RequestCache, CACHE_FILE_NAME } from "../src/cache/store.js";
+import { CACHE_FILE_NAME } from "../src/cache/location.js";
+import { cacheStats, clearCache } from "../src/cache/maintenance.js";
+import { RequestCache } from "../src/cache/store.js";
 
 const scratch = mkdtempSync(path.join(tmpdir(), "rakuten-eval-cache-"));
 after(() => rmSync(scratch, { recursive: true, force: true }));

@@ -1,6 +1,7 @@
 import { Flags } from "@oclif/core";
 import { BaseCommand } from "../baseCommand.js";
-import { clearCache, defaultCacheDir } from "../../cache/store.js";
+import { defaultCacheDir } from "../../cache/location.js";
+import { clearCache } from "../../cache/maintenance.js";
 
 export default class CacheClear extends BaseCommand {
   static override summary = "Delete the request cache (only its database file; downloaded datasets stay).";

@@ -1,6 +1,7 @@
 import { Flags } from "@oclif/core";
 import { BaseCommand } from "../baseCommand.js";
-import { cacheStats, defaultCacheDir } from "../../cache/store.js";
+import { defaultCacheDir } from "../../cache/location.js";
+import { cacheStats } from "../../cache/maintenance.js";
 import { UserError } from "../../errors.js";
 
 export default class CacheStats extends BaseCommand {
