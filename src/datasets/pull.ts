@@ -7,8 +7,6 @@
 // This module decides, per file, what is already there, what to fetch and what the report says;
 // pullSource.ts fetches and installs each source file.
 
-import { existsSync } from "node:fs";
-import { stat } from "node:fs/promises";
 import path from "node:path";
 import type { DataFileRef } from "../api/task.js";
 import { checkSplit } from "./loadSplit.js";
@@ -126,10 +124,7 @@ async function presentAndSound(dataDir: string, ref: DataFileRef, entry: SplitEn
     // The stand-in is sound, but the official file is still worth fetching.
     return { official: false, path: check.path, verified: undefined };
   }
-  if (check.state === "mismatch" && existsSync(check.absolutePath)) {
-    // An altered or other-version file: pull replaces it (the checksum decided it is not the pinned one).
-    const info = await stat(check.absolutePath);
-    if (info.isFile()) return null;
-  }
+  // Missing, or an altered or other-version file (the checksum decided it is not the pinned
+  // one): pull fetches it and replaces what is there.
   return null;
 }
