@@ -1,5 +1,6 @@
 // `rakuten-eval run` as a library function: validate, plan, evaluate, write.
 
+import { oneLine } from "./util/oneLine.js";
 import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import path from "node:path";
@@ -159,9 +160,6 @@ export function skipLines(skipped: SkippedTask[], cwd: string): string[] {
   });
 }
 
-function oneLine(error: unknown): string {
-  return (error instanceof Error ? error.message : String(error)).replace(/\s+/g, " ").trim();
-}
 
 export async function runEvaluation(options: RunOptions): Promise<RunOutcome> {
   const started = Date.now();

@@ -2,13 +2,14 @@
 // what to run, the flags, the model file, the output and cache folders and every dataset file
 // the selected tasks read. Every problem is collected and thrown together, one line each.
 
-import { mkdirSync, accessSync, statSync, constants as fsConstants } from "node:fs";
+import { writableDirProblem } from "./util/files.js";
+import { mkdirSync, statSync } from "node:fs";
 import type { ChatSettings } from "./api/chat.js";
 import { chatFlagProblems, resolveChatSettings, type ChatFlags } from "./chatSetup.js";
 import { UserError, UserErrors } from "./errors.js";
 import { planTasks, type PlannedTask, type SkippedTask } from "./taskPlan.js";
 import { inspectModelFile } from "./backend/modelFile.js";
-import { cacheDirProblem, defaultCacheDir } from "./cache/location.js";
+import { defaultCacheDir } from "./cache/location.js";
 import { selectTasks, type TaskSelection } from "./tasks/registry.js";
 import { CHOOSE_WHAT_TO_RUN, checkDuplicateTasks, checkTaskNames } from "./validate.js";
 import { ensureDatasets, offlineFromEnv } from "./datasets/pull.js";
@@ -50,13 +51,8 @@ export interface RunInput extends ChatFlags {
 
 /** Can the outputs be written into `dir` (created if absent)? One line naming the fix otherwise. */
 export function checkOutputDir(dir: string): UserError | null {
-  try {
-    mkdirSync(dir, { recursive: true });
-    accessSync(dir, fsConstants.W_OK);
-    return null;
-  } catch (e) {
-    return new UserError("output", `Output directory ${dir} is not writable (${(e as NodeJS.ErrnoException).code ?? "error"}); pass --output with a writable folder.`);
-  }
+  const problem = writableDirProblem(dir);
+  return problem === null ? null : new UserError("output", `Output directory ${dir} is not writable (${problem}); pass --output with a writable folder.`);
 }
 
 /**
@@ -136,7 +132,7 @@ export async function validateInput(options: RunInput, outputDir: string): Promi
   if (outErr) problems.push(outErr);
   if (!options.noCache) {
     const cacheDir = options.cacheDir ?? defaultCacheDir();
-    const why = cacheDirProblem(cacheDir);
+    const why = writableDirProblem(cacheDir);
     if (why) problems.push(new UserError("usage", `Cache directory ${cacheDir} is not writable (${why}); pass --cache-dir with a writable folder, or --no-cache.`));
   }
 

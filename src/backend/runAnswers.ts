@@ -3,6 +3,7 @@
 // persistent store. A store that fails mid-run (disk full, file damaged) is dropped with
 // one warning and the run goes on from memory, so a cache problem never stops a run.
 
+import { oneLine } from "../util/oneLine.js";
 import type { BackendDescription } from "../api/types.js";
 import type { RequestKind } from "../cache/keys.js";
 import type { RequestCache } from "../cache/store.js";
@@ -60,7 +61,7 @@ export class RunAnswers {
       return operation();
     } catch (error) {
       this.storeBroken = true;
-      const message = (error instanceof Error ? error.message : String(error)).replace(/\s+/g, " ").trim();
+      const message = oneLine(error);
       this.log(`warning: the request cache ${this.store?.file ?? ""} failed (${message}); the run goes on without storing answers.`);
       return undefined;
     }

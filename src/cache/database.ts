@@ -5,7 +5,7 @@
 import Database from "better-sqlite3";
 import { existsSync, renameSync } from "node:fs";
 import { databaseFiles } from "./location.js";
-import { oneLine } from "./oneLine.js";
+import { oneLine } from "../util/oneLine.js";
 
 const SCHEMA_VERSION = "1";
 

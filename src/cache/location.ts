@@ -2,10 +2,8 @@
 // beside it. Kept apart from the store so that the commands that only name or check the
 // folder (`run`'s input checks, `cache stats`, `cache clear`) need not open a database.
 
-import { accessSync, constants as fsConstants, mkdirSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { oneLine } from "./oneLine.js";
 
 /** The database file's name inside the cache folder (datasets may share the folder). */
 export const CACHE_FILE_NAME = "requests.sqlite";
@@ -24,15 +22,4 @@ export function cacheFilePath(cacheDir: string): string {
 /** The database file and its WAL companions. */
 export function databaseFiles(file: string): string[] {
   return [file, `${file}-wal`, `${file}-shm`];
-}
-
-/** Null when a cache can be created in `cacheDir`, else why not. */
-export function cacheDirProblem(cacheDir: string): string | null {
-  try {
-    mkdirSync(cacheDir, { recursive: true });
-    accessSync(cacheDir, fsConstants.W_OK);
-    return null;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code ?? oneLine(error);
-  }
 }

@@ -8,7 +8,6 @@
 import { createHash } from "node:crypto";
 import path from "node:path";
 import type { ChatSettings } from "../api/chat.js";
-import { sampleScaleOf } from "../api/task.js";
 import type { BackendDescription } from "../api/types.js";
 import type { TaskResult } from "../evaluator.js";
 import type { SkippedTask } from "../taskPlan.js";

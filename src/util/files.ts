@@ -1,9 +1,10 @@
 // File helpers every layer may use (model files, dataset files, the cache, run outputs): hashing
-// and crash-safe writes. They sit below everything, so that no layer reaches into another's
+// crash-safe writes and writable folders. They sit below everything, so that no layer reaches into another's
 // folder (the cache into the backend, say) just to hash a file.
 
 import { createHash } from "node:crypto";
-import { createReadStream, renameSync, rmSync, writeFileSync, type Stats } from "node:fs";
+import { accessSync, constants as fsConstants, createReadStream, mkdirSync, renameSync, rmSync, writeFileSync, type Stats } from "node:fs";
+import { oneLine } from "./oneLine.js";
 import { UserError } from "../errors.js";
 
 /** The ids a pinned file may be checked against. */
@@ -111,4 +112,15 @@ export function firstInvalidUtf8(bytes: Uint8Array): number {
     i += need + 1;
   }
   return -1;
+}
+
+/** Null when `dir` exists (created if absent) and is writable, else why not: the errno code, or the error in one line. */
+export function writableDirProblem(dir: string): string | null {
+  try {
+    mkdirSync(dir, { recursive: true });
+    accessSync(dir, fsConstants.W_OK);
+    return null;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code ?? oneLine(error);
+  }
 }

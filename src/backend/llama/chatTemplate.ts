@@ -3,11 +3,11 @@
 // `add_generation_prompt=True`, message contents verbatim, and on a template error the system
 // turn is removed and the template tried again.
 
+import { oneLine } from "../../util/oneLine.js";
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { JinjaTemplateChatWrapper, SpecialToken, SpecialTokensText, type ChatHistoryItem, type LlamaModel } from "node-llama-cpp";
 import type { ChatMessage, ChatRenderer } from "../../api/chat.js";
 import { UserError } from "../../errors.js";
-import { errorText } from "./engine.js";
 
 const TEMPLATE_KEY = "tokenizer.chat_template";
 
@@ -42,7 +42,7 @@ export function createChatRenderer(model: LlamaModel, modelPath: string, name?: 
       functionCallMessageTemplate: "noJinja",
     });
   } catch (error) {
-    throw new UserError("model", `The chat template ${source} of ${modelPath} cannot be used (${errorText(error)}); pass another with --chat-template FILE.`);
+    throw new UserError("model", `The chat template ${source} of ${modelPath} cannot be used (${oneLine(error)}); pass another with --chat-template FILE.`);
   }
   // Read now: the renderer outlives a vocabulary-only model loaded just to plan the prompts.
   const specials: Record<string, string | null> = { BOS: model.tokens.bosString, EOS: model.tokens.eosString, EOT: model.tokens.eotString, NL: "\n", SEP: null };
@@ -70,7 +70,7 @@ export function createChatRenderer(model: LlamaModel, modelPath: string, name?: 
         return renderOnce(messages);
       } catch (error) {
         // lm-eval: "Failed to apply chat template. removing the system role in chat history."
-        if (!messages.some((m) => m.role === "system")) throw new Error(`chat template ${source}: ${errorText(error)}`);
+        if (!messages.some((m) => m.role === "system")) throw new Error(`chat template ${source}: ${oneLine(error)}`);
         return renderOnce(messages.filter((m) => m.role !== "system"));
       }
     },

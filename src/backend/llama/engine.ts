@@ -14,6 +14,7 @@ import {
   type Token,
 } from "node-llama-cpp";
 import { UserError } from "../../errors.js";
+import { oneLine } from "../../util/oneLine.js";
 import { singleTokenOnOneThread } from "./threads.js";
 
 export type GpuSetting = false | "auto" | "cuda" | "vulkan" | "metal";
@@ -46,10 +47,6 @@ export function asTokens(ids: readonly number[]): Token[] {
   return ids as Token[];
 }
 
-/** An engine error as one line. */
-export function errorText(error: unknown): string {
-  return (error instanceof Error ? error.message : String(error)).replace(/\s+/g, " ").trim();
-}
 
 function ggmlTypeName(type: GgmlType): string {
   return (GgmlType[type] ?? String(type)).toLowerCase();
@@ -171,7 +168,7 @@ export class LlamaEngine {
     } catch (error) {
       throw new UserError(
         "model",
-        `Cannot create a llama context of ${this.settings.sequences} × ${size} tokens for ${this.settings.modelPath} (${errorText(error)}). Use a smaller context size, fewer parallel sequences or free memory.`,
+        `Cannot create a llama context of ${this.settings.sequences} × ${size} tokens for ${this.settings.modelPath} (${oneLine(error)}). Use a smaller context size, fewer parallel sequences or free memory.`,
       );
     }
     this.context = context;
@@ -270,7 +267,7 @@ export async function acquireLlama(gpu: GpuSetting): Promise<Llama> {
   } catch (error) {
     throw new UserError(
       "usage",
-      `Cannot load llama.cpp with gpu=${key} (${errorText(error)}). Install the matching @node-llama-cpp binary package (e.g. @node-llama-cpp/linux-x64-cuda) or run on the CPU.`,
+      `Cannot load llama.cpp with gpu=${key} (${oneLine(error)}). Install the matching @node-llama-cpp binary package (e.g. @node-llama-cpp/linux-x64-cuda) or run on the CPU.`,
     );
   }
 }

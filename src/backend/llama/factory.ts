@@ -1,6 +1,7 @@
 // `createLlamaBackend`: checks the options, loads the model with pinned settings and
 // assembles the backend from its parts.
 
+import { oneLine } from "../../util/oneLine.js";
 import os from "node:os";
 import { getModuleVersion, type Llama, type LlamaModel } from "node-llama-cpp";
 import type { Backend } from "../../api/types.js";
@@ -9,7 +10,7 @@ import { inspectModelFile } from "../modelFile.js";
 import { sha256File } from "../../util/files.js";
 import { killPoint } from "../../util/killPoint.js";
 import { LlamaBackend } from "./backend.js";
-import { acquireLlama, errorText, LlamaEngine, releaseLlama, type GpuSetting } from "./engine.js";
+import { acquireLlama, LlamaEngine, releaseLlama, type GpuSetting } from "./engine.js";
 import { TimingProbe, UNTIMED } from "./instrumentation.js";
 import { ModelTokenizer } from "./tokenizer.js";
 
@@ -111,7 +112,7 @@ export async function createLlamaBackend(options: LlamaBackendOptions): Promise<
     });
   } catch (error) {
     await releaseLlama(llama);
-    throw new UserError("model", `Cannot load model ${modelPath} (${errorText(error)}). Check that llama.cpp supports this model and that there is enough memory.`);
+    throw new UserError("model", `Cannot load model ${modelPath} (${oneLine(error)}). Check that llama.cpp supports this model and that there is enough memory.`);
   }
 
   try {

@@ -3,13 +3,14 @@
 // (no weights, no context, no file hash) for commands that only need tokens
 // (`rakuten-eval prompts --model`).
 
+import { oneLine } from "../../util/oneLine.js";
 import type { LlamaModel } from "node-llama-cpp";
 import type { Tokenizer, TokenizerDescription } from "../../api/types.js";
 import type { ChatRenderer } from "../../api/chat.js";
 import { UserError } from "../../errors.js";
 import { createChatRenderer } from "./chatTemplate.js";
 import { inspectModelFile } from "../modelFile.js";
-import { acquireLlama, asToken, asTokens, errorText, releaseLlama } from "./engine.js";
+import { acquireLlama, asToken, asTokens, releaseLlama } from "./engine.js";
 
 export class ModelTokenizer implements Tokenizer {
   private constructor(
@@ -73,7 +74,7 @@ export async function loadTokenizer(modelPath: string): Promise<LoadedTokenizer>
     model = await llama.loadModel({ modelPath, vocabOnly: true });
   } catch (error) {
     await releaseLlama(llama);
-    throw new UserError("model", `Cannot load the vocabulary of ${modelPath} (${errorText(error)}). Check that llama.cpp supports this model.`);
+    throw new UserError("model", `Cannot load the vocabulary of ${modelPath} (${oneLine(error)}). Check that llama.cpp supports this model.`);
   }
   let tokenizer: ModelTokenizer;
   try {

@@ -1,3 +1,4 @@
+import { oneLine } from "../../util/oneLine.js";
 import { Flags } from "@oclif/core";
 import { BaseCommand } from "../baseCommand.js";
 import { defaultCacheDir } from "../../cache/location.js";
@@ -19,7 +20,7 @@ export default class CacheStats extends BaseCommand {
     try {
       stats = cacheStats(cacheDir);
     } catch (error) {
-      const message = (error instanceof Error ? error.message : String(error)).replace(/\s+/g, " ").trim();
+      const message = oneLine(error);
       throw new UserError("usage", `Cannot read the request cache in ${cacheDir} (${message}); \`rakuten-eval cache clear --cache-dir ${cacheDir}\` removes it.`);
     }
     if (flags.json) {
