@@ -3,7 +3,7 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { evaluationShape, scoringShape, shapeBenchArgs } from "../bench/anchor/scoringShape.js";
+import { benchRate, ceilingBenchArgs, evaluationShape, prefillBenchArgs, scoringShape } from "../bench/anchor/scoringShape.js";
 import type { LoglikelihoodRequest } from "../src/api/types.js";
 
 test("evaluationShape weights batch size and depth by the tokens evaluated", () => {
@@ -32,14 +32,26 @@ test("scoringShape follows the trie: a shared few-shot prefix once, then each qu
   assert.deepEqual(scoringShape(requests, encode, 2, 1024), { tokens: 10, evaluations: 3, batchTokens: 7, depth: 2 });
 });
 
-test("shapeBenchArgs asks llama-bench for prefill only, at the shape, with the benchmark's threads and attention", () => {
-  const args = shapeBenchArgs("m.gguf", { tokens: 100, evaluations: 3, batchTokens: 92, depth: 640 }, 2, false);
-  const value = (flag: string): string | undefined => args[args.indexOf(flag) + 1];
-  assert.equal(value("-p"), "92");
-  assert.equal(value("-d"), "640");
-  assert.equal(value("-n"), "0");
-  assert.equal(value("-t"), "2");
-  assert.equal(value("-fa"), "0");
-  assert.equal(value("-o"), "json");
-  assert.equal(shapeBenchArgs("m.gguf", { tokens: 0, evaluations: 0, batchTokens: 0, depth: 0 }, 1, true)[args.indexOf("-p") + 1], "1");
+test("ceilingBenchArgs asks llama-bench for prefill only: pp512 from an empty cache, and the workload's shape", () => {
+  const { pp512, shape } = ceilingBenchArgs("m.gguf", { tokens: 100, evaluations: 3, batchTokens: 92, depth: 640 }, 2, false);
+  const value = (args: string[], flag: string): string | undefined => args[args.indexOf(flag) + 1];
+  assert.deepEqual([value(pp512, "-p"), value(pp512, "-d"), value(pp512, "-n")], ["512", "0", "0"]);
+  assert.deepEqual([value(shape, "-p"), value(shape, "-d"), value(shape, "-n")], ["92", "640", "0"]);
+  for (const args of [pp512, shape]) {
+    assert.equal(value(args, "-m"), "m.gguf");
+    assert.equal(value(args, "-t"), "2");
+    assert.equal(value(args, "-fa"), "0");
+    assert.equal(value(args, "-o"), "json");
+  }
+  // An empty workload still asks for one token, which llama-bench accepts (it refuses -p 0 -n 0).
+  assert.equal(value(prefillBenchArgs("m.gguf", 0, 0, 1, true), "-p"), "1");
+  assert.equal(value(prefillBenchArgs("m.gguf", 0, 0, 1, true), "-fa"), "1");
+});
+
+test("benchRate reads avg_ts from llama-bench's JSON output", () => {
+  // Abridged from `llama-bench -o json` (tools/llama-bench/llama-bench.cpp, json_printer): an array of test rows.
+  const stdout = '[\n  {\n    "build_commit": "de3ff81",\n    "n_prompt": 92,\n    "n_gen": 0,\n    "n_depth": 640,\n    "avg_ns": 147324000,\n    "stddev_ns": 2100000,\n    "avg_ts": 624.5,\n    "stddev_ts": 16.9\n  }\n]\n';
+  assert.equal(benchRate(stdout), 624.5);
+  assert.equal(benchRate("[]"), undefined);
+  assert.equal(benchRate('[{"avg_ts": 0}]'), undefined);
 });

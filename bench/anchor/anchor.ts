@@ -6,6 +6,9 @@
 // processes used more than `--max-other-cpu` of the machine is thrown away and the round
 // retried (at most `--retries` times); a ratio is printed only from clean rounds.
 // `--allow-busy` (development only) prints the figures of busy rounds, marked as such.
+// For scoring workloads every round also runs llama-bench right after our run, at pp512 and at
+// the workload's own shape (scoringShape.ts), so our tokens/s is compared with llama.cpp's rate
+// at the same moment: on this VM the engine's rate moves by a quarter within one sitting.
 //
 // Options: --docs N (JCommonsenseQA, default 200), --mmlu-docs N (per subject, 100),
 // --mgsm-docs N (50; 0 skips generation), --rounds N (3), --threads N (2), --model PATH,
@@ -26,7 +29,7 @@ import { cpuSample, otherCpuUse, type OtherCpuUse } from "./cpuGuard.js";
 import { batchedBenchArgs, ceilingThreadCounts, medianRows, parseBatchedBench, type CeilingRow } from "./generationCeiling.js";
 import { ensureLlamaCppTools } from "./llamaCppTools.js";
 import { median } from "./median.js";
-import { scoringShape, shapeBenchArgs, type EvaluationShape } from "./scoringShape.js";
+import { benchRate, ceilingBenchArgs, scoringShape, type EvaluationShape } from "./scoringShape.js";
 import { encodeMultipleChoice, perplexityTokens } from "./multipleChoiceFile.js";
 import type { OurSideReport } from "./ourSide.js";
 import { buildAnchorWorkload, type WorkloadName } from "./workloads.js";
@@ -72,7 +75,6 @@ function shapeText(shape: EvaluationShape): string {
 
 interface LlamaBenchRow {
   n_prompt: number;
-  n_depth?: number;
   n_gen: number;
   flash_attn: boolean | number;
   avg_ts: number;
@@ -126,7 +128,6 @@ export async function runAnchor(argv: string[], modelPathFor: (given: string | u
 
   // llama-bench: the engine's batch rate (pp512), small-batch rate (pp16) and generation rate.
   let tg128 = 0;
-  let pp512 = 0;
   const benchLines: string[] = [];
   for (let attempt = 0; attempt <= retries; attempt++) {
     const run = await timed(tools.bench, ["-m", modelPath, "-t", String(threads), "-p", "512,16", "-n", "128", "-fa", "0,1", "-r", "3", "-o", "json"]);
@@ -136,7 +137,6 @@ export async function runAnchor(argv: string[], modelPathFor: (given: string | u
       const shape = row.n_prompt > 0 ? `pp${row.n_prompt}` : `tg${row.n_gen}`;
       benchLines.push(`${shape} fa ${row.flash_attn ? "on" : "off"}: ${format(row.avg_ts, 1)} tokens/s`);
       if (row.n_gen === 128 && !row.flash_attn) tg128 = row.avg_ts;
-      if (row.n_prompt === 512 && Boolean(row.flash_attn) === values["flash-attention"]) pp512 = row.avg_ts;
     }
     if (accept(run.other)) {
       if (run.other !== undefined && run.other.share > maxOther) benchLines.push(`(BUSY: ${busyNote(run.other)})`);
@@ -164,11 +164,17 @@ export async function runAnchor(argv: string[], modelPathFor: (given: string | u
       // score) when -np is below a question's ending count: give it the largest count.
       const endings = Math.max(1, ...workload.questions.map((q) => q.continuations.length));
       const theirs = ["-m", modelPath, "--multiple-choice", "-bf", mcFile, "-t", String(threads), "-c", "2048", "-b", "512", "-np", String(endings), "-fa", values["flash-attention"] ? "on" : "off"];
-      const clean: { ours: TimedRun; theirs?: TimedRun; report: OurSideReport }[] = [];
+      // Scoring workloads: llama.cpp's own prefill rates, measured in every round right after our
+      // run, so that our tokens/s is compared with the engine's rate at that moment (on this VM
+      // llama-bench's pp512 moved by a quarter within one sitting).
+      const shape = workload.scoring.length > 0 ? scoringShape(workload.scoring, (text) => tokenizer.tokenize(text), tokenizer.eosId, tokenizer.trainContextSize) : undefined;
+      const ceilingArgs = shape === undefined ? undefined : ceilingBenchArgs(modelPath, shape, threads, values["flash-attention"]);
+      const clean: { ours: TimedRun; theirs?: TimedRun; report: OurSideReport; pp512?: number; shapeRate?: number }[] = [];
       let attempts = 0;
       while (clean.length < rounds && attempts < rounds + retries) {
         attempts++;
         const a = await timed(process.execPath, ours);
+        const ceilingRuns = ceilingArgs === undefined ? undefined : { pp512: await timed(tools.bench, ceilingArgs.pp512), shape: await timed(tools.bench, ceilingArgs.shape) };
         const b = hasAnchor ? await timed(tools.perplexity, theirs) : undefined;
         // A run that printed no final score did not do the work: never time it as if it had.
         if (b && !/Final result/.test(b.stdout + b.stderr)) {
@@ -178,7 +184,10 @@ export async function runAnchor(argv: string[], modelPathFor: (given: string | u
         const ok = accept(a.other) && (b === undefined || accept(b.other));
         const ratio = b === undefined ? "" : `, ratio ${format(b.wallMs / a.wallMs, 2)}×`;
         log(`${workload.label} round ${attempts}: rakuten-eval ${format(a.wallMs / 1000, 1)} s (${busyNote(a.other)})${b ? `, llama-perplexity ${format(b.wallMs / 1000, 1)} s (${busyNote(b.other)})` : ""}${ok ? ratio : ": thrown away, retrying"}`);
-        if (ok) clean.push({ ours: a, ...(b ? { theirs: b } : {}), report });
+        // A ceiling measured on a busy machine is left out of that round (its ratio is not printed).
+        const pp512Now = ceilingRuns !== undefined && accept(ceilingRuns.pp512.other) ? benchRate(ceilingRuns.pp512.stdout) : undefined;
+        const shapeNow = ceilingRuns !== undefined && accept(ceilingRuns.shape.other) ? benchRate(ceilingRuns.shape.stdout) : undefined;
+        if (ok) clean.push({ ours: a, ...(b ? { theirs: b } : {}), report, ...(pp512Now !== undefined ? { pp512: pp512Now } : {}), ...(shapeNow !== undefined ? { shapeRate: shapeNow } : {}) });
       }
       if (clean.length === 0) {
         log(`${workload.label}: no round ran on a quiet enough machine in ${attempts} tries; no ratio printed (stop other work, or --allow-busy for a development figure)`);
@@ -193,15 +202,20 @@ export async function runAnchor(argv: string[], modelPathFor: (given: string | u
       const promptEvaluated = report.tokensEvaluated - generatedEvaluated;
       log(`  rakuten-eval       wall ${format(ourWall / 1000, 1)} s (median of ${clean.length}), ${format(report.tokensEvaluated)} tokens evaluated (${generatedEvaluated > 0 ? `${format(promptEvaluated)} of prompts + ${format(generatedEvaluated)} generated; prompts ` : ""}trie minimum ${format(report.prefixTrieTokens)}, ${format(promptEvaluated / Math.max(1, report.prefixTrieTokens), 3)}×), ${format(report.tokensEvaluated / (ourWall / 1000), 1)} tokens/s, ${format(report.decodes)} decodes, ${report.sequences} sequences, flash attention ${report.flashAttention ? "on" : "off"}`);
       const entry: Record<string, unknown> = { workload: workload.label, rounds: clean.length, ourWallMs: ourWall, ours: report, busyAllowed: allowBusy };
-      const ourRate = report.tokensEvaluated / (ourWall / 1000);
-      if (report.generatedTokens === 0 && pp512 > 0) {
-        // Two ceilings, both llama.cpp's own rate on this model: pp512 from an empty cache (the
-        // engine's best case), and prefill at this workload's own batch size and cache depth.
-        const shape = scoringShape(workload.scoring, (text) => tokenizer.tokenize(text), tokenizer.eosId, tokenizer.trainContextSize);
-        const shapeRun = await quietRun("llama-bench (workload shape)", tools.bench, shapeBenchArgs(modelPath, shape, threads, values["flash-attention"]));
-        const shapeRate = shapeRun === undefined ? undefined : (JSON.parse(shapeRun.stdout) as LlamaBenchRow[])[0]?.avg_ts;
-        log(`  tokens/s against llama-bench: ${format(ourRate / pp512, 2)}× pp512 (${format(pp512, 1)}, empty cache; target ≥ 0.9×)${shapeRate === undefined ? "" : `; ${format(ourRate / shapeRate, 2)}× pp${shape.batchTokens} @ d${shape.depth} (${format(shapeRate, 1)}), this workload's shape: ${shapeText(shape)}`}`);
-        Object.assign(entry, { pp512, shape, shapeTokensPerSecond: shapeRate });
+      if (shape !== undefined) {
+        // Per round: our tokens/s over our whole process ÷ llama-bench's rate measured right after it.
+        const perRound = (rate: (round: (typeof clean)[number]) => number | undefined): number[] =>
+          clean.flatMap((round) => {
+            const ceiling = rate(round);
+            return ceiling === undefined ? [] : [round.report.tokensEvaluated / (round.ours.wallMs / 1000) / ceiling];
+          });
+        const spread = (ratios: number[]): string => (ratios.length === 0 ? "not measured (busy)" : `${format(median(ratios), 2)}× median, ${format(Math.min(...ratios), 2)}–${format(Math.max(...ratios), 2)}× over ${ratios.length} round(s)`);
+        const pp512Ratios = perRound((round) => round.pp512);
+        const shapeRatios = perRound((round) => round.shapeRate);
+        const rates = (pick: (round: (typeof clean)[number]) => number | undefined): string => clean.map((round) => (pick(round) === undefined ? "busy" : format(pick(round)!, 1))).join(" / ");
+        log(`  tokens/s ÷ llama-bench pp512 (empty cache, measured after our run in each round: ${rates((round) => round.pp512)}): ${spread(pp512Ratios)} (target ≥ 0.9×)`);
+        log(`  tokens/s ÷ llama-bench pp${shape.batchTokens} @ d${shape.depth}, this workload's shape (${shapeText(shape)}; per round ${rates((round) => round.shapeRate)}): ${spread(shapeRatios)}`);
+        Object.assign(entry, { shape, pp512PerRound: clean.map((round) => round.pp512 ?? null), shapeRatePerRound: clean.map((round) => round.shapeRate ?? null), pp512Ratios, shapeRatios });
       }
       if (clean.every((round) => round.theirs !== undefined) && hasAnchor) {
         const theirWall = median(clean.map((round) => round.theirs!.wallMs));

@@ -47,7 +47,22 @@ export function scoringShape(requests: readonly LoglikelihoodRequest[], encode: 
   return evaluationShape(planScoring(tokenizeScoringRequests(requests, encode, eosId), maxLength).slots);
 }
 
-/** llama-bench's arguments for prefill at `shape` (and at pp512 from an empty cache, the engine's best case). */
-export function shapeBenchArgs(modelPath: string, shape: EvaluationShape, threads: number, flashAttention: boolean): string[] {
-  return ["-m", modelPath, "-t", String(threads), "-p", String(Math.max(1, shape.batchTokens)), "-n", "0", "-d", String(shape.depth), "-fa", flashAttention ? "1" : "0", "-r", "3", "-o", "json"];
+/** llama-bench's arguments for prefill of `tokens` tokens from a cache of `depth` (3 repetitions, JSON). */
+export function prefillBenchArgs(modelPath: string, tokens: number, depth: number, threads: number, flashAttention: boolean): string[] {
+  return ["-m", modelPath, "-t", String(threads), "-p", String(Math.max(1, tokens)), "-n", "0", "-d", String(depth), "-fa", flashAttention ? "1" : "0", "-r", "3", "-o", "json"];
+}
+
+/** The two rate ceilings of a scoring workload: pp512 from an empty cache (the engine's best case), and prefill at the workload's own shape. */
+export function ceilingBenchArgs(modelPath: string, shape: EvaluationShape, threads: number, flashAttention: boolean): { pp512: string[]; shape: string[] } {
+  return {
+    pp512: prefillBenchArgs(modelPath, 512, 0, threads, flashAttention),
+    shape: prefillBenchArgs(modelPath, shape.batchTokens, shape.depth, threads, flashAttention),
+  };
+}
+
+/** The mean tokens/s of llama-bench's first JSON row (`avg_ts`); undefined when there is none. */
+export function benchRate(stdout: string): number | undefined {
+  const rows = JSON.parse(stdout) as { avg_ts?: unknown }[];
+  const rate = rows[0]?.avg_ts;
+  return typeof rate === "number" && rate > 0 ? rate : undefined;
 }
