@@ -1,9 +1,16 @@
 // The anchor's workload shape (bench/anchor/scoringShape.ts): the batch size and cache depth
-// our evaluations have, for llama-bench's `-p N -d D`. Expected values worked out by hand.
+// our evaluations have, for llama-bench's `-p N -d D`. Expected values worked out by hand, and
+// on real JCommonsenseQA and MMLU requests from an independent prefix trie built here.
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { benchRate, ceilingBenchArgs, evaluationShape, prefillBenchArgs, scoringShape } from "../bench/anchor/scoringShape.js";
+import { existsSync } from "node:fs";
+import path from "node:path";
+import { benchRate, ceilingBenchArgs, evaluationShape, prefillBenchArgs, roundRatios, scoringShape } from "../bench/anchor/scoringShape.js";
+import { loadTokenizer } from "../src/backend/llama/index.js";
+import { tokenizeScoringRequests } from "../src/backend/llama/planner.js";
+import { planTask } from "../src/taskPlan.js";
+import { findTask } from "../src/tasks/registry.js";
 import type { LoglikelihoodRequest } from "../src/api/types.js";
 
 test("evaluationShape weights batch size and depth by the tokens evaluated", () => {
@@ -54,4 +61,61 @@ test("benchRate reads avg_ts from llama-bench's JSON output", () => {
   assert.equal(benchRate(stdout), 624.5);
   assert.equal(benchRate("[]"), undefined);
   assert.equal(benchRate('[{"avg_ts": 0}]'), undefined);
+});
+
+test("roundRatios divides each round's whole-process tokens/s by that round's ceiling, leaving busy rounds out", () => {
+  // 600 tokens in 1 s against 800 → 0.75; 600 tokens in 2 s = 300/s against 600 → 0.5; busy round left out.
+  assert.deepEqual(roundRatios([{ tokens: 600, wallMs: 1000, ceiling: 800 }, { tokens: 600, wallMs: 2000, ceiling: 600 }, { tokens: 600, wallMs: 1000, ceiling: undefined }]), [0.75, 0.5]);
+  assert.deepEqual(roundRatios([]), []);
+});
+
+const DATA_DIR = path.resolve(process.cwd(), "../shared/datasets");
+const VOCAB = path.resolve(process.cwd(), "../shared/models/vocab/llm-jp-v2.2-vocab.gguf");
+const realSkip = (!existsSync(DATA_DIR) && "../shared/datasets absent") || (!existsSync(VOCAB) && "../shared/models/vocab/llm-jp-v2.2-vocab.gguf absent");
+
+test("scoringShape on real JCommonsenseQA and MMLU requests agrees with a prefix trie built here", { skip: realSkip }, async () => {
+  const tokenizer = await loadTokenizer(VOCAB);
+  try {
+    for (const [task, shots, limit] of [["jcommonsenseqa-1.1-0.3", 3, 20], ["hendrycksTest-astronomy", 5, 10]] as const) {
+      const plan = await planTask({ task: findTask(task), shots }, { dataDir: DATA_DIR, limit });
+      const requests = plan.docs.flatMap((doc) => doc.requests).filter((r): r is LoglikelihoodRequest => r.type === "loglikelihood");
+      const encode = (text: string): number[] => tokenizer.tokenize(text);
+      const maxLength = tokenizer.trainContextSize;
+      // The model's inputs, independently: the reference's (context + continuation)[-(maxLength + 1):][:-1].
+      const inputs = tokenizeScoringRequests(requests, encode, tokenizer.eosId).map(({ context, continuation }) => [...context, ...continuation].slice(-(maxLength + 1), -1));
+      // Inserted into a trie in lexicographic order: each input's new nodes are evaluated from the depth where it leaves the trie.
+      inputs.sort((a, b) => {
+        for (let k = 0; k < Math.min(a.length, b.length); k++) if (a[k] !== b[k]) return a[k]! - b[k]!;
+        return a.length - b.length;
+      });
+      const root = new Map<number, Map<number, unknown>>();
+      let tokens = 0;
+      let evaluations = 0;
+      let batchWeighted = 0;
+      let depthWeighted = 0;
+      for (const input of inputs) {
+        let node = root;
+        let depth = 0;
+        while (depth < input.length && node.has(input[depth]!)) node = node.get(input[depth++]!) as Map<number, Map<number, unknown>>;
+        const added = input.length - depth;
+        for (let k = depth; k < input.length; k++) {
+          const child = new Map<number, Map<number, unknown>>();
+          node.set(input[k]!, child);
+          node = child;
+        }
+        if (added === 0) continue;
+        tokens += added;
+        evaluations++;
+        batchWeighted += added * added;
+        depthWeighted += added * depth;
+      }
+      const shape = scoringShape(requests, encode, tokenizer.eosId, maxLength);
+      assert.deepEqual(shape, { tokens, evaluations, batchTokens: Math.round(batchWeighted / tokens), depth: Math.round(depthWeighted / tokens) }, task);
+      // Sanity of the workload itself: one question's choices share its context, so far fewer tokens than the inputs hold.
+      assert.ok(tokens < inputs.reduce((sum, input) => sum + input.length, 0) / 2, `${task}: the trie shares prefixes`);
+      if (task.startsWith("hendrycksTest")) assert.ok(shape.depth > 300, `MMLU's questions sit after the 5-shot prefix (depth ${shape.depth})`);
+    }
+  } finally {
+    await tokenizer.dispose();
+  }
 });

@@ -29,7 +29,7 @@ import { cpuSample, otherCpuUse, type OtherCpuUse } from "./cpuGuard.js";
 import { batchedBenchArgs, ceilingThreadCounts, medianRows, parseBatchedBench, type CeilingRow } from "./generationCeiling.js";
 import { ensureLlamaCppTools } from "./llamaCppTools.js";
 import { median } from "./median.js";
-import { benchRate, ceilingBenchArgs, scoringShape, type EvaluationShape } from "./scoringShape.js";
+import { benchRate, ceilingBenchArgs, roundRatios, scoringShape, type EvaluationShape } from "./scoringShape.js";
 import { encodeMultipleChoice, perplexityTokens } from "./multipleChoiceFile.js";
 import type { OurSideReport } from "./ourSide.js";
 import { buildAnchorWorkload, type WorkloadName } from "./workloads.js";
@@ -205,10 +205,7 @@ export async function runAnchor(argv: string[], modelPathFor: (given: string | u
       if (shape !== undefined) {
         // Per round: our tokens/s over our whole process ÷ llama-bench's rate measured right after it.
         const perRound = (rate: (round: (typeof clean)[number]) => number | undefined): number[] =>
-          clean.flatMap((round) => {
-            const ceiling = rate(round);
-            return ceiling === undefined ? [] : [round.report.tokensEvaluated / (round.ours.wallMs / 1000) / ceiling];
-          });
+          roundRatios(clean.map((round) => ({ tokens: round.report.tokensEvaluated, wallMs: round.ours.wallMs, ceiling: rate(round) })));
         const spread = (ratios: number[]): string => (ratios.length === 0 ? "not measured (busy)" : `${format(median(ratios), 2)}× median, ${format(Math.min(...ratios), 2)}–${format(Math.max(...ratios), 2)}× over ${ratios.length} round(s)`);
         const pp512Ratios = perRound((round) => round.pp512);
         const shapeRatios = perRound((round) => round.shapeRate);

@@ -66,3 +66,15 @@ export function benchRate(stdout: string): number | undefined {
   const rate = rows[0]?.avg_ts;
   return typeof rate === "number" && rate > 0 ? rate : undefined;
 }
+
+/** One round's rate ceiling: our tokens and whole-process wall time, and llama-bench's rate measured right after (undefined when busy). */
+export interface RoundRate {
+  tokens: number;
+  wallMs: number;
+  ceiling: number | undefined;
+}
+
+/** Per round with a ceiling: our tokens/s over our whole process ÷ that round's ceiling. Rounds without one are left out. */
+export function roundRatios(rounds: readonly RoundRate[]): number[] {
+  return rounds.flatMap(({ tokens, wallMs, ceiling }) => (ceiling === undefined ? [] : [tokens / (wallMs / 1000) / ceiling]));
+}
