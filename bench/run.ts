@@ -22,6 +22,8 @@
 // model's shape: 7b is RakutenAI-7B's, a 7.7 GB file written on first use), --no-ceiling,
 // --count-only (token counts without evaluating anything).
 //
+// `--tokenizers` instead measures how often each tokenizer path agrees with SentencePiece
+// (tokenizerAgreement.ts).
 // `--anchor` instead runs rakuten-eval against llama.cpp's own llama-perplexity and
 // llama-bench (see anchor/anchor.ts for its options).
 
@@ -37,6 +39,7 @@ import { encodePair, separatePair, truncateLeft } from "../src/backend/tokenizat
 import { planTask } from "../src/taskPlan.js";
 import { findTask } from "../src/tasks/registry.js";
 import { runAnchor } from "./anchor/anchor.js";
+import { runTokenizerAgreement } from "./tokenizerAgreement.js";
 import { SYNTHETIC_SHAPES, writeSyntheticGguf, type SyntheticModelShape } from "./syntheticGguf.js";
 
 const ROOT = process.cwd();
@@ -196,6 +199,10 @@ async function benchModelPath(given: string | undefined): Promise<string> {
 }
 
 async function main(): Promise<void> {
+  if (process.argv.includes("--tokenizers")) {
+    await runTokenizerAgreement();
+    return;
+  }
   if (process.argv.includes("--anchor")) {
     const argv = process.argv.slice(2);
     const shapeAt = argv.indexOf("--shape");

@@ -84,10 +84,41 @@ export interface Tokenizer {
 }
 
 export interface TokenizerDescription {
-  /** The vocabulary type llama.cpp reports ("spm", "bpe", ...). */
+  /** The vocabulary type llama.cpp reports ("spm", "bpe", ...), or the HF file's model ("tokenizer.json Unigram", "tokenizer.model bpe"). */
   vocabulary: string;
   bos: false;
   specialTokensInText: "parsed";
+  /**
+   * Who made the token ids: absent for the GGUF's vocabulary through llama.cpp (so the cache keys
+   * of such runs are those of earlier versions), "hf" for the model's own tokenizer files
+   * (`--hf-tokenizer`), "server" for an inference server's /tokenize.
+   */
+  source?: "hf" | "server";
+  /** `source: "hf"`: the tokenizer's files by name, with their sha256. */
+  files?: Record<string, string>;
+}
+
+/** Where a run's token ids came from, as results record it. */
+export type TokenizerSource = "gguf" | "hf" | "server";
+
+export function tokenizerSourceOf(description: TokenizerDescription | undefined): TokenizerSource {
+  return description?.source ?? "gguf";
+}
+
+/**
+ * A tokenizer on its own, without a model: the ids of text as the reference makes them (HF
+ * `encode(text, add_special_tokens=False)`), the text of ids, and the pieces to show them by.
+ */
+export interface TextTokenizer {
+  tokenize(text: string): number[];
+  detokenize(tokens: readonly number[]): string;
+  eosText(): string;
+  readonly eosId: number;
+  /** Ids are below this. */
+  readonly vocabularySize: number;
+  /** The piece an id stands for ("▁Question", "<0xE3>"), for showing tokens to a person. */
+  pieceOf(id: number): string;
+  describe(): TokenizerDescription;
 }
 
 /** How much a backend can take in one evaluation (see `Backend.limits`). */

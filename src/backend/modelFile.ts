@@ -17,6 +17,8 @@ export interface ModelFileInfo {
   vocabType?: string;
   bosId?: number;
   eosId?: number;
+  /** No tensors: a vocabulary-only GGUF (llama.cpp's `vocab_only`), usable as a tokenizer, not as a model. */
+  vocabularyOnly: boolean;
 }
 
 const GGUF_MAGIC = "GGUF";
@@ -110,8 +112,12 @@ export async function inspectModelFile(path: string): Promise<ModelFileInfo> {
   }
   // node-llama-cpp's reader reads past the end of a file as zeros instead of failing,
   // so a cut-off header has to be caught by comparing where it ends with the file size.
+  // The end is aligned for the tensor data that follows; a file without tensors (a
+  // vocabulary-only GGUF, which llama.cpp reads) need not hold that padding.
+  const vocabularyOnly = (info.tensorInfo ?? []).length === 0;
+  const alignment = Number((info.metadata.general as { alignment?: number } | undefined)?.alignment ?? 32);
   const headerEnd = Number(info.infoEndOffset);
-  if (headerEnd > stats.size) {
+  if (headerEnd > stats.size && !(vocabularyOnly && headerEnd - stats.size < alignment)) {
     throw new UserError(
       "model",
       `Corrupt or truncated GGUF header in ${path} (the header needs ${headerEnd} bytes, the file has ${stats.size}). Download the file again and compare its sha256.`,
@@ -137,6 +143,7 @@ export async function inspectModelFile(path: string): Promise<ModelFileInfo> {
     mtimeMs: stats.mtimeMs,
     trainContextSize: contextLength === undefined ? 0 : Number(contextLength),
     architecture: String(metadata.general?.architecture ?? "unknown"),
+    vocabularyOnly,
     ...(tokenizer?.model !== undefined ? { vocabType: String(tokenizer.model) } : {}),
     ...(tokenizer?.bos_token_id !== undefined ? { bosId: Number(tokenizer.bos_token_id) } : {}),
     ...(tokenizer?.eos_token_id !== undefined ? { eosId: Number(tokenizer.eos_token_id) } : {}),

@@ -4,6 +4,8 @@
 // `encode` must behave like HF `tokenizer.encode(s, add_special_tokens=False)`:
 // no BOS, and for SentencePiece vocabularies the dummy-prefix "▁" is kept.
 
+import type { TaskRequest } from "../api/types.js";
+
 export type Encode = (text: string) => number[];
 
 /** A (context, continuation) pair in tokens, before truncation. */
@@ -160,4 +162,34 @@ export function settledStopCut(settledText: string, until: readonly string[]): s
   let sharedLength = settledText.length;
   for (const term of until) if (term !== "") sharedLength -= term.length - 1;
   return cut.length < sharedLength ? cut : null;
+}
+
+/** One part of a request's tokens, as `referenceTokenParts` names it. */
+export interface TokenPart {
+  /** context / continuation (log-likelihood), prompt / stop / cap text (generation). */
+  part: "context" | "continuation" | "prompt" | "stop" | "cap text";
+  tokens: number[];
+}
+
+/**
+ * Every token sequence the reference harnesses derive from one request with a tokenizer, before
+ * truncation: a log-likelihood request's context and continuation under its rule; a generation's
+ * prompt, its primary stop token, and the texts its cap is measured on (JSQuAD's answers,
+ * XLSum's summary). Two tokenizers that agree on these agree on everything the model sees.
+ * `eosText` stands in for the EOS stop (MGSM's `tokenizer.eos_token`).
+ */
+export function referenceTokenParts(request: TaskRequest, encode: Encode, eosId: number, eosText: string): TokenPart[] {
+  if (request.type === "loglikelihood") {
+    const pair = request.tokenization === "encode_pair"
+      ? encodePair(request.context, request.continuation, encode, eosId)
+      : separatePair(request.context, request.continuation, encode, eosId);
+    return [{ part: "context", tokens: pair.contextTokens }, { part: "continuation", tokens: pair.continuationTokens }];
+  }
+  const until = request.until.map((u) => (typeof u === "string" ? u : eosText));
+  const parts: TokenPart[] = [
+    { part: "prompt", tokens: encode(request.context) },
+    { part: "stop", tokens: [primaryStopToken(until, encode, eosId)] },
+  ];
+  if (request.maxTokens.kind !== "fixed") for (const text of request.maxTokens.texts) parts.push({ part: "cap text", tokens: encode(text) });
+  return parts;
 }

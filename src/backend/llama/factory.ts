@@ -96,6 +96,12 @@ export async function createLlamaBackend(options: LlamaBackendOptions): Promise<
   }
 
   const file = await inspectModelFile(modelPath);
+  if (file.vocabularyOnly) {
+    throw new UserError(
+      "model",
+      `${modelPath} is a vocabulary-only GGUF (no weights), so it cannot be evaluated; pass the model's full GGUF as --model, and use this file as a tokenizer (--tokenizer with --backend openai, or \`rakuten-eval tokenize --model\`).`,
+    );
+  }
 
   const llama = await acquireLlama(gpu);
   const threads = options.threads ?? defaultThreads(llama);

@@ -1,0 +1,57 @@
+// `npm run bench -- --tokenizers`: how often each way of tokenizing agrees with SentencePiece
+// itself, per suite, on every request the suites send with ../shared/datasets (all docs there):
+// llama.cpp's reading of the GGUF, and --hf-tokenizer with tokenizer.model and tokenizer.json.
+// Also the time each takes over those texts. Prints a table.
+
+import path from "node:path";
+import type { TaskRequest, TextTokenizer } from "../src/api/types.js";
+import { loadTokenizer } from "../src/backend/llama/index.js";
+import { loadHfTokenizer } from "../src/backend/tokenizers/hfTokenizer.js";
+import { selectTasks } from "../src/tasks/registry.js";
+import { plannedRequests } from "../src/tokenizerCheck.js";
+import { agreementWith, encodedTexts, sentencePieceIds, sentencePieceMissing } from "./tokenizer/sentencePieceReference.js";
+
+const shared = path.resolve("../shared");
+const VOCABULARIES = [
+  { name: "Llama-2 (SentencePiece BPE)", spm: "models/tokenizers/llama-2/tokenizer.model", gguf: "models/llama-2-tiny-random.gguf", hf: ["models/tokenizers/llama-2/tokenizer.model"] },
+  {
+    name: "llm-jp v2.2 (SentencePiece unigram)",
+    spm: "models/tokenizers/llm-jp-v2.2/tokenizer.model",
+    gguf: "models/vocab/llm-jp-v2.2-vocab.gguf",
+    hf: ["models/tokenizers/llm-jp-v2.2/tokenizer.json", "models/tokenizers/llm-jp-v2.2/tokenizer.model"],
+  },
+];
+
+async function timed<T>(work: () => T | Promise<T>): Promise<{ value: T; seconds: number }> {
+  const start = performance.now();
+  const value = await work();
+  return { value, seconds: (performance.now() - start) / 1000 };
+}
+
+export async function runTokenizerAgreement(): Promise<void> {
+  const missing = sentencePieceMissing();
+  if (missing) throw new Error(missing);
+  for (const suite of ["ja", "en"] as const) {
+    const { requests: planned } = await plannedRequests(selectTasks({ suite }), { dataDir: path.join(shared, "datasets") });
+    const requests: TaskRequest[] = planned.map((p) => p.request);
+    for (const vocabulary of VOCABULARIES) {
+      const candidates: Array<{ label: string; tokenizer: TextTokenizer & { dispose?: () => Promise<void> } }> = [
+        { label: `llama.cpp, ${path.basename(vocabulary.gguf)}`, tokenizer: await loadTokenizer(path.join(shared, vocabulary.gguf)) },
+      ];
+      for (const file of vocabulary.hf) candidates.push({ label: `--hf-tokenizer ${path.basename(file)}`, tokenizer: await loadHfTokenizer(path.join(shared, file)) });
+      // The texts are the ones each tokenizer's run would encode: the EOS text (MGSM's stop) is the tokenizer's own.
+      for (const { label, tokenizer } of candidates) {
+        const texts = encodedTexts(requests, tokenizer.eosText());
+        // HF parses the tokenizer's EOS text as its special token; SentencePiece is told the same.
+        const reference = await timed(() => sentencePieceIds(path.join(shared, vocabulary.spm), texts, { [tokenizer.eosText()]: tokenizer.eosId }));
+        const run = await timed(() => agreementWith(requests, texts, reference.value, (t) => tokenizer.tokenize(t), { id: tokenizer.eosId, text: tokenizer.eosText() }));
+        const a = run.value;
+        console.log(
+          `${suite.padEnd(3)} ${vocabulary.name.padEnd(36)} ${label.padEnd(40)} strings ${a.stringsEqual}/${a.strings}  requests ${a.requestsEqual}/${a.requests}  (${run.seconds.toFixed(2)} s; SentencePiece ${reference.seconds.toFixed(2)} s)` +
+            (a.firstDifferences.length ? `  e.g. ${JSON.stringify(a.firstDifferences[0])}` : ""),
+        );
+        await tokenizer.dispose?.();
+      }
+    }
+  }
+}
