@@ -100,3 +100,20 @@ function sameTokens(x: readonly number[], y: readonly number[]): boolean {
   for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return false;
   return true;
 }
+
+/** The lines `tokenizer-check` prints: one per task, then its first differences as pieces. */
+export function agreementLines(report: AgreementReport, labels: { a: string; b: string }): string[] {
+  const lines: string[] = [];
+  const width = Math.max(4, ...report.tasks.map((t) => t.task.length));
+  for (const t of report.tasks) {
+    const agreeing = t.requests - t.differing;
+    lines.push(`${t.task.padEnd(width)}  ${String(agreeing).padStart(6)} of ${String(t.requests).padStart(6)} requests agree  ${t.differing === 0 ? "" : `(${t.differing} differ)`}`.trimEnd());
+    for (const e of t.examples) {
+      lines.push(`  doc ${e.docId} ${e.part} ${JSON.stringify(e.text)}`);
+      lines.push(`    ${labels.a}: ${e.a.map((p) => JSON.stringify(p)).join(" ")}`);
+      lines.push(`    ${labels.b}: ${e.b.map((p) => JSON.stringify(p)).join(" ")}`);
+    }
+  }
+  lines.push(`${"all".padEnd(width)}  ${String(report.requests - report.differing).padStart(6)} of ${String(report.requests).padStart(6)} requests agree`);
+  return lines;
+}

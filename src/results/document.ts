@@ -8,7 +8,7 @@
 import { createHash } from "node:crypto";
 import path from "node:path";
 import type { ChatSettings } from "../api/chat.js";
-import type { BackendDescription } from "../api/types.js";
+import { tokenizerSourceOf, type BackendDescription, type TokenizerDescription } from "../api/types.js";
 import type { TaskResult } from "../evaluator.js";
 import type { SkippedTask } from "../taskPlan.js";
 import { MMLU_GROUP, MMLU_SUBSET } from "../paper/suites.js";
@@ -18,7 +18,7 @@ import { suiteAverages } from "./averages.js";
 import { sanitizeModelName } from "./layout.js";
 import { mmluAggregates, mmluGroup, paperRows } from "./summary.js";
 import { taskConfig, taskSettings, versionNumber } from "./taskConfig.js";
-import type { DatasetRecord, ResultsDocument, TaskMetrics } from "./types.js";
+import type { DatasetRecord, ResultsDocument, TaskMetrics, TokenizerAgreementRecord, TokenizerRecord } from "./types.js";
 
 export type { DatasetRecord, PaperRow, ResultsDocument, SamplesFileRecord } from "./types.js";
 export { mmluGroup, paperRows } from "./summary.js";
@@ -41,6 +41,19 @@ export interface ResultsMeta {
   eosToken?: { text: string; id: number | null };
   /** Chat template, multi-turn shots, system instruction (absent: the paper's plain prompts). */
   chat?: ChatSettings;
+  /** `run --model X.gguf --hf-tokenizer`: how the GGUF's own tokenizer agrees with the model's. */
+  tokenizerAgreement?: TokenizerAgreementRecord;
+}
+
+/** rakuten_eval.tokenizer: who made the ids, from the backend's description of its tokenizer. */
+export function tokenizerRecord(engine: BackendDescription, agreement?: TokenizerAgreementRecord): TokenizerRecord {
+  const description = engine.tokenizer as TokenizerDescription | undefined;
+  return {
+    source: tokenizerSourceOf(description),
+    ...(description?.vocabulary !== undefined ? { vocabulary: description.vocabulary } : {}),
+    ...(description?.files !== undefined ? { files: description.files } : {}),
+    ...(agreement ? { gguf_agreement: agreement } : {}),
+  };
 }
 
 const sha256Hex = (text: string): string => createHash("sha256").update(text, "utf8").digest("hex");
@@ -230,6 +243,7 @@ export function buildResultsDocument(taskResults: TaskResult[], skipped: Skipped
       task_settings: settings,
       ...(mmlu ? { mmlu } : {}),
       engine: meta.engine,
+      tokenizer: tokenizerRecord(meta.engine, meta.tokenizerAgreement),
       harness: meta.harness,
       started: meta.date,
       ...(meta.label ? { label: meta.label } : {}),

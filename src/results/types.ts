@@ -71,6 +71,23 @@ export interface MmluAggregate {
 /** One task's (or group's) entry in `results`/`groups`: `name`, `alias`, `sample_len`, `<metric>,<filter>` values. */
 export type TaskMetrics = Record<string, number | string | null | Record<string, number>>;
 
+/** Which tokenizer made the run's token ids (rakuten_eval.tokenizer). */
+export interface TokenizerRecord {
+  /** gguf: llama.cpp's reading of the GGUF's vocabulary; hf: the model's own tokenizer files (`--hf-tokenizer`); server: the inference server's. */
+  source: "gguf" | "hf" | "server";
+  vocabulary?: string;
+  /** source hf: the files by name, with their sha256. */
+  files?: Record<string, string>;
+  /** A run with both a GGUF and `--hf-tokenizer`: how many requests' ids the GGUF's own tokenizer gives alike. */
+  gguf_agreement?: TokenizerAgreementRecord;
+}
+
+export interface TokenizerAgreementRecord {
+  requests: number;
+  differing: number;
+  tasks: Record<string, { requests: number; differing: number }>;
+}
+
 export interface RakutenEvalRecord {
   summary: PaperRow[];
   averages: SuiteAverage[];
@@ -90,6 +107,8 @@ export interface RakutenEvalRecord {
   harness: { name: string; version: string; git_commit: string | null };
   /** `run --label`, when given. */
   label?: string;
+  /** Which tokenizer made the token ids (absent in files of earlier versions: the GGUF's). */
+  tokenizer?: TokenizerRecord;
   /**
    * Present in the results of `run --shard i/N`: which shard this is, the docs it scored and
    * what `merge` needs to rebuild the whole run. Such results are a part, not a run: compare

@@ -4,7 +4,9 @@
 import { oneLine } from "../../util/oneLine.js";
 import os from "node:os";
 import { getModuleVersion, type Llama, type LlamaModel } from "node-llama-cpp";
-import type { Backend } from "../../api/types.js";
+import path from "node:path";
+import type { Backend, TextTokenizer } from "../../api/types.js";
+import { ggufTokenizerWarning, type GgufVocabularyMetadata } from "../tokenizers/ggufVocabularyCheck.js";
 import { UserError } from "../../errors.js";
 import { inspectModelFile } from "../modelFile.js";
 import { sha256File } from "../../util/files.js";
@@ -47,6 +49,13 @@ export interface LlamaBackendOptions {
    * evaluation that clears a sequence's cache. Default false: both timings stay 0.
    */
   instrument?: boolean;
+  /**
+   * The model's own tokenizer (`--hf-tokenizer`): it makes every token id llama.cpp evaluates,
+   * instead of llama.cpp's reading of the GGUF's vocabulary.
+   */
+  ownTokenizer?: TextTokenizer;
+  /** Where a warning line goes (the GGUF vocabulary check); default: nowhere. */
+  warn?: (line: string) => void;
 }
 
 const DEFAULT_BATCH_SIZE = 512;
@@ -123,7 +132,12 @@ export async function createLlamaBackend(options: LlamaBackendOptions): Promise<
 
   try {
     killPoint("model-load");
-    const tokenizer = ModelTokenizer.of(model, modelPath, file.trainContextSize);
+    const tokenizer = ModelTokenizer.of(model, modelPath, file.trainContextSize, options.ownTokenizer);
+    if (!options.ownTokenizer) {
+      const ggml = (model.fileInfo.metadata as { tokenizer?: { ggml?: GgufVocabularyMetadata } }).tokenizer?.ggml;
+      const warning = ggufTokenizerWarning(ggml, path.basename(modelPath));
+      if (warning) options.warn?.(warning);
+    }
     const maxLength = tokenizer.trainContextSize;
     const release = llama.llamaCppRelease;
     const engineVersion = `node-llama-cpp ${await getModuleVersion()}; llama.cpp ${release.repo}@${release.release} (${llama.buildType})`;
