@@ -1,7 +1,7 @@
 import { Command, Flags } from "@oclif/core";
 import { diskFullError, UserError, UserErrors } from "../errors.js";
 
-/** Exit codes: 0 success, 1 an unexpected failure, 2 bad input, 130 interrupted. */
+/** Exit codes: 0 success, 1 an unexpected failure, 2 bad input, 128 + the signal when stopped by one (130 Ctrl-C, 143 SIGTERM, 129 SIGHUP). */
 export const EXIT_BAD_INPUT = 2;
 
 /**
@@ -42,7 +42,7 @@ export function describeError(
   context: { command: string; showStack?: boolean; kept?: string | undefined },
 ): { lines: string[]; exitCode: number } {
   if (err instanceof UserErrors) return { lines: err.problems.map((p) => `error: ${p.message}`), exitCode: EXIT_BAD_INPUT };
-  if (err instanceof UserError) return { lines: [`error: ${err.message}`], exitCode: err.kind === "interrupted" ? 130 : EXIT_BAD_INPUT };
+  if (err instanceof UserError) return { lines: [`error: ${err.message}`], exitCode: err.kind === "interrupted" ? interruptedExitCode(err) : EXIT_BAD_INPUT };
   const full = diskFullError(err, context.kept);
   if (full) return { lines: [`error: ${full.message}`], exitCode: EXIT_BAD_INPUT };
   if (err.name === "ExitError" || err.oclif) {
@@ -50,6 +50,12 @@ export function describeError(
     return { lines: oclifReasons(err.message).map((r) => `error: ${r.replace(/[.:]$/, "")}; ${help}`), exitCode: err.oclif?.exit ?? EXIT_BAD_INPUT };
   }
   return { lines: [`error: ${err.message}${context.showStack ? "" : " (rerun with --debug for the stack trace)"}`], exitCode: 1 };
+}
+
+/** An interrupt's exit code: its own (128 + the signal that stopped it), else 130 (Ctrl-C). */
+function interruptedExitCode(err: UserError): number {
+  const code = (err as UserError & { exitCode?: unknown }).exitCode;
+  return typeof code === "number" ? code : 130;
 }
 
 /**
