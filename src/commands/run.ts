@@ -11,6 +11,7 @@ import { coloursFor } from "../terminal/colour.js";
 import { UserError } from "../errors.js";
 import { InterruptedError, interruptedReason } from "../backend/interruption.js";
 import { onStopSignals, signalExitCode } from "../util/stopSignals.js";
+import { labelProblem } from "../util/displayText.js";
 import { parseShardFlag } from "../shard/shard.js";
 import type { RemoteBackendOptions } from "../backend/remote/index.js";
 import { blankTasksProblem, CHOOSE_WHAT_TO_RUN, isSuite, checkSuite, parseCountFlag, parseShotsFlag } from "../validate.js";
@@ -161,7 +162,11 @@ export default class Run extends BaseCommand {
       for (const f of misplaced) problems.push(new UserError("usage", `--${f} is for an inference server; add --backend openai, or leave it out.`));
     }
     if (flags.output) options.outputDir = flags.output;
-    if (flags.label) options.label = flags.label;
+    if (flags.label !== undefined) {
+      const problem = labelProblem("label", flags.label);
+      if (problem) problems.push(new UserError("usage", problem));
+      else options.label = flags.label;
+    }
     options.format = flags.format as OutputFormat;
     Object.assign(options, chatOptions(flags));
     if (flags["cache-dir"]) options.cacheDir = flags["cache-dir"];
