@@ -6,6 +6,7 @@ export type UserErrorKind =
   | "model" // missing, unreadable or corrupt model file, context too small
   | "dataset" // missing, altered or malformed dataset file
   | "output" // output directory not writable
+  | "cache" // the request cache cannot be opened or written at start (disk full, not a file)
   | "interrupted";
 
 /** An error caused by the user's input; shown without a stack trace, exit code 2. */

@@ -12,7 +12,7 @@ import type { PlannedTask, SkippedTask } from "./taskPlan.js";
 import { createLlamaBackend } from "./backend/llama/index.js";
 import { createRemoteBackend } from "./backend/remote/index.js";
 import { CachingBackend, type PhaseCounts } from "./backend/cachingBackend.js";
-import { InterruptedError } from "./backend/interruption.js";
+import { abortable, InterruptedError, interruptedReason, stopSignalOf } from "./backend/interruption.js";
 import { defaultCacheDir } from "./cache/location.js";
 import { RequestCache } from "./cache/store.js";
 import { buildResultsDocument, type ResultsDocument } from "./results/document.js";
@@ -169,7 +169,12 @@ export async function runEvaluation(options: RunOptions): Promise<RunOutcome> {
   const output = options.outputDir ?? defaultOutputDir();
   const outputDir = runFolderOf(output, sanitizeModelName(modelNameOf(options.model))).dir;
   // The --output folder is checked (and made) up front; the model folder is made when the run publishes.
-  const input = await validateInput(options, path.extname(output) === ".json" ? path.dirname(output) : output);
+  // A stop signal ends the checks at once (a dataset download may be under way): nothing is written yet.
+  const input = await abortable(
+    validateInput(options, path.extname(output) === ".json" ? path.dirname(output) : output),
+    options.signal,
+    "stopped while checking the input (or fetching datasets), before any model call; nothing was written.",
+  );
   const { skipped, chat } = input;
   // A shard plans the whole run (same shuffle, same few-shot draws), then keeps its share.
   const shard = options.shard ? selectShard(input.planned, options.shard) : undefined;
@@ -182,17 +187,20 @@ export async function runEvaluation(options: RunOptions): Promise<RunOutcome> {
   for (const p of planned) if (p.shotsNote) log(`note: ${p.shotsNote}`);
   // Temporary files of runs killed while publishing into this folder.
   removeStaleTemporaries(outputDir);
-  if (options.signal?.aborted) throw new InterruptedError("interrupted before any request was scored; nothing was written.");
+  if (options.signal?.aborted) throw new InterruptedError("stopped before any request was scored; nothing was written.", stopSignalOf(options.signal));
 
   const cache = options.noCache ? null : RequestCache.open(options.cacheDir ?? defaultCacheDir(), { warn });
   let inner: Backend | undefined;
   let interrupted = false;
   try {
-    const modelSha256 = cache && !options.backend && !options.remote ? await cache.modelSha256(options.model) : undefined;
+    // Hashing a model file and loading it take seconds to minutes: a stop signal ends the wait
+    // at once (the process exits; nothing was computed or written).
+    const loading = "stopped while loading the model, before any request was scored; nothing was written.";
+    const modelSha256 = cache && !options.backend && !options.remote ? await abortable(cache.modelSha256(options.model), options.signal, loading) : undefined;
     inner =
       options.backend ??
-      (options.remote ? await createRemoteBackend({ ...options.remote, log }) : undefined) ??
-      (await createLlamaBackend({
+      (options.remote ? await abortable(createRemoteBackend({ ...options.remote, log }), options.signal, loading) : undefined) ??
+      (await abortable(createLlamaBackend({
         modelPath: options.model,
         ...(modelSha256 !== undefined ? { modelSha256 } : {}),
         ...(options.threads !== undefined ? { threads: options.threads } : {}),
@@ -202,7 +210,7 @@ export async function runEvaluation(options: RunOptions): Promise<RunOutcome> {
         ...(options.kvCacheType !== undefined ? { kvCacheType: options.kvCacheType } : {}),
         ...(options.flashAttention !== undefined ? { flashAttention: options.flashAttention } : {}),
         ...(options.gpu !== undefined ? { gpu: options.gpu } : {}),
-      }));
+      }), options.signal, loading));
     const backend = new CachingBackend(inner, {
       store: cache,
       log,
@@ -255,14 +263,14 @@ export async function runEvaluation(options: RunOptions): Promise<RunOutcome> {
       interrupted = e instanceof InterruptedError;
       const answers = backend.phaseCounts().reduce((a, c) => a + c.fromCache + c.computed, 0);
       if (answers === 0 && !interrupted) throw e;
-      stopped = { reason: interrupted ? "interrupted" : `failed: ${oneLine(e)}`, error: e };
+      stopped = { reason: interrupted ? interruptedReason(stopSignalOf(options.signal)) : `failed: ${oneLine(e)}`, error: e };
       const partial = await partialResults(planned, backend);
       taskResults = partial.taskResults;
       allSkipped = [...skipped, ...partial.skipped];
       const finished = taskResults.reduce((a, r) => a + r.nEffective, 0);
       notes.push(
         interrupted
-          ? `interrupted: partial results, ${finished} of ${nDocs} docs scored; rerun the same command to finish`
+          ? `${stopped.reason}: partial results, ${finished} of ${nDocs} docs scored; rerun the same command to finish`
           : `${stopped.reason}: partial results, ${finished} of ${nDocs} docs scored; fix the cause and rerun the same command to finish`,
       );
     }
@@ -293,7 +301,10 @@ export async function runEvaluation(options: RunOptions): Promise<RunOutcome> {
       const finished = taskResults.reduce((a, r) => a + r.nEffective, 0);
       const written = `partial results (${finished} of ${nDocs} docs) written to ${resultsPath} with rakuten_eval.complete false`;
       if (interrupted) {
-        throw new InterruptedError(`${written}; ` + (cache ? `rerun the same command to resume: finished answers are in ${cache.file}.` : "nothing was kept for a resume (--no-cache)."));
+        throw new InterruptedError(
+          `${written}; ` + (cache ? `rerun the same command to resume: finished answers are in ${cache.file}.` : "nothing was kept for a resume (--no-cache)."),
+          stopSignalOf(options.signal),
+        );
       }
       warn(`error after work began: ${written}; ${kept}.`);
       throw stopped.error;

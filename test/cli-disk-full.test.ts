@@ -57,3 +57,26 @@ test("disk full while writing outputs: exit 2, one line naming the file and the 
   assert.equal(roomy.status, 0, roomy.stderr);
   assert.match(roomy.stderr, /cache: \d+ answers reused, 0 computed/);
 });
+
+// README's "Bad input" row for a cache on a full disk at start: one line naming the cache file,
+// SQLite's own words and the fix, exit 2 (not SQLite's bare message and exit 1), nothing written.
+test("request cache on a full disk at start: exit 2, one line naming the file, the cause and the fix", { skip }, () => {
+  const full = path.join(scratch, "full-cache");
+  mkdirSync(full);
+  assert.equal(spawnSync("mount", ["-t", "tmpfs", "-o", "size=4k", "tmpfs", full]).status, 0, "a second 4 KiB tmpfs");
+  try {
+    const cacheDir = path.join(full, "cache");
+    const out = path.join(scratch, "out-cache-full");
+    const r = run(out, cacheDir);
+    assert.equal(r.status, 2, r.stderr);
+    const file = path.join(cacheDir, "requests.sqlite");
+    const lines = r.stderr.split("\n").filter((l) => l !== "");
+    assert.equal(lines.length, 1, r.stderr);
+    const [head, tail] = [`error: The request cache ${file} cannot be written: the disk holding it is full (database or disk is full, SQLITE_FULL, `, " bytes free); free space there, or pass --cache-dir with a folder on another disk, or --no-cache (answers then are not kept for a resume)."];
+    assert.ok(lines[0]!.startsWith(head) && lines[0]!.endsWith(tail) && /^\d+$/.test(lines[0]!.slice(head.length, -tail.length)), lines[0]);
+    assert.equal(existsSync(out), true, "the output folder was checked (made) up front");
+    assert.deepEqual(readdirSync(out), [], "no results written");
+  } finally {
+    spawnSync("umount", [full]);
+  }
+});

@@ -173,6 +173,7 @@ export class CachingBackend implements Backend {
         counts.computed++;
         if (this.runAnswers.remember(codec.kind, slice[i]!.key, codec.encode(answer))) counts.stored++;
         killPoint("stored");
+        killPoint(`stored-${codec.kind}`);
         progress(slice[i]!.index);
       };
       // Each answer is stored as it is reported, even after an abort has released the

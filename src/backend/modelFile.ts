@@ -46,6 +46,20 @@ function oneLine(text: string): string {
   return text.replace(/\s+/g, " ").trim();
 }
 
+/** The GGUF versions the bundled llama.cpp reads (GGUF_VERSION 3; version 2 is still read, version 1 no longer). */
+const GGUF_VERSIONS = { oldest: 2, newest: 3 };
+
+/** One line for a GGUF version the bundled llama.cpp does not read (the header says which), else null. */
+function ggufVersionProblem(path: string, version: number): UserError | null {
+  if (version > GGUF_VERSIONS.newest) {
+    return new UserError("model", `${path} is GGUF version ${version}, newer than this llama.cpp reads (${GGUF_VERSIONS.oldest} to ${GGUF_VERSIONS.newest}); convert the model with a llama.cpp of the same age as rakuten-eval's, or use a rakuten-eval built on a newer node-llama-cpp.`);
+  }
+  if (version < GGUF_VERSIONS.oldest) {
+    return new UserError("model", `${path} is GGUF version ${version}, older than this llama.cpp reads (${GGUF_VERSIONS.oldest} to ${GGUF_VERSIONS.newest}); convert the original model again with a current llama.cpp (convert_hf_to_gguf.py).`);
+  }
+  return null;
+}
+
 /** The smallest file size that holds every tensor's data, when the types are known. */
 function requiredDataEnd(info: GgufFileInfo): number {
   let end = 0;
@@ -81,12 +95,12 @@ export async function inspectModelFile(path: string): Promise<ModelFileInfo> {
   const kind = notAFileKind(stats);
   if (kind !== null) throw new UserError("model", `Model path is ${kind}, not a file: ${path}. Pass the path of a .gguf model file.`);
 
-  const magic = Buffer.alloc(4);
+  const magic = Buffer.alloc(8);
   let bytesRead = 0;
   try {
     const handle = await open(path, "r");
     try {
-      ({ bytesRead } = await handle.read(magic, 0, 4, 0));
+      ({ bytesRead } = await handle.read(magic, 0, 8, 0));
     } finally {
       await handle.close();
     }
@@ -94,12 +108,15 @@ export async function inspectModelFile(path: string): Promise<ModelFileInfo> {
     const code = (error as NodeJS.ErrnoException).code;
     throw new UserError("model", `Cannot read model file ${path} (${code ?? oneLine(String(error))}). Check its permissions.`);
   }
-  if (bytesRead < 4 || magic.toString("latin1") !== GGUF_MAGIC) {
+  if (bytesRead < 4 || magic.toString("latin1", 0, 4) !== GGUF_MAGIC) {
     throw new UserError(
       "model",
       `Not a GGUF model file: ${path} (it does not start with the "GGUF" magic bytes). Pass a .gguf file; convert other formats with llama.cpp's convert_hf_to_gguf.py.`,
     );
   }
+
+  const versionProblem = bytesRead === 8 ? ggufVersionProblem(path, magic.readUInt32LE(4)) : null;
+  if (versionProblem) throw versionProblem;
 
   let info: GgufFileInfo;
   try {

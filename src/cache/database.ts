@@ -1,11 +1,14 @@
 // Opening the cache's SQLite file: the pragmas that let runs share it and survive a kill,
 // the schema, the checks that tell a damaged file from a usable one, and moving a damaged
-// file aside so that it never stops a run. The store builds on the connection this opens.
+// file aside so that it never stops a run. Any other failure to open (a full disk, a folder
+// where the file should be) is one line naming the file, the cause and the fix (./faults.ts). The store builds on the connection this opens.
 
 import Database from "better-sqlite3";
 import { existsSync, renameSync } from "node:fs";
 import { databaseFiles } from "./location.js";
 import { oneLine } from "../util/oneLine.js";
+import { UserError } from "../errors.js";
+import { cacheFault } from "./faults.js";
 
 const SCHEMA_VERSION = "1";
 
@@ -26,16 +29,26 @@ export function openDatabase<T>(file: string, readonly: boolean, warn: ((line: s
   try {
     return openCheckedDatabase(file, readonly, use);
   } catch (error) {
-    if (!isCorruptionError(error) || readonly) throw error;
+    if (error instanceof UserError) throw error;
+    if (!isCorruptionError(error)) throw cacheFault(file, error);
+    if (readonly) throw error;
     const aside = `${file}.corrupt-${new Date().toISOString().replace(/[:.]/g, "-")}`;
-    for (const f of databaseFiles(file)) {
-      const target = f === file ? aside : aside + f.slice(file.length);
-      if (existsSync(f)) renameSync(f, target);
+    try {
+      for (const f of databaseFiles(file)) {
+        const target = f === file ? aside : aside + f.slice(file.length);
+        if (existsSync(f)) renameSync(f, target);
+      }
+    } catch (moveError) {
+      throw cacheFault(file, moveError);
     }
     warn?.(
       `warning: the request cache ${file} is corrupt (${oneLine(error)}); moved it to ${aside} and started an empty one. Delete the old file once you no longer need it.`,
     );
-    return openCheckedDatabase(file, false, use);
+    try {
+      return openCheckedDatabase(file, false, use);
+    } catch (again) {
+      throw again instanceof UserError ? again : cacheFault(file, again);
+    }
   }
 }
 

@@ -2,7 +2,9 @@
 // run, these must not create a cache that is not there, and clearing must work on a file
 // too damaged to open.
 
-import { existsSync, rmSync } from "node:fs";
+import { existsSync, rmSync, statSync } from "node:fs";
+import { UserError } from "../errors.js";
+import { notAFileKind } from "../util/files.js";
 import { cacheFilePath, databaseFiles } from "./location.js";
 import type { CacheStats } from "./stats.js";
 import { RequestCache, type OpenCacheOptions } from "./store.js";
@@ -25,6 +27,11 @@ export function cacheStats(cacheDir: string, options: OpenCacheOptions = {}): Ca
 export function clearCache(cacheDir: string): { file: string; removed: boolean; answers: number | null } {
   const file = cacheFilePath(cacheDir);
   if (!databaseFiles(file).some((f) => existsSync(f))) return { file, removed: false, answers: 0 };
+  // Only files are deleted: a folder (or anything else) in a cache file's place is not ours to remove.
+  for (const f of databaseFiles(file)) {
+    const kind = existsSync(f) ? notAFileKind(statSync(f)) : null;
+    if (kind !== null) throw new UserError("cache", `${f} is ${kind}, not a cache file, so cache clear leaves it; move it out of the way yourself, or use another --cache-dir.`);
+  }
   let answers: number | null = null;
   try {
     const cache = RequestCache.open(cacheDir, { readonly: true });

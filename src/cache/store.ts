@@ -12,6 +12,8 @@ import { ClaimTable } from "./claims.js";
 import { openDatabase } from "./database.js";
 import { canonicalJson, numberChangingSettings, settingsId, type RequestKind } from "./keys.js";
 import { cacheFilePath } from "./location.js";
+import { cacheFault } from "./faults.js";
+import { UserError } from "../errors.js";
 import { rememberedModelSha256 } from "./modelHash.js";
 import { readCacheStats, type CacheStats } from "./stats.js";
 
@@ -48,11 +50,18 @@ export class RequestCache {
   /**
    * Opens (creating when needed) the cache in `cacheDir`. A file that is not a
    * readable database is renamed to `requests.sqlite.corrupt-<time>` with a warning
-   * and a new one is started, so a damaged cache never stops a run.
+   * and a new one is started, so a damaged cache never stops a run. A cache that cannot be
+   * opened at all (a full disk, a folder in the file's place) throws `UserError("cache")`.
    */
   static open(cacheDir: string, options: OpenCacheOptions = {}): RequestCache {
     const file = cacheFilePath(cacheDir);
-    if (!options.readonly) mkdirSync(cacheDir, { recursive: true });
+    if (!options.readonly) {
+      try {
+        mkdirSync(cacheDir, { recursive: true });
+      } catch (error) {
+        throw cacheFault(file, error);
+      }
+    }
     return openDatabase(file, options.readonly === true, options.warn, (db) => new RequestCache(file, db));
   }
 
@@ -106,8 +115,14 @@ export class RequestCache {
   }
 
   /** The model file's sha256, remembered in this cache while the file is unchanged (see modelHash.ts). */
-  modelSha256(modelPath: string): Promise<string> {
-    return rememberedModelSha256(this.db, modelPath);
+  async modelSha256(modelPath: string): Promise<string> {
+    try {
+      return await rememberedModelSha256(this.db, modelPath);
+    } catch (error) {
+      // The model's own problems are the user's input; the cache's (a disk that filled up) are named as such.
+      if (error instanceof UserError || (error as { code?: unknown }).code?.toString().startsWith("SQLITE") !== true) throw error;
+      throw cacheFault(this.file, error);
+    }
   }
 
   stats(): CacheStats {

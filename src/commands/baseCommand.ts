@@ -1,7 +1,10 @@
-import { Command, Flags } from "@oclif/core";
+import { Command, Flags, type Interfaces } from "@oclif/core";
 import { diskFullError, UserError, UserErrors } from "../errors.js";
 
-/** Exit codes: 0 success, 1 an unexpected failure, 2 bad input, 130 interrupted. */
+/** Parsed flags or arguments by name (oclif's FlagOutput and ArgOutput, which it does not export). */
+type ParsedValues = { [name: string]: unknown };
+
+/** Exit codes: 0 success, 1 an unexpected failure, 2 bad input, 128 + the signal when stopped by one (130 Ctrl-C, 143 SIGTERM, 129 SIGHUP). */
 export const EXIT_BAD_INPUT = 2;
 
 /**
@@ -16,6 +19,21 @@ export abstract class BaseCommand extends Command {
   /** Read from argv so that it also applies to errors raised while parsing flags. */
   protected get showStack(): boolean {
     return process.argv.includes("--debug");
+  }
+
+  /**
+   * oclif's parse, then a refusal of any flag or argument given as an empty string: an unset
+   * shell variable (`--output "$OUT"`) must not quietly become a default (the working folder).
+   * `--tasks ""` has its own message (the command lists it with the other problems).
+   */
+  protected override async parse<F extends ParsedValues, B extends ParsedValues, A extends ParsedValues>(
+    options?: Interfaces.Input<F, B, A>,
+    argv?: string[],
+  ): Promise<Interfaces.ParserOutput<F, B, A>> {
+    const parsed = await super.parse(options, argv);
+    const problems = emptyValueProblems(parsed.flags as Record<string, unknown>, parsed.args as Record<string, unknown>, this.id ?? "");
+    if (problems.length > 0) throw new UserErrors(problems);
+    return parsed;
   }
 
   protected override async catch(err: Error & { exitCode?: number; oclif?: { exit?: number } }): Promise<void> {
@@ -42,7 +60,7 @@ export function describeError(
   context: { command: string; showStack?: boolean; kept?: string | undefined },
 ): { lines: string[]; exitCode: number } {
   if (err instanceof UserErrors) return { lines: err.problems.map((p) => `error: ${p.message}`), exitCode: EXIT_BAD_INPUT };
-  if (err instanceof UserError) return { lines: [`error: ${err.message}`], exitCode: err.kind === "interrupted" ? 130 : EXIT_BAD_INPUT };
+  if (err instanceof UserError) return { lines: [`error: ${err.message}`], exitCode: err.kind === "interrupted" ? interruptedExitCode(err) : EXIT_BAD_INPUT };
   const full = diskFullError(err, context.kept);
   if (full) return { lines: [`error: ${full.message}`], exitCode: EXIT_BAD_INPUT };
   if (err.name === "ExitError" || err.oclif) {
@@ -50,6 +68,32 @@ export function describeError(
     return { lines: oclifReasons(err.message).map((r) => `error: ${r.replace(/[.:]$/, "")}; ${help}`), exitCode: err.oclif?.exit ?? EXIT_BAD_INPUT };
   }
   return { lines: [`error: ${err.message}${context.showStack ? "" : " (rerun with --debug for the stack trace)"}`], exitCode: 1 };
+}
+
+/** Flags whose empty value the command itself explains. */
+const EMPTY_HANDLED_BY_COMMAND = new Set(["tasks"]);
+
+/** One problem per flag or argument given as an empty (or blank) string. */
+export function emptyValueProblems(flags: Record<string, unknown>, args: Record<string, unknown>, command: string): UserError[] {
+  const blank = (v: unknown) => typeof v === "string" && v.trim() === "";
+  const help = `\`${["rakuten-eval", command.replace(/:/g, " ")].filter(Boolean).join(" ")} --help\``;
+  const problems: UserError[] = [];
+  for (const [name, value] of Object.entries(flags)) {
+    if (EMPTY_HANDLED_BY_COMMAND.has(name)) continue;
+    if (blank(value) || (Array.isArray(value) && value.some(blank))) {
+      problems.push(new UserError("usage", `--${name} is given an empty value (an unset shell variable?); give it a value or leave --${name} out (see ${help}).`));
+    }
+  }
+  for (const [name, value] of Object.entries(args)) {
+    if (blank(value)) problems.push(new UserError("usage", `The ${name} argument is empty (an unset shell variable?); give it a value (see ${help}).`));
+  }
+  return problems;
+}
+
+/** An interrupt's exit code: its own (128 + the signal that stopped it), else 130 (Ctrl-C). */
+function interruptedExitCode(err: UserError): number {
+  const code = (err as UserError & { exitCode?: unknown }).exitCode;
+  return typeof code === "number" ? code : 130;
 }
 
 /**

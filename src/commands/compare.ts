@@ -1,6 +1,7 @@
 import { Args, Flags } from "@oclif/core";
 import { BaseCommand } from "./baseCommand.js";
-import { UserError } from "../errors.js";
+import { UserError, UserErrors } from "../errors.js";
+import { labelProblem } from "../util/displayText.js";
 import { compareRuns } from "../compare/compare.js";
 import { DEFAULT_COMPARE_OPTIONS } from "../compare/comparisonTypes.js";
 import { distinctLabels, loadScores, runScores } from "../results/read.js";
@@ -80,6 +81,12 @@ export default class Compare extends BaseCommand {
 
   async run(): Promise<void> {
     const { args, flags } = await this.parse(Compare);
+    const labelProblems = (["label", "baseline-label"] as const).flatMap((f) => {
+      const value = flags[f];
+      const problem = value === undefined ? null : labelProblem(f, value);
+      return problem ? [new UserError("usage", problem)] : [];
+    });
+    if (labelProblems.length > 0) throw new UserErrors(labelProblems);
     const alpha = Number(flags.alpha);
     if (!/^\d*\.?\d+$/.test(flags.alpha) || !(alpha > 0 && alpha < 1)) throw new UserError("usage", `--alpha ${flags.alpha} must be a number strictly between 0 and 1 (e.g. 0.05).`);
     if (flags["bootstrap-iterations"] < 1) throw new UserError("usage", `--bootstrap-iterations ${flags["bootstrap-iterations"]} must be at least 1.`);

@@ -9,6 +9,9 @@ import { createProgressDisplay, progressMode } from "../terminal/progress.js";
 import { terminalWidth } from "../terminal/width.js";
 import { coloursFor } from "../terminal/colour.js";
 import { UserError } from "../errors.js";
+import { InterruptedError, interruptedReason } from "../backend/interruption.js";
+import { onStopSignals, signalExitCode } from "../util/stopSignals.js";
+import { labelProblem } from "../util/displayText.js";
 import { parseShardFlag } from "../shard/shard.js";
 import type { RemoteBackendOptions } from "../backend/remote/index.js";
 import { blankTasksProblem, CHOOSE_WHAT_TO_RUN, isSuite, checkSuite, parseCountFlag, parseShotsFlag } from "../validate.js";
@@ -40,14 +43,11 @@ function remoteOptions(flags: Record<string, unknown>, problems: UserError[]): R
   return options;
 }
 
-/** Exit code of a run stopped by Ctrl-C (128 + SIGINT), as shells report it. */
-export const EXIT_INTERRUPTED = 130;
-
 export default class Run extends BaseCommand {
   static override summary = "Evaluate a GGUF model on the Japanese and/or English suite of the RakutenAI-7B paper.";
   static override description =
     "Builds the reference harnesses' prompts and few-shot picks, scores them through llama.cpp in-process, prints a table beside the paper's RakutenAI-7B figures and writes lm-evaluation-harness v0.4's files to --output: <output>/<model name>/results_<date>.json and one samples_<task>_<date>.jsonl per task (a rerun adds files, never overwrites).\n\n" +
-    "Every answer is stored in a request cache as it arrives (keyed by the model file's sha256, the engine settings that can change a number and the request), so rerunning a command after a crash, a kill or Ctrl-C recomputes nothing that finished. Ctrl-C writes partial results (rakuten_eval.complete: false) and exits with code 130; any other failure after work began writes them too before its error; bad input exits with code 2 after listing every problem.";
+    "Every answer is stored in a request cache as it arrives (keyed by the model file's sha256, the engine settings that can change a number and the request), so rerunning a command after a crash, a kill or Ctrl-C recomputes nothing that finished. Ctrl-C, SIGTERM and SIGHUP write partial results (rakuten_eval.complete: false) and exit with 128 + the signal number (130, 143, 129); any other failure after work began writes them too before its error; bad input exits with code 2 after listing every problem.";
   static override examples = [
     "<%= config.bin %> run --suite ja --model model.gguf",
     "<%= config.bin %> run --suite ja --shots 3 --model model.gguf --data-dir ../shared/datasets --limit 20",
@@ -162,7 +162,11 @@ export default class Run extends BaseCommand {
       for (const f of misplaced) problems.push(new UserError("usage", `--${f} is for an inference server; add --backend openai, or leave it out.`));
     }
     if (flags.output) options.outputDir = flags.output;
-    if (flags.label) options.label = flags.label;
+    if (flags.label !== undefined) {
+      const problem = labelProblem("label", flags.label);
+      if (problem) problems.push(new UserError("usage", problem));
+      else options.label = flags.label;
+    }
     options.format = flags.format as OutputFormat;
     Object.assign(options, chatOptions(flags));
     if (flags["cache-dir"]) options.cacheDir = flags["cache-dir"];
@@ -181,36 +185,39 @@ export default class Run extends BaseCommand {
     if (!flags.quiet) options.log = (line: string) => display.log(line);
     options.onProgress = (report) => display.update(report);
 
-    // Ctrl-C: stop sending work, keep every finished answer, write partial results, exit 130.
-    // A second Ctrl-C quits at once (the cache holds everything stored so far).
+    // Ctrl-C, SIGTERM (CI timeout, docker stop, a pod eviction) or SIGHUP: stop sending work, keep
+    // every finished answer, write partial results, exit 128 + the signal's number (130, 143, 129).
+    // A second signal quits at once (the cache holds everything stored so far).
     const controller = new AbortController();
-    let interrupts = 0;
-    const onInterrupt = () => {
-      interrupts++;
-      if (interrupts > 1) {
+    const removeHandlers = onStopSignals(
+      (signal) => {
+        display.log(`${signal === "SIGINT" ? "interrupt" : signal}: stopping; finished answers are kept (${signal === "SIGINT" ? "Ctrl-C" : "the signal"} again to quit at once)`);
+        controller.abort(signal);
+      },
+      (signal) => {
         display.stop(); // gives the terminal its cursor and line wrapping back
-        process.exit(EXIT_INTERRUPTED);
-      }
-      display.log("interrupt: stopping; finished answers are kept (Ctrl-C again to quit at once)");
-      controller.abort();
-    };
-    process.on("SIGINT", onInterrupt);
+        process.exit(signalExitCode(signal));
+      },
+    );
     options.signal = controller.signal;
     let outcome;
     try {
       outcome = await runEvaluation(options);
     } catch (error) {
-      if (error instanceof UserError && error.kind === "interrupted") {
+      if (error instanceof InterruptedError) {
         display.stop();
-        process.stderr.write(`interrupted: ${error.message}\n`);
+        process.stderr.write(`${interruptedReason(error.signal)}: ${error.message}\n`);
         // The engine may still be computing the abandoned chunk; nothing of it is needed.
-        process.exit(EXIT_INTERRUPTED);
+        process.exit(error.exitCode);
       }
       throw error;
     } finally {
       display.stop();
-      process.off("SIGINT", onInterrupt);
+      removeHandlers();
     }
+    // A signal after the last answer (while scoring from stored answers or publishing): the run
+    // finished and its results are complete, so the job succeeded and nothing is redone.
+    if (controller.signal.aborted) process.stderr.write(`${String(controller.signal.reason)} received after the last answer: the run finished; its results are complete (${outcome.resultsPath}).\n`);
     if (flags.json) this.log(JSON.stringify(outcome.doc, null, 2));
     else {
       const colours = coloursFor(process.stdout);

@@ -3,12 +3,13 @@
 // version (record count) or a malformed one (parse) stops the run with a one-line fix.
 
 import { isUtf8 } from "node:buffer";
-import { readFile, stat } from "node:fs/promises";
+import { lstat, readFile, stat } from "node:fs/promises";
 import path from "node:path";
 import type { DataFileRef } from "../api/task.js";
 import { DatasetError } from "../errors.js";
 import { digestBytes, digestFile, firstInvalidUtf8, notAFileKind, type FileDigest } from "../util/files.js";
 import { parseRecords } from "./formats.js";
+import { oneLine } from "../util/oneLine.js";
 import { loadManifest, splitEntry } from "./manifests.js";
 import type { PartialSplitFile, SplitEntry, SplitFile } from "./manifestTypes.js";
 
@@ -176,14 +177,35 @@ async function findFile(
     let info;
     try {
       info = await stat(absolutePath);
-    } catch {
-      continue; // absent or unreadable: try the next candidate
+    } catch (error) {
+      // Absent: try the next candidate. Present but not readable as a file (a symbolic link
+      // loop or one to nothing, no permission): reported, naming the file, never taken as absent.
+      const unusable = await unusablePathKind(absolutePath, error);
+      if (unusable === null) continue;
+      return { file, absolutePath, notAFile: unusable };
     }
     const kind = notAFileKind(info);
     if (kind !== null) return { file, absolutePath, notAFile: kind };
     return { file, absolutePath, size: info.size, mtimeMs: info.mtimeMs };
   }
   return null;
+}
+
+/**
+ * What a path whose `stat` failed with `error` is, when something is there ("a symbolic link
+ * loop (ELOOP)", "a symbolic link to a missing target", "unreadable (EACCES)"); null when nothing is.
+ */
+async function unusablePathKind(absolutePath: string, error: unknown): Promise<string | null> {
+  const code = (error as NodeJS.ErrnoException).code ?? "";
+  if (code === "ENOENT" || code === "ENOTDIR") {
+    try {
+      return (await lstat(absolutePath)).isSymbolicLink() ? "a symbolic link to a missing target" : null;
+    } catch {
+      return null;
+    }
+  }
+  if (code === "ELOOP") return "a symbolic link loop (ELOOP)";
+  return `unreadable (${code || oneLine(error)})`;
 }
 
 function notAFileError(ref: DataFileRef, absolutePath: string, kind: string, role?: "eval" | "fewshot"): DatasetError {

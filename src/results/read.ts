@@ -3,6 +3,7 @@
 
 import { existsSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
+import { LABEL_MAX_LENGTH, printable } from "../util/displayText.js";
 import { UserError } from "../errors.js";
 import { readJsonLines } from "./jsonLines.js";
 import { notAFileKind } from "../util/files.js";
@@ -116,10 +117,11 @@ export function resultsPathOf(arg: string): string {
 /** A short label for a run: the one recorded at run time (`run --label`), else the model file's name, else the folder's. */
 function runLabel(doc: ResultsDocument, file: string): string {
   const recorded = (doc.rakuten_eval as { label?: unknown }).label;
-  if (typeof recorded === "string" && recorded.trim() !== "") return recorded.trim();
+  // Shown in terminals and Markdown tables: control characters escaped, cut to a label's length.
+  if (typeof recorded === "string" && recorded.trim() !== "") return printable(recorded.trim(), LABEL_MAX_LENGTH);
   const modelPath = doc.rakuten_eval.engine?.modelPath;
-  if (typeof modelPath === "string" && modelPath !== "") return path.basename(modelPath).replace(/\.gguf$/i, "");
-  return path.basename(path.dirname(path.resolve(file)));
+  if (typeof modelPath === "string" && modelPath !== "") return printable(path.basename(modelPath).replace(/\.gguf$/i, ""), LABEL_MAX_LENGTH);
+  return printable(path.basename(path.dirname(path.resolve(file))), LABEL_MAX_LENGTH);
 }
 
 /** A results file as read: ours (validated), or an lm-eval one turned into ours (./lmEvalRead.ts). */

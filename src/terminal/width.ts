@@ -29,13 +29,29 @@ export function pad(text: string, width: number, align: "left" | "right" = "left
   return align === "left" ? text + fill : fill + text;
 }
 
-/** Cuts a string to at most `width` cells, ending in "…" when cut. */
+const COLOUR_CODE = /(\u001b\[[0-9;]*m)/;
+const graphemes = new Intl.Segmenter(undefined, { granularity: "grapheme" });
+
+/**
+ * Cuts a string to at most `width` cells, ending in "…" when cut. Linear in the text's length:
+ * each grapheme's width is added to a running total (measuring the growing prefix again for
+ * every character made a 100,000-character label take minutes).
+ */
 export function truncate(text: string, width: number): string {
   if (stringWidth(text) <= width) return text;
   let out = "";
-  for (const ch of text) {
-    if (stringWidth(out + ch) > width - 1) break;
-    out += ch;
+  let used = 0;
+  for (const part of text.split(COLOUR_CODE)) {
+    if (COLOUR_CODE.test(part)) {
+      out += part; // zero width
+      continue;
+    }
+    for (const { segment } of graphemes.segment(part)) {
+      const cells = stringWidth(segment);
+      if (used + cells > width - 1) return out + "…";
+      out += segment;
+      used += cells;
+    }
   }
   return out + "…";
 }

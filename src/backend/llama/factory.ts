@@ -15,6 +15,7 @@ import { LlamaBackend } from "./backend.js";
 import { acquireLlama, LlamaEngine, releaseLlama, type GpuSetting } from "./engine.js";
 import { TimingProbe, UNTIMED } from "./instrumentation.js";
 import { ModelTokenizer } from "./tokenizer.js";
+import { loadOnce } from "./loadFailure.js";
 
 export interface LlamaBackendOptions {
   modelPath: string;
@@ -120,14 +121,18 @@ export async function createLlamaBackend(options: LlamaBackendOptions): Promise<
 
   let model: LlamaModel;
   try {
-    model = await llama.loadModel({
-      modelPath,
-      gpuLayers: gpu === false ? 0 : "auto",
-      defaultContextFlashAttention: flashAttention,
-    });
+    // One line naming llama.cpp's cause when it cannot load the file (./loadFailure.ts).
+    model = await loadOnce(llama, modelPath, (loadSignal) =>
+      llama.loadModel({
+        modelPath,
+        gpuLayers: gpu === false ? 0 : "auto",
+        defaultContextFlashAttention: flashAttention,
+        loadSignal,
+      }),
+    );
   } catch (error) {
     await releaseLlama(llama);
-    throw new UserError("model", `Cannot load model ${modelPath} (${oneLine(error)}). Check that llama.cpp supports this model and that there is enough memory.`);
+    throw error;
   }
 
   try {

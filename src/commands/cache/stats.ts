@@ -20,6 +20,7 @@ export default class CacheStats extends BaseCommand {
     try {
       stats = cacheStats(cacheDir);
     } catch (error) {
+      if (error instanceof UserError) throw error; // a folder in the file's place, a full disk: named already
       const message = oneLine(error);
       throw new UserError("usage", `Cannot read the request cache in ${cacheDir} (${message}); \`rakuten-eval cache clear --cache-dir ${cacheDir}\` removes it.`);
     }
