@@ -9,6 +9,8 @@ import { chatFlagProblems, resolveChatSettings, type ChatFlags } from "./chatSet
 import { UserError, UserErrors } from "./errors.js";
 import { planTasks, type PlannedTask, type SkippedTask } from "./taskPlan.js";
 import { inspectModelFile } from "./backend/modelFile.js";
+import { hfTokenizerFiles, loadHfTokenizer, type HfTokenizer } from "./backend/tokenizers/hfTokenizer.js";
+import { isGguf } from "./backend/tokenizers/load.js";
 import { defaultCacheDir } from "./cache/location.js";
 import { selectTasks, type TaskSelection } from "./tasks/registry.js";
 import { CHOOSE_WHAT_TO_RUN, checkDuplicateTasks, checkTaskNames } from "./validate.js";
@@ -23,6 +25,8 @@ export interface RunInput extends ChatFlags {
   model: string;
   /** Score on an inference server instead of in process (`--backend openai`). */
   remote?: RemoteBackendOptions;
+  /** `--hf-tokenizer`: the model's own Hugging Face tokenizer files, which then make every token id. */
+  hfTokenizer?: string;
   suite?: Suite | "all";
   tasks?: string[];
   shots?: number[];
@@ -60,7 +64,10 @@ export function checkOutputDir(dir: string): UserError | null {
  * Missing dataset files are pulled (when `pullMissingData`) only once everything else is sound,
  * so that a wrong flag or model path is never reported after minutes of downloads.
  */
-export async function validateInput(options: RunInput, outputDir: string): Promise<{ planned: PlannedTask[]; skipped: SkippedTask[]; chat?: ChatSettings }> {
+export async function validateInput(
+  options: RunInput,
+  outputDir: string,
+): Promise<{ planned: PlannedTask[]; skipped: SkippedTask[]; chat?: ChatSettings; ownTokenizer?: HfTokenizer }> {
   const problems: UserError[] = [...(options.flagProblems ?? [])];
   const add = (e: unknown) => {
     if (e instanceof UserErrors) problems.push(...e.problems);
@@ -99,7 +106,12 @@ export async function validateInput(options: RunInput, outputDir: string): Promi
     problems.push(...remoteOptionProblems(options.remote));
     if (options.remote.tokenizerPath !== undefined) {
       try {
-        await inspectModelFile(options.remote.tokenizerPath);
+        // A GGUF (whole or vocabulary-only) is read now; Hugging Face files are checked when loaded.
+        if (await isGguf(options.remote.tokenizerPath)) await inspectModelFile(options.remote.tokenizerPath);
+        else {
+          hfTokenizerFiles(options.remote.tokenizerPath);
+          modelOk = false; // no chat template in HF files here
+        }
       } catch (e) {
         modelOk = false;
         add(e);
@@ -115,6 +127,14 @@ export async function validateInput(options: RunInput, outputDir: string): Promi
       await inspectModelFile(options.model);
     } catch (e) {
       modelOk = false;
+      add(e);
+    }
+  }
+  let ownTokenizer: HfTokenizer | undefined;
+  if (options.hfTokenizer !== undefined && !options.remote) {
+    try {
+      ownTokenizer = await loadHfTokenizer(options.hfTokenizer);
+    } catch (e) {
       add(e);
     }
   }
@@ -186,5 +206,5 @@ export async function validateInput(options: RunInput, outputDir: string): Promi
       warn?.(`warning: ${line}`);
     }
   }
-  return { ...plan, ...(chat ? { chat } : {}) };
+  return { ...plan, ...(chat ? { chat } : {}), ...(ownTokenizer ? { ownTokenizer } : {}) };
 }

@@ -4,7 +4,8 @@
 // (`rakuten-eval prompts --model`).
 
 import { oneLine } from "../../util/oneLine.js";
-import type { LlamaModel } from "node-llama-cpp";
+import { LlamaLogLevel, type LlamaModel } from "node-llama-cpp";
+import { causeOf } from "./loadFailure.js";
 import type { TextTokenizer, Tokenizer, TokenizerDescription } from "../../api/types.js";
 import type { ChatRenderer } from "../../api/chat.js";
 import { UserError } from "../../errors.js";
@@ -100,11 +101,22 @@ export async function loadTokenizer(modelPath: string): Promise<LoadedTokenizer>
   const file = await inspectModelFile(modelPath);
   const llama = await acquireLlama(false);
   let model: LlamaModel;
+  // node-llama-cpp's memory estimate loads the tensors too, which a vocabulary-only file lacks
+  // ("missing tensor 'token_embd.weight'") while the vocabulary load itself succeeds: llama.cpp's
+  // lines are held back, and only name the cause when the load fails.
+  const previousLogger = llama.logger;
+  const lines: string[] = [];
+  llama.logger = (level, message) => {
+    if (level === LlamaLogLevel.error || level === LlamaLogLevel.fatal) lines.push(message);
+  };
   try {
     model = await llama.loadModel({ modelPath, vocabOnly: true });
   } catch (error) {
     await releaseLlama(llama);
-    throw new UserError("model", `Cannot load the vocabulary of ${modelPath} (${oneLine(error)}). Check that llama.cpp supports this model.`);
+    const cause = causeOf(lines);
+    throw new UserError("model", `Cannot load the vocabulary of ${modelPath} (${cause ?? oneLine(error)}). Check that llama.cpp supports this model.`);
+  } finally {
+    llama.logger = previousLogger;
   }
   let tokenizer: ModelTokenizer;
   try {

@@ -13,6 +13,11 @@ export interface TokenizerHandle extends TextTokenizer {
   dispose(): Promise<void>;
 }
 
+/** A GGUF by its name or its first four bytes (a folder, or Hugging Face files, are not). */
+export async function isGguf(file: string): Promise<boolean> {
+  return file.endsWith(".gguf") || (await startsWithGgufMagic(file));
+}
+
 async function startsWithGgufMagic(file: string): Promise<boolean> {
   try {
     const handle = await open(file, "r");
@@ -30,7 +35,7 @@ async function startsWithGgufMagic(file: string): Promise<boolean> {
 
 /** A GGUF's vocabulary (llama.cpp), or Hugging Face tokenizer files; one-line UserError otherwise. */
 export async function loadAnyTokenizer(file: string): Promise<TokenizerHandle> {
-  if (file.endsWith(".gguf") || (await startsWithGgufMagic(file))) return loadTokenizer(file);
+  if (await isGguf(file)) return loadTokenizer(file);
   const hf = await loadHfTokenizer(file);
   return Object.assign(hf, { trainContextSize: 0, dispose: async () => {} });
 }
