@@ -2,10 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import {
   clopperPearson,
-  holm,
   mcnemarExactP,
-  mcnemarMinimalDetectable,
-  minimalDetectable,
   pairedExactDifference,
   meanOfIndependentDifferences,
   normalQuantile,
@@ -15,6 +12,8 @@ import {
   zForAlpha,
 } from "../src/compare/stats.js";
 import { pairedBootstrap, quantileSorted } from "../src/compare/bootstrap.js";
+import { holm } from "../src/compare/holm.js";
+import { mcnemarMinimalDetectable, minimalDetectable } from "../src/compare/power.js";
 
 const close = (actual: number, expected: number, rel = 1e-9, what = "") => {
   const tol = Math.max(Math.abs(expected) * rel, 1e-15);
