@@ -234,7 +234,8 @@ function stackedRows(c: Comparison, width: number, colours: Colours): string {
   const lines: string[] = [];
   for (const r of c.rows) {
     const v = cells(c, r, colours);
-    lines.push(truncate(`${v[0]} (${v[1]}): ${v[11]}`, width));
+    // The verdict and what qualifies it are wrapped, never cut: they are what the gate's reader needs.
+    lines.push(...wrap(`${v[0]} (${v[1]}): ${v[11]}`, Math.max(1, width - 4)).split("\n").map((line, i) => (i === 0 ? truncate(line, width) : `    ${line}`)));
     const figures = `${h[2]} ${v[2]} → ${h[3]} ${v[3]}, Δ ${v[4]} ${v[5]}, ${h[7]} ${v[7]}, max drop ${v[10]}`;
     lines.push(...wrap(figures, Math.max(1, width - 4)).split("\n").map((line, i) => (i === 0 ? `  ${line}` : `    ${line}`)));
   }
