@@ -104,3 +104,32 @@ test("report writes report.md and report.html", { skip }, () => {
   assert.match(readFileSync(path.join(out, "report.html"), "utf8"), /<svg [^>]*id="chart-ja"/);
   assert.equal(cli("report", "--output", out).status, 2);
 });
+
+test("a task absent from the new run fails the gate (exit 1) naming it and the run's reason; --allow-missing passes it (exit 0)", { skip }, () => {
+  const root = tempDir("cli-absent");
+  const jnli = { key: "jnli", task: "jnli-1.1-0.3", metric: "acc", score: 50, n: 20, samples: bits(20, 10) };
+  const jcs = { key: "jcommonsenseqa", task: "jcommonsenseqa-1.1-0.3", metric: "acc", score: 50, n: 20, samples: bits(20, 10) };
+  const base = writeRun(path.join(root, "base"), { modelPath: "/m/base.gguf", tasks: [jnli, jcs] });
+  const next = writeRun(path.join(root, "new"), { modelPath: "/m/new.gguf", tasks: [jnli], skipped: [{ task: "jcommonsenseqa-1.1-0.3", reason: "its data is missing" }] });
+  const fail = cli("compare", next, "--baseline", base);
+  assert.equal(fail.status, 1, fail.stderr);
+  // The prose is word-wrapped to the terminal's width: read it as one line.
+  assert.match(fail.stdout.replace(/\n(?!│|┌|└|├)/g, " "), /Gate FAILED: 1 absent from the new run: jcommonsenseqa-1\.1-0\.3 \(skipped: its data is missing\); to gate without it, pass --allow-missing jcommonsenseqa-1\.1-0\.3\. /);
+  const pass = cli("compare", next, "--baseline", base, "--allow-missing", "jcs");
+  assert.equal(pass.status, 0, pass.stderr);
+  assert.match(pass.stdout, /Gate passed/);
+});
+
+test("a comparison that tested nothing exits 2 with one line saying why", { skip }, () => {
+  const root = tempDir("cli-nothing");
+  const subset = writeRun(path.join(root, "subset"), {
+    tasks: [{ key: "mmlu_subset", task: "mmlu (2 subjects)", metric: "acc", score: 62.5, n: 6 }],
+    mmluSubjects: { "hendrycksTest-a": [1, 0, 1, 1], "hendrycksTest-b": [0, 1] },
+  });
+  const r = cli("compare", subset, "--baseline", "published:rakutenai-7b");
+  assert.equal(r.status, 2, r.stdout);
+  assert.equal(r.stdout, "");
+  const lines = r.stderr.trim().split("\n");
+  assert.equal(lines.length, 1, r.stderr);
+  assert.match(lines[0]!, /^error: nothing comparable: no row could be tested \(mmlu \(2 subjects\): not in the baseline/);
+});

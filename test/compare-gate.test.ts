@@ -49,7 +49,10 @@ test("big significant drop fails the gate (paired exact McNemar)", () => {
   close(r.ci?.[0], -20, 1e-6, "ci lo");
   close(r.ci?.[1], 20 * (2 * (1 - 0.025 ** (1 / 20)) - 1), 1e-6, "ci hi");
   assert.equal(r.level, 0.05); // one row tested: Holm's level is alpha
-  close(r.pAdjusted, 2 / 2 ** 20, 1e-15, "p adj");
+  // The gate's test, "dropped by more than 1 point": given the 20 discordant docs, Δ = -1 point
+  // means π = (1 + (-0.01)(100/20)) / 2 = 0.475, and P(X <= 0 | 20, 0.475) = 0.525^20, doubled.
+  close(r.pGate, 2 * 0.525 ** 20, 1e-15, "p gate");
+  close(r.pAdjusted, 2 * 0.525 ** 20, 1e-15, "p adj");
   // MDD: (z_0.975 + z_0.8) · sqrt((20/100) / 100), in points
   close(r.minimalDetectable, (1.959963984540054 + 0.8416212335729143) * Math.sqrt(0.2 / 100) * 100, 1e-5, "mdd");
   assert.equal(r.failed, true);
@@ -73,15 +76,20 @@ test("big but insignificant drop passes", () => {
 });
 
 test("small significant drop passes; the same drop fails under a tighter max drop", () => {
-  // n = 2000: 20 docs lost, none gained -> 1 point, p = 2 / 2^20.
+  // n = 2000: 20 docs lost, none gained -> 1 point, p = 2 / 2^20 for "no difference".
   const { newDir, baseDir } = jnliPair(2000, bits(2000, 1000), bits(2000, 980), 50, 49);
   const loose = compareRuns(runScores(newDir), runScores(baseDir), opts({ maxDrop: 1.5 }));
   const r = row(loose.rows, "jnli");
   close(r.pValue, 2 / 2 ** 20, 1e-15, "p");
-  assert.equal(r.significant, true);
+  // Given 20 discordant docs of 2000 the difference is at least -1 point: a drop of more than 1.5
+  // is impossible, so its test has p = 1 (π at -1.5 points is below 0).
+  assert.equal(r.pGate, 1);
+  assert.equal(r.significant, false);
   assert.equal(r.failed, false);
   assert.equal(loose.failed, false);
+  // 0.5 points: π = (1 - 0.005 · 2000/20) / 2 = 0.25, p gate = 2 · 0.75^20 = 0.0063 < 0.05.
   const tight = compareRuns(runScores(newDir), runScores(baseDir), opts({ maxDrop: 0.5 }));
+  close(row(tight.rows, "jnli").pGate, 2 * 0.75 ** 20, 1e-12, "p gate 0.5");
   assert.equal(tight.failed, true);
 });
 
@@ -165,39 +173,50 @@ function englishPair(): { newDir: string; baseDir: string } {
   };
 }
 
-test("suite averages are compared: difference, combined se and gate", () => {
+test("suite averages are compared: the mean of the columns' Δ, on their standard errors under no difference", () => {
   const { newDir, baseDir } = englishPair();
-  const c = compareRuns(runScores(newDir), runScores(baseDir), opts({ maxDrop: 5 }));
+  const c = compareRuns(runScores(newDir), runScores(baseDir), opts());
   const avg = row(c.rows, "en_avg");
   assert.equal(avg.kind, "average");
   close(avg.newScore, 58.125, 1e-12, "new");
   close(avg.baselineScore, 60.625, 1e-12, "base");
-  close(avg.diff, -2.5, 1e-12, "diff");
-  // ARC's paired se is 3 points (sqrt(10 - 1) / 100); the other columns did not move (se 0):
-  // se = sqrt(3^2) / 4 = 0.75, z = -3.333, p = 2 * norm.sf(3.333) (scipy).
-  close(avg.se, 0.75, 1e-9, "se");
-  close(avg.pValue, 0.0008581206663936744, 1e-6, "p");
-  // Holm over the 5 tested rows (ARC 2/1024, three unchanged columns p = 1, the average):
-  // sorted 0.000858 (avg), 0.00195 (ARC), 1, 1, 1 → adjusted 5·0.000858 and max(that, 4·2/1024).
-  close(avg.pAdjusted, 5 * 0.0008581206663936744, 1e-6, "avg p adj");
-  close(row(c.rows, "arc_challenge").pAdjusted, (4 * 2) / 1024, 1e-12, "arc p adj");
-  // The average is rank 1 of 5: its interval is drawn at alpha/5 = 0.01, z = 2.5758293035489004.
-  close(avg.level, 0.01, 1e-12, "level");
-  close(avg.ci?.[0], -2.5 - 2.5758293035489004 * 0.75, 1e-6, "lo");
-  close(avg.ci?.[1], -2.5 + 2.5758293035489004 * 0.75, 1e-6, "hi");
+  close(avg.diff, -2.5, 1e-12, "diff"); // (-10 + 0 + 0 + 0) / 4
+  // Null standard errors: ARC sqrt(d)/n = sqrt(10)/100 -> 3.162 points; HellaSwag agrees on every
+  // doc, counted as one discordant doc like its MDD: 1/100 -> 1 point; MMLU and TruthfulQA per-doc
+  // differences all 0 -> 0. se = sqrt(10 + 1) / 4; p = 2 * norm.sf(2.5 / se) (scipy).
+  close(avg.se, Math.sqrt(11) / 4, 1e-9, "se");
+  close(avg.pValue, 0.002568831527022717, 1e-6, "p");
+  // max drop 0: the gate's p of a drop is the same one-sided tail, doubled (the drop is negative).
+  close(avg.pGate, 0.002568831527022717, 1e-6, "p gate");
+  // Holm over the 5 tested rows: ARC 2/1024 = 0.00195 (rank 1), the average 0.00257 (rank 2),
+  // three unchanged columns p = 1 -> ARC 5 · 0.00195, the average max(that, 4 · 0.00257).
+  close(row(c.rows, "arc_challenge").pAdjusted, (5 * 2) / 1024, 1e-12, "arc p adj");
+  close(avg.pAdjusted, 4 * 0.002568831527022717, 1e-6, "avg p adj");
+  // The average is rank 2 of 5: its interval is drawn at alpha/4 = 0.0125, z = norm.ppf(1 - 0.0125/2).
+  close(avg.level, 0.0125, 1e-12, "level");
+  close(avg.ci?.[0], -2.5 - 2.497705474412374 * (Math.sqrt(11) / 4), 1e-6, "lo");
+  close(avg.ci?.[1], -2.5 + 2.497705474412374 * (Math.sqrt(11) / 4), 1e-6, "hi");
   assert.equal(avg.paired, true);
-  // max drop 5: ARC (-10, p = 2/1024) fails, the average (-2.5) does not.
   assert.equal(row(c.rows, "arc_challenge").failed, true);
-  close(row(c.rows, "arc_challenge").pValue, 2 / 1024, 1e-12, "arc p");
-  assert.equal(avg.failed, false);
+  assert.equal(avg.failed, true);
 
-  // max drop 1 with ARC allowed 20: now only the average fails the gate.
-  const c2 = compareRuns(runScores(newDir), runScores(baseDir), opts({ maxDrop: 1, maxDropTask: { arc_challenge: 20 } }));
+  // max drop 5: ARC's interval (10 of 100 docs lost, none gained) ends at
+  // 10 (2 (1 - 0.025^(1/10)) - 1) = -3.83 points at alpha: a drop of 5 fits it, so ARC passes;
+  // its gate p: π at -5 points = (1 - 0.05 · 100/10) / 2 = 0.25, 2 · 0.75^10 = 0.113.
+  const c5 = compareRuns(runScores(newDir), runScores(baseDir), opts({ maxDrop: 5 }));
+  close(row(c5.rows, "arc_challenge").pGate, 2 * 0.75 ** 10, 1e-12, "arc p gate at 5");
+  assert.equal(row(c5.rows, "arc_challenge").failed, false);
+  assert.equal(c5.failed, false);
+
+  // ARC allowed 20 (a drop of 20 is impossible with 10 discordant docs: p gate 1): the average fails alone ...
+  const c2 = compareRuns(runScores(newDir), runScores(baseDir), opts({ maxDropTask: { arc_challenge: 20 } }));
+  assert.equal(row(c2.rows, "arc_challenge").pGate, 1);
   assert.equal(row(c2.rows, "arc_challenge").failed, false);
   assert.equal(row(c2.rows, "en_avg").failed, true);
   assert.equal(c2.failed, true);
-  // ... and the average has its own override by id.
-  const c3 = compareRuns(runScores(newDir), runScores(baseDir), opts({ maxDrop: 1, maxDropTask: { arc_challenge: 20, en_avg: 3 } }));
+  // ... and the average has its own override by id: at 1 point, 2 Φ((-2.5 + 1) / se) = 0.0704 (scipy), not below 0.05.
+  const c3 = compareRuns(runScores(newDir), runScores(baseDir), opts({ maxDropTask: { arc_challenge: 20, en_avg: 1 } }));
+  close(row(c3.rows, "en_avg").pGate, 0.07044042927208799, 1e-6, "avg p gate at 1");
   assert.equal(c3.failed, false);
 });
 
@@ -214,15 +233,18 @@ test("published baseline: the paper's figures, unpaired tests", () => {
   const j = row(c.rows, "jnli");
   assert.equal(j.baselineScore, 48.69); // Table 1, RakutenAI-7B JNLI
   assert.equal(j.n.baseline, 2434); // spec §8.3: 1185/2434
-  assert.equal(j.test, "two-proportion-z");
+  assert.equal(j.test, "fisher-exact");
   assert.equal(j.paired, false);
   close(j.diff, 1.31, 1e-9, "diff");
-  close(j.pValue, 0.3606339864151823, 1e-6, "p"); // Wald z on the unpooled se (Python math.erfc)
-  // Holm over the two tested rows (XLSum p = 0.157, JNLI p = 0.361): neither is rejected, so both
-  // intervals are drawn at alpha/2 = 0.025, z = norm.ppf(0.9875) = 2.241402727604947 (scipy).
+  // scipy.stats.fisher_exact([[1217, 1217], [1185, 1249]]).pvalue
+  close(j.pValue, 0.3741674271155233, 1e-9, "p");
+  // Holm over the two tested rows' gate p (XLSum 0.157; JNLI gained, its p of a drop near 1):
+  // neither is rejected, so both intervals are drawn at alpha/2 = 0.025, z = norm.ppf(0.9875) =
+  // 2.241402727604947. JNLI's is test-based: se = Δ / norm.isf(p/2) = 1.4793707877830025 (scipy),
+  // about Δ over the counts, (1217 - 1185)/2434 = 1.3147 points.
   assert.equal(j.level, 0.025);
-  close(j.ci?.[0], 1.31 - 2.241402727604947 * 1.4330131415753629, 1e-5, "lo");
-  close(j.ci?.[1], 1.31 + 2.241402727604947 * 1.4330131415753629, 1e-5, "hi");
+  close(j.ci?.[0], 1.314708299096138 - 2.241402727604947 * 1.4793707877830025, 1e-5, "lo");
+  close(j.ci?.[1], 1.314708299096138 + 2.241402727604947 * 1.4793707877830025, 1e-5, "hi");
   const x = row(c.rows, "xlsum_ja");
   assert.equal(x.baselineScore, 14.08);
   assert.equal(x.test, "normal-unpaired");
@@ -267,9 +289,10 @@ test("table and Markdown show both scores, the difference, the interval and the 
   const { newDir, baseDir } = jnliPair(100, bits(100, 60), bits(100, 40), 60, 40);
   const c = compareRuns(runScores(newDir), runScores(baseDir), opts({ maxDrop: 1 }));
   const md = renderComparisonMarkdown(c);
-  assert.match(md, /^\| Task \| Metric \| base \| new \| Δ \| CI \| p \| p \(Holm\) \| MDD \| Test \| Max drop \| Gate \|$/m);
-  // CI: [-20, 20 (2 (1 - 0.025^(1/20)) - 1)] = [-20, -13.26]; MDD 12.53 (see the first test).
-  assert.match(md, /^\| jnli-1\.1-0\.3 \| acc \| 60\.00 \| 40\.00 \| −20\.00 \| \[−20\.00, −13\.26\] \| 1\.9e-6 \| 1\.9e-6 \| 12\.53 \| McNemar exact \(paired\) \| 1 \| \*\*FAIL\*\* \|$/m);
+  assert.match(md, /^\| Task \| Metric \| base \| new \| Δ \| CI \| p \| p gate \(Holm\) \| MDD \| Test \| Max drop \| Gate \|$/m);
+  // CI: [-20, 20 (2 (1 - 0.025^(1/20)) - 1)] = [-20, -13.26]; p 2/2^20 = 1.9e-6; p gate
+  // 2 · 0.525^20 = 5.1e-6 (see the first test); MDD 12.53 > max drop 1, but the drop was seen: no flag.
+  assert.match(md, /^\| jnli-1\.1-0\.3 \| acc \| 60\.00 \| 40\.00 \| −20\.00 \| \[−20\.00, −13\.26\] \| 1\.9e-6 \| 5\.1e-6 \| 12\.53 \| McNemar exact \(paired\) \| 1 \| \*\*FAIL\*\* \|$/m);
   assert.match(md, /Gate FAILED/);
   const table = renderComparisonTable(c);
   assert.match(table, /jnli-1\.1-0\.3/);
@@ -340,5 +363,5 @@ test("the terminal table fits the width it is given: fewer columns, then a few l
   // Just under the full width, the least needed columns go first.
   const narrower = headOf(renderComparisonTable(c, undefined, fullWidth - 1));
   assert.doesNotMatch(narrower, /Test|MDD/);
-  assert.match(narrower, /p \(Holm\)/);
+  assert.match(narrower, /p gate \(Holm\)/);
 });

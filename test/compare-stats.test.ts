@@ -2,10 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import {
   clopperPearson,
-  holm,
   mcnemarExactP,
-  mcnemarMinimalDetectable,
-  minimalDetectable,
   pairedExactDifference,
   meanOfIndependentDifferences,
   normalQuantile,
@@ -15,6 +12,8 @@ import {
   zForAlpha,
 } from "../src/compare/stats.js";
 import { pairedBootstrap, quantileSorted } from "../src/compare/bootstrap.js";
+import { holm } from "../src/compare/holm.js";
+import { mcnemarMinimalDetectable, minimalDetectable } from "../src/compare/power.js";
 
 const close = (actual: number, expected: number, rel = 1e-9, what = "") => {
   const tol = Math.max(Math.abs(expected) * rel, 1e-15);
@@ -287,10 +286,12 @@ test("paired bootstrap matches a Python reimplementation (random.Random stream)"
 test("paired bootstrap: same seed, same answer; no difference gives p = 1", () => {
   const a = pairedBootstrap([[0.2, -0.1, 0.4, 0, 0.3]], { iterations: 500, seed: 3, alpha: 0.05 });
   const b = pairedBootstrap([[0.2, -0.1, 0.4, 0, 0.3]], { iterations: 500, seed: 3, alpha: 0.05 });
-  const { intervalAt: ia, ...pa } = a;
-  const { intervalAt: ib, ...pb } = b;
+  const { intervalAt: ia, pBelow: ba, pAbove: aa, ...pa } = a;
+  const { intervalAt: ib, pBelow: bb, pAbove: ab, ...pb } = b;
   assert.deepEqual(pa, pb);
   assert.deepEqual(ia(0.01), ib(0.01));
+  assert.equal(ba(0.1), bb(0.1));
+  assert.equal(aa(0.1), ab(0.1));
   const zero = pairedBootstrap([[0, 0, 0]], { iterations: 50, seed: 1, alpha: 0.05 });
   assert.equal(zero.pValue, 1);
   assert.deepEqual(zero.ci, [0, 0]);

@@ -16,6 +16,11 @@ function parsePoints(flag: string, value: string): number {
   return Number(value);
 }
 
+/** `--allow-missing jcs,xlsum_ja` (repeatable, or comma-separated): names as given; the comparison resolves them. */
+export function parseNameList(values: readonly string[]): string[] {
+  return values.flatMap((s) => s.split(",")).map((s) => s.trim()).filter((s) => s !== "");
+}
+
 /** `--max-drop-task jnli-1.1-0.3=3` (repeatable, or comma-separated). */
 export function parseMaxDropTask(values: readonly string[]): Record<string, number> {
   const out: Record<string, number> = {};
@@ -29,14 +34,16 @@ export function parseMaxDropTask(values: readonly string[]): Record<string, numb
 }
 
 export default class Compare extends BaseCommand {
-  static override summary = "Compare a run with a baseline run or the paper's figures, and gate on significant drops.";
+  static override summary = "Compare a run with a baseline run or the paper's figures, and gate on drops larger than allowed.";
   static override description =
-    "Per paper column and per suite average: both scores, the difference, its confidence interval and p-value from one test, the Holm-adjusted p and the smallest drop the test could detect. Runs are paired on the docs both scored (exact McNemar with its inverted exact interval for accuracy and exact match, a seeded paired bootstrap for ROUGE-2, mc2 and MMLU's macro mean); a published baseline is tested unpaired. Runs that cannot be compared (incomplete, samples that do not match their results, different shots/versions/prompts/tokenization/datasets, a --limit run against the paper) are refused unless an --allow-... flag says otherwise. A run is given as a results file, its model folder (the newest results_<date>.json there) or the --output folder holding one model folder; the baseline may also be a results file of lm-evaluation-harness v0.4, whose tasks are mapped to ours (arc_challenge, hellaswag, mmlu_<subject>, truthfulqa_mc1/mc2) and paired through its samples_<task>_<date>.jsonl beside it. Exit code 1 when a drop is larger than --max-drop (or its --max-drop-task override) and significant after Holm's adjustment at --alpha, or when the comparison is not comparable; 0 otherwise; 2 on bad input or a refused comparison.";
+    "Per paper column and per suite average: both scores, the difference, its confidence interval and p-value from one test, the Holm-adjusted p and the smallest drop the test could detect. Runs are paired on the docs both scored (exact McNemar with its inverted exact interval for accuracy and exact match, a seeded paired bootstrap for ROUGE-2, mc2 and MMLU's macro mean); a published baseline is tested unpaired. Runs that cannot be compared (incomplete, samples that do not match their results, different shots/versions/prompts/tokenization/datasets, a --limit run against the paper) are refused unless an --allow-... flag says otherwise. A run is given as a results file, its model folder (the newest results_<date>.json there) or the --output folder holding one model folder; the baseline may also be a results file of lm-evaluation-harness v0.4, whose tasks are mapped to ours (arc_challenge, hellaswag, mmlu_<subject>, truthfulqa_mc1/mc2) and paired through its samples_<task>_<date>.jsonl beside it. The gate: a row fails when its interval (drawn at the level Holm's adjustment tests it at) lies wholly below −(its max drop), i.e. the data show it dropped by more than --max-drop (or its --max-drop-task override): a one-sided test of “dropped by at most the max drop”; with --max-drop 0 (the default), any significant drop fails. --non-inferiority turns it round: a row passes only when its interval at --alpha lies wholly above −(its max drop) and its test could have detected that drop. A task or average of the baseline absent from the new run fails unless --allow-missing names it. Exit code 1 when a row fails or the comparison is not comparable; 0 otherwise; 2 on bad input, a refused comparison, or a comparison in which no row could be tested.";
   static override examples = [
     "<%= config.bin %> compare results/runs/new --baseline results/runs/accepted",
     "<%= config.bin %> compare results/runs/new-model --baseline published:rakutenai-7b --max-drop 1",
     "<%= config.bin %> compare results/runs/new-model --baseline lm-eval-out/org__model/results_2024-05-01T12-00-00.000000.json",
     "<%= config.bin %> compare new --baseline old --max-drop 1 --max-drop-task jnli-1.1-0.3=3 --format markdown",
+    "<%= config.bin %> compare new --baseline old --max-drop 1 --non-inferiority",
+    "<%= config.bin %> compare new --baseline old --allow-missing jaqket_v2",
     "<%= config.bin %> compare new --baseline old --json",
     "<%= config.bin %> compare q4 --baseline f16 --quantisation --tokenizer model-F16.gguf",
   ];
@@ -49,7 +56,21 @@ export default class Compare extends BaseCommand {
       description: "The baseline: a results file of rakuten-eval or lm-evaluation-harness v0.4 (its samples_<task>_<date>.jsonl beside it pair the docs), a folder as for the new run, or published:<model id> from the paper's tables (published:rakutenai-7b).",
       required: true,
     }),
-    "max-drop": Flags.string({ description: "Largest allowed drop in points, per task and per average.", default: "0" }),
+    "max-drop": Flags.string({
+      description:
+        "Largest allowed drop in points, per task and per average: a row fails only when its interval shows a drop larger than this (e.g. Δ −1.5 [−3.0, −0.1] passes --max-drop 1: a drop of 1 fits the data). Default 0: any significant drop fails.",
+      default: "0",
+    }),
+    "non-inferiority": Flags.boolean({
+      description:
+        "Release rule: a row passes only when its interval at --alpha lies wholly above −(its max drop), i.e. the data show it dropped by less than allowed, and its test could detect a drop of that size (MDD ≤ max drop); needs a max drop above 0 for every row.",
+      default: false,
+    }),
+    "allow-missing": Flags.string({
+      description: "Tasks or averages (any name or alias `run` accepts, a paper column or an average id) that may be absent from the new run; otherwise a baseline row absent from the new run fails the gate. Repeatable or comma-separated.",
+      multiple: true,
+      multipleNonGreedy: true,
+    }),
     "max-drop-task": Flags.string({
       description: "Per-task (or average) override, TASK=POINTS, TASK being any name or alias `run` accepts (jcs=3), a paper column or an average id; repeatable.",
       multiple: true,
@@ -94,6 +115,8 @@ export default class Compare extends BaseCommand {
       alpha,
       maxDrop: parsePoints("--max-drop", flags["max-drop"]),
       maxDropTask: parseMaxDropTask(flags["max-drop-task"] ?? []),
+      rule: flags["non-inferiority"] ? ("non-inferiority" as const) : ("drop" as const),
+      allowMissing: parseNameList(flags["allow-missing"] ?? []),
       bootstrapIterations: flags["bootstrap-iterations"],
       seed: flags.seed,
       allowPartial: flags["allow-partial"],
@@ -115,6 +138,10 @@ export default class Compare extends BaseCommand {
       comparison = compareRuns(newRun, baseRun, { ...options, ...(tokenizer ? { tokenizer } : {}) });
     } finally {
       await tokenizer?.dispose();
+    }
+    // A gate that compared nothing has not passed, and has nothing to show.
+    if (comparison.nothingTested !== null) {
+      throw new UserError("usage", `nothing comparable: no row could be tested (${comparison.nothingTested}); compare the new run with a baseline that scored the same tasks.`);
     }
     this.log(renderComparison(comparison, format, coloursFor(process.stdout), terminalWidth(process.stdout)));
     if (comparison.failed) process.exitCode = 1;

@@ -39,6 +39,30 @@ function bootstrapInterval(sorted: readonly number[], alpha: number): Interval {
   return [sorted[k - 1]!, sorted[B - k]!];
 }
 
+/** #{v < x} of an ascending array (binary search). */
+function countBelow(sorted: readonly number[], x: number): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (sorted[mid]! < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** #{v <= x} of an ascending array. */
+function countAtMost(sorted: readonly number[], x: number): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (sorted[mid]! <= x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
 /**
  * Paired bootstrap of a mean difference. `strata` holds the per-doc differences
  * (first run minus second) of each stratum; the statistic is the unweighted mean of the
@@ -93,12 +117,25 @@ export function pairedBootstrap(strata: readonly (readonly number[])[], options:
   const se = iterations > 1 ? Math.sqrt(ss / (iterations - 1)) : 0;
   const sorted = [...resampled].sort((x, y) => x - y);
   const intervalAt = (a: number): Interval => bootstrapInterval(sorted, a);
+  // Under "no difference" each doc's difference is as likely either sign: Var(mean_k) = Σ d² / n_k²,
+  // and the statistic averages the K strata. Zero only when the runs agree on every doc.
+  let nullVariance = 0;
+  for (const d of used) {
+    let ss = 0;
+    for (const v of d) ss += v * v;
+    nullVariance += ss / (d.length * d.length);
+  }
   return {
     diff: observed,
     se,
+    nullSe: Math.sqrt(nullVariance) / used.length,
     ci: intervalAt(alpha),
     pValue: Math.min(1, (2 * Math.min(below, above)) / iterations),
     intervalAt,
+    // The upper end (the k-th largest t*) is below x iff fewer than k = ceil(a·B/2) of the t* are
+    // at least x, iff 2·#{t* >= x}/B < a; the lower end likewise with #{t* <= x}.
+    pBelow: (x: number): number => Math.min(1, (2 * (iterations - countBelow(sorted, x))) / iterations),
+    pAbove: (x: number): number => Math.min(1, (2 * countAtMost(sorted, x)) / iterations),
     iterations,
     seed,
   };

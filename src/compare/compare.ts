@@ -14,10 +14,12 @@ import { agreementOf } from "./agreement.js";
 import { checkComparable } from "./comparable.js";
 import { pairTask } from "./pairing.js";
 import { provenanceOf } from "./provenance.js";
-import { meanOfIndependentTested, minimalDetectable, normalTested, POWER } from "./stats.js";
+import { meanOfIndependentTested } from "./stats.js";
+import { detectableDrop, minimalDetectable, POWER } from "./power.js";
 import { pairedTest, unpairedTest, withSampleSe } from "./tests.js";
 import type { Comparison, CompareOptions, DraftRow } from "./comparisonTypes.js";
-import { decide, maxDropFor, resolveOverrides } from "./gate.js";
+import { decide, maxDropFor, nothingTestedReason, resolveOverrides } from "./gate.js";
+import { absenceReason, namedBy, resolveNames, selectedByNewRun } from "./missing.js";
 
 function compareTaskRow(key: string, newRun: RunScores, baseRun: RunScores, options: CompareOptions, mismatch: string | undefined): DraftRow {
   const newRow0 = newRun.rows.find((r) => r.key === key) ?? null;
@@ -35,6 +37,9 @@ function compareTaskRow(key: string, newRun: RunScores, baseRun: RunScores, opti
     n: { new: newRow0?.n ?? null, baseline: baseRow0?.n ?? null },
     maxDrop: maxDropFor([newRow0?.task ?? null, baseRow0?.task ?? null, key], options),
     notComparable: mismatch ?? null,
+    // Against the paper, a column the new run never selected is not expected of it.
+    absent: baseRow0 && !newRow0 && (baseRun.kind === "run" || selectedByNewRun(newRun, key)) ? absenceReason(newRun, baseRun, key, baseRow0.task) : null,
+    absentAllowed: false,
   };
   if (!newRow0 || !baseRow0) {
     notes.push(newRow0 ? "not in the baseline" : "not in the new run");
@@ -61,6 +66,11 @@ function compareTaskRow(key: string, newRun: RunScores, baseRun: RunScores, opti
   };
 }
 
+/** Docs left out of the paired test of each column that left any out, for the average's note. */
+function leftOutDocs(parts: readonly DraftRow[]): string[] {
+  return parts.filter((p) => p.docs && p.docs.newOnly + p.docs.baselineOnly > 0).map((p) => `${p.tasks.new ?? p.key} ${p.docs!.newOnly + p.docs!.baselineOnly}`);
+}
+
 function compareAverageRow(def: PaperAverage, newRun: RunScores, baseRun: RunScores, taskRows: DraftRow[], options: CompareOptions): DraftRow | null {
   const a = newRun.averages.find((x) => x.id === def.id);
   const b = baseRun.averages.find((x) => x.id === def.id);
@@ -70,6 +80,8 @@ function compareAverageRow(def: PaperAverage, newRun: RunScores, baseRun: RunSco
   const baselineScore = b?.value ?? null;
   const parts = def.columns.map((k) => taskRows.find((r) => r.key === k));
   const mismatched = parts.filter((p) => p?.notComparable).map((p) => p!.key);
+  // Absent when the new run lacks a column the baseline has (and, against the paper, one it set out to score).
+  const absentParts = parts.filter((p): p is DraftRow => p !== undefined && p.absent !== null);
   const row = {
     kind: "average" as const,
     key: def.id,
@@ -82,24 +94,60 @@ function compareAverageRow(def: PaperAverage, newRun: RunScores, baseRun: RunSco
     n: { new: null, baseline: null },
     maxDrop: maxDropFor([def.id], options),
     notComparable: mismatched.length > 0 ? `averages columns whose settings differ (${mismatched.join(", ")})` : null,
+    absent: newScore === null && baselineScore !== null && absentParts.length > 0 ? `its column${absentParts.length > 1 ? "s" : ""} ${absentParts.map((p) => p.tasks.baseline ?? p.key).join(", ")} absent from the new run` : null,
+    absentAllowed: false,
   };
   const none = { se: null, pValue: null, test: "none" as const, paired: false, minimalDetectable: null, tested: null };
   if (newScore === null || baselineScore === null) {
     notes.push(`${newScore === null ? "the new run" : "the baseline"} has no value for this average (a column is missing)`);
     return { ...row, ...none, diff: null, notes };
   }
-  const diff = newScore - baselineScore;
-  if (parts.some((p) => !p || p.se === null || p.diff === null)) {
+  if (parts.some((p) => !p || p.tested === null || p.diff === null)) {
     notes.push("a column has no standard error; average not tested");
-    return { ...row, ...none, diff, notes };
+    return { ...row, ...none, diff: newScore - baselineScore, notes };
   }
-  // The tasks are independent datasets, so the variance of the mean difference is the sum of
-  // the columns' variances over k².
-  const combined = meanOfIndependentTested(parts.map((p) => ({ diff: p!.diff!, se: p!.se! })));
-  const tested = normalTested(diff, combined.se);
+  // The tasks are independent datasets: the mean of the columns' differences, each over the docs
+  // its own test used, tested on their standard errors under "no difference" (Σ se0²) / k².
+  const tested = meanOfIndependentTested(parts.map((p) => ({ diff: p!.diff!, nullSe: p!.tested!.nullSe })));
+  if (!tested) {
+    notes.push("the columns' standard errors are all 0 while their differences are not; average not tested");
+    return { ...row, ...none, diff: newScore - baselineScore, notes };
+  }
   const paired = parts.every((p) => p!.paired);
-  notes.push(`normal test on the ${def.columns.length} columns' standard errors (${paired ? "all paired" : "some unpaired"})`);
-  return { ...row, diff, se: tested.se, pValue: tested.pValue, test: "normal-combined", paired, minimalDetectable: minimalDetectable(tested.se, options.alpha), notes, tested };
+  notes.push(`normal test of the mean of the ${def.columns.length} columns' Δ on their standard errors under no difference (${paired ? "all paired" : "some unpaired"})`);
+  const ofAverages = newScore - baselineScore;
+  if (Math.abs(tested.diff - ofAverages) >= 0.005) {
+    const left = leftOutDocs(parts as DraftRow[]);
+    notes.push(
+      `Δ ${tested.diff.toFixed(2)} is the mean of the columns' Δ over the docs each was tested on${left.length > 0 ? ` (docs scored by one run only, left out: ${left.join(", ")})` : ""}, not the difference of the two averages (${ofAverages.toFixed(2)})`,
+    );
+  }
+  return {
+    ...row,
+    diff: tested.diff,
+    se: tested.se,
+    pValue: tested.pValue,
+    test: "normal-combined",
+    paired,
+    minimalDetectable: detectableDrop(minimalDetectable(tested.nullSe, options.alpha)),
+    notes,
+    tested,
+  };
+}
+
+/**
+ * Rows absent from the new run that --allow-missing names are allowed; so is an average whose
+ * absent columns are all allowed. Unknown names are an input error.
+ */
+function allowAbsences(drafts: DraftRow[], options: CompareOptions): void {
+  const allowed = new Set(resolveNames(drafts, options.allowMissing ?? [], "--allow-missing").values());
+  for (const d of drafts) if (d.kind === "task" && d.absent !== null) d.absentAllowed = namedBy(d, allowed);
+  for (const d of drafts) {
+    if (d.kind !== "average" || d.absent === null) continue;
+    const def = PAPER_AVERAGES.find((x) => x.id === d.key)!;
+    const absentParts = drafts.filter((p) => p.kind === "task" && def.columns.includes(p.key) && p.absent !== null);
+    d.absentAllowed = namedBy(d, allowed) || absentParts.every((p) => p.absentAllowed);
+  }
 }
 
 export function compareRuns(newRun: RunScores, baseRun: RunScores, options: CompareOptions): Comparison {
@@ -131,6 +179,12 @@ export function compareRuns(newRun: RunScores, baseRun: RunScores, options: Comp
   drafts.push(...taskRows.filter((r) => r.suite === "other"));
   const maxDropTask = resolveOverrides(drafts, options);
   for (const d of drafts) d.maxDrop = maxDropFor(d.kind === "average" ? [d.key] : [d.tasks.new, d.tasks.baseline, d.key], { ...options, maxDropTask });
+  if (options.rule === "non-inferiority") {
+    // A margin of 0 asks every row to show it improved: that is not non-inferiority.
+    const zero = drafts.filter((d) => d.maxDrop === 0).map((d) => d.tasks.new ?? d.tasks.baseline ?? d.key);
+    if (zero.length > 0) throw new UserError("usage", `--non-inferiority needs a margin above 0 for every row, and ${zero.join(", ")} ${zero.length > 1 ? "have" : "has"} max drop 0; give --max-drop POINTS (or --max-drop-task NAME=POINTS) above 0.`);
+  }
+  allowAbsences(drafts, options);
   const rows = decide(drafts, options, comparability.notComparable);
   const notes = [...new Set([...newRun.notes.map((n) => `new run: ${n}`), ...baseRun.notes.map((n) => `baseline: ${n}`)])];
   if (baseRun.kind === "published") notes.push("the baseline is the paper's table: no per-doc results, so every test is unpaired");
@@ -155,7 +209,9 @@ export function compareRuns(newRun: RunScores, baseRun: RunScores, options: Comp
     agreementPerToken: options.agreement === true && options.tokenizer !== undefined,
     allowed: comparability.allowed,
     notComparable: comparability.allowed.length > 0 ? comparability.allowed.join("; ") : null,
+    rule: options.rule ?? "drop",
     failed: comparability.allowed.length > 0 || rows.some((r) => r.failed),
+    nothingTested: nothingTestedReason(rows, comparability.allowed.length > 0 ? comparability.allowed.join("; ") : null),
     notes,
   };
 }

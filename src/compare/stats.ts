@@ -1,5 +1,5 @@
 // Small, pure statistics for comparing two evaluation runs: exact McNemar and its inverted
-// interval, Wald tests, Holm, minimal detectable drops (the seeded bootstrap is in bootstrap.ts).
+// interval, Wald tests (Holm: holm.ts; minimal detectable drops: power.ts; the bootstrap: bootstrap.ts).
 
 export type Interval = [low: number, high: number];
 
@@ -104,8 +104,23 @@ export interface DifferenceEstimate {
 export interface TestedDifference {
   diff: number;
   se: number;
+  /**
+   * Standard error of the difference under "no difference" (what the test's null distribution
+   * has): never 0 unless the runs agree on every doc, so suite averages and minimal detectable
+   * drops built on it cannot turn a zero spread into p = 0 or "a drop of 0 is detectable".
+   */
+  nullSe: number;
+  /** Two-sided p-value for "no difference". */
   pValue: number;
   intervalAt(alpha: number): Interval;
+  /**
+   * Doubled one-sided p-value for "the difference is below x" against "it is at least x", from the
+   * same test as the interval: for every level a, intervalAt(a)[1] < x iff pBelow(x) < a. The
+   * gate's --max-drop rule asks pBelow(-maxDrop) ("dropped by more than the allowance").
+   */
+  pBelow(x: number): number;
+  /** The mirror: intervalAt(a)[0] > x iff pAbove(x) < a ("dropped by less than x" for x = -margin). */
+  pAbove(x: number): number;
 }
 
 export function atLevel(t: TestedDifference, alpha: number): DifferenceEstimate {
@@ -181,14 +196,30 @@ export function pairedExactDifference(onlyFirst: number, onlySecond: number, n: 
   const c = onlySecond;
   const d = b + c;
   if (d > n) throw new RangeError(`pairedExactDifference: ${d} discordant docs of ${n}`);
+  // π under "the difference is x": x = (d/n)(2π - 1).
+  const piAt = (x: number): number => (1 + (x * n) / d) / 2;
   return {
     diff: (b - c) / n,
     se: Math.sqrt(Math.max(0, d - ((b - c) * (b - c)) / n)) / n,
+    // Var((b - c)/n | no difference) = d/n², with at least one discordant doc, as for the MDD.
+    nullSe: Math.sqrt(Math.max(d, 1)) / n,
     pValue: mcnemarExactP(b, c),
     intervalAt(alpha: number): Interval {
       if (d === 0) return [0, 0];
       const [lo, hi] = clopperPearson(b, d, alpha);
       return [(d / n) * (2 * lo - 1), (d / n) * (2 * hi - 1)];
+    },
+    // The upper end is below x iff πU < π(x) iff P(X <= b | π(x)) < a/2 (that tail falls as π rises).
+    pBelow(x: number): number {
+      if (d === 0) return x > 0 ? 0 : 1;
+      if (x > d / n) return 0; // the difference is at most d/n given d
+      return Math.min(1, 2 * binomialCdf(b, d, Math.min(1, Math.max(0, piAt(x)))));
+    },
+    // The lower end is above x iff πL > π(x) iff P(X >= b | π(x)) < a/2, i.e. P(d - X <= d - b | 1 - π(x)).
+    pAbove(x: number): number {
+      if (d === 0) return x < 0 ? 0 : 1;
+      if (x < -d / n) return 0;
+      return Math.min(1, 2 * binomialCdf(d - b, d, Math.min(1, Math.max(0, 1 - piAt(x)))));
     },
   };
 }
@@ -198,16 +229,29 @@ export function pairedProportionDifference(onlyFirst: number, onlySecond: number
   return atLevel(pairedExactDifference(onlyFirst, onlySecond, n), alpha);
 }
 
-/** A difference with a known standard error: Wald z test and the Wald interval of the same se. */
-export function normalTested(diff: number, se: number): TestedDifference {
+/** Φ(z), the standard normal distribution function. */
+export function normalCdf(z: number): number {
+  return 0.5 * erfc(-z / Math.SQRT2);
+}
+
+/**
+ * A difference with a known standard error: Wald z test and the Wald interval of the same se;
+ * `nullSe` (default se) is the standard error under "no difference" for callers that know it.
+ * With se = 0 the interval is the point and only pBelow / pAbove of that point decide.
+ */
+export function normalTested(diff: number, se: number, nullSe = se): TestedDifference {
+  const oneSided = (z: number): number => Math.min(1, 2 * normalCdf(z));
   return {
     diff,
     se,
+    nullSe,
     pValue: se === 0 ? (diff === 0 ? 1 : 0) : normalTwoSidedP(diff / se),
     intervalAt: (alpha: number): Interval => {
       const z = zForAlpha(alpha);
       return [diff - z * se, diff + z * se];
     },
+    pBelow: (x: number): number => (se === 0 ? (diff < x ? 0 : 1) : oneSided((diff - x) / se)),
+    pAbove: (x: number): number => (se === 0 ? (diff > x ? 0 : 1) : oneSided((x - diff) / se)),
   };
 }
 
@@ -235,70 +279,26 @@ export function normalDifference(diff: number, se: number, alpha: number): Diffe
  * diff = Σ dᵢ / k and se = sqrt(Σ seᵢ²) / k, tested with the normal approximation.
  */
 export function meanOfIndependentDifferences(parts: readonly { diff: number; se: number }[], alpha: number): DifferenceEstimate {
-  return atLevel(meanOfIndependentTested(parts), alpha);
+  const t = meanOfIndependentTested(parts.map((p) => ({ diff: p.diff, nullSe: p.se })));
+  if (!t) throw new RangeError("meanOfIndependentDifferences: a nonzero difference with zero standard errors cannot be tested");
+  return atLevel(t, alpha);
 }
 
-export function meanOfIndependentTested(parts: readonly { diff: number; se: number }[]): TestedDifference {
+/**
+ * The same on the components' standard errors under "no difference": a z test of the mean
+ * difference, its p-value and interval on sqrt(Σ nullSeᵢ²) / k. Null when that is 0 while the
+ * mean differs from 0: zero spread says nothing about a difference, so no p-value (never p = 0).
+ */
+export function meanOfIndependentTested(parts: readonly { diff: number; nullSe: number }[]): TestedDifference | null {
   if (parts.length === 0) throw new RangeError("meanOfIndependentDifferences needs at least one part");
   let sum = 0;
   let variance = 0;
   for (const p of parts) {
     sum += p.diff;
-    variance += p.se * p.se;
+    variance += p.nullSe * p.nullSe;
   }
   const k = parts.length;
-  return normalTested(sum / k, Math.sqrt(variance) / k);
-}
-
-/**
- * Holm's step-down adjustment (Holm 1979). Sort the m p-values ascending, p(1) <= ... <= p(m);
- * adjusted p(i) = max over j <= i of min(1, (m - j + 1) p(j)). Rejecting where the adjusted p is
- * below alpha controls the family-wise error rate at alpha. Also returns, per p-value, the level
- * its own raw p is compared with: alpha / (m - i + 1) for the rejected (rank i), and alpha / (m - s)
- * for the rest (s rejected), so that raw p < level iff adjusted p < alpha — an interval drawn at
- * that level excludes 0 exactly when the row is significant after adjustment.
- */
-export function holm(pValues: readonly number[], alpha: number): { adjusted: number[]; level: number[] } {
-  const m = pValues.length;
-  const order = pValues.map((p, i) => ({ p, i })).sort((a, b) => a.p - b.p || a.i - b.i);
-  const adjusted = new Array<number>(m);
-  const level = new Array<number>(m);
-  let running = 0;
-  let rejected = 0;
-  let stopped = false;
-  order.forEach(({ p, i }, rank) => {
-    running = Math.max(running, Math.min(1, (m - rank) * p));
-    adjusted[i] = running;
-    if (!stopped && running < alpha) {
-      rejected++;
-      level[i] = alpha / (m - rank);
-    } else stopped = true;
-  });
-  for (const { i } of order) if (level[i] === undefined) level[i] = alpha / (m - rejected);
-  return { adjusted, level };
-}
-
-/** z of 80% power. */
-export const POWER = 0.8;
-
-/**
- * Minimal detectable difference of a two-sided test at alpha with power `power`, for a difference
- * whose standard error under "no difference" is se0: (z_{1-alpha/2} + z_{power}) · se0.
- */
-export function minimalDetectable(se0: number, alpha: number, power = POWER): number {
-  return (zForAlpha(alpha) + normalQuantile(power)) * se0;
-}
-
-/**
- * The same for the exact McNemar test over n docs with discordant fraction psi (observed; at least
- * one doc): the normal approximation (z_{1-alpha/2} + z_power) sqrt(psi / n) (Connor 1987 without
- * its δ² term, which makes it slightly conservative), and never below the smallest drop the exact
- * test can detect at all, d/n with d the fewest discordant docs, all one way, for which
- * 2 · 2^-d < alpha.
- */
-export function mcnemarMinimalDetectable(discordant: number, n: number, alpha: number, power = POWER): number {
-  const psi = Math.max(discordant, 1) / n;
-  let dMin = 1;
-  while (2 * 2 ** -dMin >= alpha) dMin++;
-  return Math.max(minimalDetectable(Math.sqrt(psi / n), alpha, power), dMin / n);
+  const se = Math.sqrt(variance) / k;
+  if (se === 0 && sum !== 0) return null;
+  return normalTested(sum / k, se, se);
 }

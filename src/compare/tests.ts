@@ -1,5 +1,5 @@
 // The significance test of one task row: paired (exact McNemar for 0/1 outcomes, a seeded
-// paired bootstrap otherwise) on the docs both runs scored, unpaired (a Wald test of two
+// paired bootstrap otherwise) on the docs both runs scored, unpaired (Fisher's exact test of two
 // proportions, or a normal test on the standard errors) against a published figure.
 //
 // Every test returns its p-value together with a way to draw its interval at any level from the
@@ -8,21 +8,16 @@
 import { MMLU_GROUP } from "../paper/suites.js";
 import { loadSampleMetric, type RunScores, type ScoreRow } from "../results/read.js";
 import { mean, sampleScale, type Pairing } from "./pairing.js";
-import {
-  mcnemarMinimalDetectable,
-  minimalDetectable,
-  normalTested,
-  pairedExactDifference,
-  twoProportionTested,
-  type TestedDifference,
-} from "./stats.js";
+import { normalTested, pairedExactDifference, type TestedDifference } from "./stats.js";
+import { detectableDrop, mcnemarMinimalDetectable, minimalDetectable } from "./power.js";
 import { pairedBootstrap } from "./bootstrap.js";
+import { fisherTested } from "./fisher.js";
 
 export type TestKind =
   | "mcnemar-exact"
   | "paired-bootstrap"
   | "paired-bootstrap-stratified"
-  | "two-proportion-z"
+  | "fisher-exact"
   | "normal-unpaired"
   | "normal-combined"
   | "none";
@@ -33,7 +28,7 @@ export interface TestOutcome {
   test: TestKind;
   paired: boolean;
   discordant?: { newOnly: number; baselineOnly: number };
-  /** Smallest drop (points) the test detects with 80% power at alpha. */
+  /** Smallest drop (points) the test detects with 80% power at alpha; null when untested or when no drop of any size is detectable. */
   minimalDetectable: number | null;
 }
 
@@ -63,11 +58,14 @@ function scaled(t: TestedDifference, f: number): TestedDifference {
   return {
     diff: t.diff * f,
     se: t.se * f,
+    nullSe: t.nullSe * f,
     pValue: t.pValue,
     intervalAt: (a) => {
       const [lo, hi] = t.intervalAt(a);
       return [lo * f, hi * f];
     },
+    pBelow: (x) => t.pBelow(x / f),
+    pAbove: (x) => t.pAbove(x / f),
   };
 }
 
@@ -87,7 +85,7 @@ export function pairedTest(p: Pairing, metric: string, options: TestSettings, no
         test: "mcnemar-exact",
         paired: true,
         discordant: { newOnly, baselineOnly },
-        minimalDetectable: mcnemarMinimalDetectable(newOnly + baselineOnly, n, options.alpha) * 100,
+        minimalDetectable: detectableDrop(mcnemarMinimalDetectable(newOnly + baselineOnly, n, options.alpha) * 100),
       };
     }
   }
@@ -98,21 +96,24 @@ export function pairedTest(p: Pairing, metric: string, options: TestSettings, no
     tested: e,
     test: p.strata.length > 1 ? "paired-bootstrap-stratified" : "paired-bootstrap",
     paired: true,
-    minimalDetectable: minimalDetectable(e.se, options.alpha),
+    // On the spread under "no difference": runs that agree on every doc can detect nothing.
+    minimalDetectable: detectableDrop(minimalDetectable(e.nullSe, options.alpha)),
   };
 }
 
 export function unpairedTest(newRow: ScoreRow, baseRow: ScoreRow, baseKind: RunScores["kind"], options: TestSettings, notes: string[]): TestOutcome {
   const diff = newRow.score - baseRow.score;
   if (PROPORTION_METRICS.has(newRow.metric) && newRow.metric === baseRow.metric && newRow.n && baseRow.n) {
-    const p1 = newRow.score / 100;
-    const p2 = baseRow.score / 100;
-    const t = scaled(twoProportionTested(p1, newRow.n, p2, baseRow.n), 100);
+    // Counts of docs right: the paper's are whole numbers of its n (spec §8.3), ours are exact.
+    const x1 = Math.round((newRow.score / 100) * newRow.n);
+    const x2 = Math.round((baseRow.score / 100) * baseRow.n);
+    const t = scaled(fisherTested(x1, newRow.n, x2, baseRow.n), 100);
     if (newRow.key === MMLU_GROUP) notes.push("MMLU's macro mean tested as one proportion over all docs (approximate)");
     if (baseKind === "published") notes.push(`paper's n taken as ${baseRow.n} docs`);
     // Under "no difference" both runs share the baseline's rate.
+    const p2 = baseRow.score / 100;
     const se0 = Math.sqrt(p2 * (1 - p2) * (1 / newRow.n + 1 / baseRow.n)) * 100;
-    return { tested: { ...t, diff }, test: "two-proportion-z", paired: false, minimalDetectable: minimalDetectable(se0, options.alpha) };
+    return { tested: { ...t, diff }, test: "fisher-exact", paired: false, minimalDetectable: detectableDrop(minimalDetectable(se0, options.alpha)) };
   }
   const seNew = newRow.stderr;
   let seBase = baseRow.stderr;
@@ -127,7 +128,7 @@ export function unpairedTest(newRow: ScoreRow, baseRow: ScoreRow, baseKind: RunS
     return { tested: null, test: "none", paired: false, minimalDetectable: null };
   }
   const se = Math.sqrt(seNew * seNew + seBase * seBase);
-  return { tested: normalTested(diff, se), test: "normal-unpaired", paired: false, minimalDetectable: minimalDetectable(se, options.alpha) };
+  return { tested: normalTested(diff, se), test: "normal-unpaired", paired: false, minimalDetectable: detectableDrop(minimalDetectable(se, options.alpha)) };
 }
 
 /** Fill in the samples-based standard error of a row that has none (ROUGE's, for instance). */

@@ -17,7 +17,7 @@ const TEST_LABELS: Record<TestKind, string> = {
   "mcnemar-exact": "McNemar exact (paired)",
   "paired-bootstrap": "bootstrap (paired)",
   "paired-bootstrap-stratified": "bootstrap by subject (paired)",
-  "two-proportion-z": "two-proportion z (unpaired)",
+  "fisher-exact": "Fisher exact (unpaired)",
   "normal-unpaired": "normal (unpaired)",
   "normal-combined": "normal over columns",
   none: "–",
@@ -28,10 +28,28 @@ export const fmtSigned = (v: number | null): string => (v === null ? "–" : `${
 export const fmtP = (p: number | null): string => (p === null ? "–" : p >= 0.001 ? p.toFixed(3) : p < 1e-300 ? "<1e-300" : p.toExponential(1));
 const fmtCi = (ci: [number, number] | null): string => (ci === null ? "–" : `[${fmtSigned(ci[0])}, ${fmtSigned(ci[1])}]`);
 
-const fmtDrop = (v: number | null): string => (v === null ? "–" : v.toFixed(2));
+/** MDD: "none" when the row was tested but no drop of any size is detectable. */
+const fmtDrop = (r: ComparisonRow): string => (r.minimalDetectable !== null ? r.minimalDetectable.toFixed(2) : r.underpowered ? "none" : "–");
+
+/** What qualifies a verdict, in words short enough for the gate cell. */
+function flagText(r: ComparisonRow): string[] {
+  return r.flags.map((f) =>
+    f === "absent"
+      ? "absent"
+      : f === "absent allowed"
+        ? "absent, allowed"
+        : f === "not after Holm"
+          ? "not after Holm"
+          : r.minimalDetectable === null
+            ? "no drop detectable"
+            : `MDD ${r.minimalDetectable.toFixed(2)}`,
+  );
+}
 
 function verdict(r: ComparisonRow): string {
-  return r.verdict === "missing" ? "–" : r.verdict;
+  const base = r.verdict === "missing" ? "–" : r.verdict;
+  const flags = flagText(r);
+  return flags.length === 0 ? base : `${base} (${flags.join("; ")})`;
 }
 
 function rowName(r: ComparisonRow): string {
@@ -39,7 +57,7 @@ function rowName(r: ComparisonRow): string {
 }
 
 function header(c: Comparison): string[] {
-  return ["Task", "Metric", c.baseline.label, c.new.label, "Δ", "CI", "p", "p (Holm)", `MDD`, "Test", "Max drop", "Gate"];
+  return ["Task", "Metric", c.baseline.label, c.new.label, "Δ", "CI", "p", c.rule === "drop" ? "p gate (Holm)" : "p gate", `MDD`, "Test", "Max drop", "Gate"];
 }
 
 const ALIGNS = ["left", "left", "right", "right", "right", "right", "right", "right", "right", "left", "right", "left"] as const;
@@ -50,11 +68,12 @@ function pCell(c: Comparison, r: ComparisonRow, p: number | null): string {
   return fmtP(p);
 }
 
-/** Δ red for a significant drop, green for a significant gain, plain otherwise. */
+/** Δ red for a drop that failed the gate, green for a gain significant at alpha (unadjusted, shown only), plain otherwise. */
 function diffCell(r: ComparisonRow, k: Colours): string {
   const text = fmtSigned(r.diff);
-  if (r.diff === null || !r.significant || r.notComparable) return text;
-  return r.diff < 0 ? k.red(text) : r.diff > 0 ? k.green(text) : text;
+  if (r.diff === null || r.notComparable) return text;
+  if (r.failed && r.diff < 0) return k.red(text);
+  return r.diff > 0 && r.ci !== null && r.ci[0] > 0 ? k.green(text) : text;
 }
 
 /** The gate column: FAIL red and bold, not comparable yellow, pass green. */
@@ -76,32 +95,54 @@ function cells(c: Comparison, r: ComparisonRow, k: Colours = PLAIN): string[] {
     fmtCi(r.ci),
     pCell(c, r, r.pValue),
     pCell(c, r, r.pAdjusted),
-    fmtDrop(r.minimalDetectable),
+    fmtDrop(r),
     TEST_LABELS[r.test],
     r.maxDrop.toString(),
     verdictCell(r, k),
   ];
 }
 
-/** One line saying whether the gate passed, naming the rows that failed it. */
+/** One line saying whether the gate passed, naming the rows that failed it and why. */
 export function gateLine(c: Comparison): string {
-  const failed = c.rows.filter((r) => r.failed);
-  const at = `at alpha = ${c.alpha} (Holm over ${c.adjustment.family} tested row${c.adjustment.family === 1 ? "" : "s"})`;
-  if (c.notComparable) {
-    const also = failed.length > 0 ? ` Also ${failed.length} drop(s) larger than allowed and significant ${at}: ${failed.map((r) => rowName(r)).join(", ")}.` : "";
-    return `Gate NOT PASSED: not comparable: ${c.notComparable}.${also}`;
+  const absent = c.rows.filter((r) => r.failed && r.absent !== null);
+  const failed = c.rows.filter((r) => r.failed && r.absent === null);
+  const allowedAbsent = c.rows.filter((r) => r.flags.includes("absent allowed"));
+  const at =
+    c.rule === "drop"
+      ? `at alpha = ${c.alpha} (Holm over ${c.adjustment.family} tested row${c.adjustment.family === 1 ? "" : "s"})`
+      : `at alpha = ${c.alpha} (non-inferiority: every row on its own)`;
+  const parts: string[] = [];
+  if (absent.length > 0) {
+    const names = absent.map((r) => rowName(r));
+    parts.push(`${absent.length} absent from the new run: ${absent.map((r) => `${rowName(r)} (${r.absent})`).join("; ")}; to gate without ${absent.length > 1 ? "them" : "it"}, pass --allow-missing ${names.filter((_, i) => absent[i]!.kind === "task").join(",") || names.join(",")}`);
   }
-  if (failed.length === 0) return `Gate passed: no drop both larger than allowed and significant ${at}.`;
-  const list = failed.map((r) => `${rowName(r)} ${fmtSigned(r.diff)} (max drop ${r.maxDrop}, p (Holm) = ${fmtP(r.pAdjusted)})`);
-  return `Gate FAILED: ${failed.length} drop(s) larger than allowed and significant ${at}: ${list.join("; ")}.`;
+  if (failed.length > 0) {
+    const list = failed.map((r) => `${rowName(r)} ${fmtSigned(r.diff)} ${fmtCi(r.ci)} (max drop ${r.maxDrop}, p gate = ${fmtP(r.pAdjusted)})`);
+    parts.push(
+      c.rule === "drop"
+        ? `${failed.length} drop(s) larger than allowed ${at}: ${list.join("; ")}`
+        : `${failed.length} row(s) not shown to have dropped by less than allowed ${at}: ${list.join("; ")}`,
+    );
+  }
+  const also = allowedAbsent.length > 0 ? ` Absent from the new run, allowed: ${allowedAbsent.map((r) => rowName(r)).join(", ")}.` : "";
+  if (c.notComparable) return `Gate NOT PASSED: not comparable: ${c.notComparable}.${parts.length > 0 ? ` Also ${parts.join(". ")}.` : ""}`;
+  if (parts.length > 0) return `Gate FAILED: ${parts.join(". ")}.${also}`;
+  if (c.rule === "drop") return `Gate passed: no row shows a drop larger than allowed ${at}.${also}`;
+  return `Gate passed: every row shows a drop smaller than its max drop ${at}.${also}`;
 }
 
 /** The decision rule, for the output's footer. */
 export function ruleLine(c: Comparison): string {
+  const common =
+    `Δ = new − baseline in points (0–100), over the docs both runs scored when paired (an average: the mean of its columns' Δ). Each row's p, p gate and CI come from one test (exact McNemar and its inverted exact interval for 0/1 metrics, one paired bootstrap distribution otherwise, Fisher's exact test against the paper); p is for "no difference". `;
+  const rule =
+    c.rule === "drop"
+      ? `A row fails when it shows a drop larger than its max drop: p gate tests "dropped by at most the max drop", Holm-adjusted over the ${c.adjustment.family} tested rows, and the CI is drawn at the level the row is tested at, so it lies wholly below −(max drop) exactly when p gate < ${c.alpha}. `
+      : `Non-inferiority: a row passes only when it shows a drop smaller than its max drop — the CI at ${c.alpha} lies wholly above −(max drop) (p gate < ${c.alpha}) — and its test could have detected a drop of the max drop (MDD ≤ max drop). `;
   return (
-    `Δ = new − baseline in points (0–100), over the docs both runs scored when paired. Each row's p and CI come from one test (exact McNemar and its inverted exact interval for 0/1 metrics, one paired bootstrap distribution otherwise); ` +
-    `p (Holm) adjusts p over the ${c.adjustment.family} tested rows, and the CI is drawn at the level the row is tested at under Holm, so it excludes 0 exactly when p (Holm) < ${c.alpha}. ` +
-    `A row fails when it dropped by more than its max drop and p (Holm) < ${c.alpha}; MDD is the smallest drop its test detects with ${Math.round(c.power * 100)}% power at alpha = ${c.alpha}.`
+    common +
+    rule +
+    `A row absent from the new run fails unless --allow-missing names it. MDD is the smallest drop the row's test detects with ${Math.round(c.power * 100)}% power at alpha = ${c.alpha}; "(MDD x)" in the gate column marks a row whose test could not have seen a drop of its max drop.`
   );
 }
 
@@ -172,7 +213,7 @@ function colouredGateLine(c: Comparison, k: Colours): string {
 /**
  * Column sets tried in turn until the table fits the width: all twelve, then without the test's
  * name, MDD and the unadjusted p, then the six a gate's reader needs (task, both scores, Δ,
- * p (Holm), gate). Narrower than that, each row becomes a few lines (`stackedRows`).
+ * p gate, gate). Narrower than that, each row becomes a few lines (`stackedRows`).
  */
 const COLUMN_SETS: readonly (readonly number[])[] = [
   [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11],
@@ -193,8 +234,9 @@ function stackedRows(c: Comparison, width: number, colours: Colours): string {
   const lines: string[] = [];
   for (const r of c.rows) {
     const v = cells(c, r, colours);
-    lines.push(truncate(`${v[0]} (${v[1]}): ${v[11]}`, width));
-    const figures = `${h[2]} ${v[2]} → ${h[3]} ${v[3]}, Δ ${v[4]} ${v[5]}, p (Holm) ${v[7]}, max drop ${v[10]}`;
+    // The verdict and what qualifies it are wrapped, never cut: they are what the gate's reader needs.
+    lines.push(...wrap(`${v[0]} (${v[1]}): ${v[11]}`, Math.max(1, width - 4)).split("\n").map((line, i) => (i === 0 ? truncate(line, width) : `    ${line}`)));
+    const figures = `${h[2]} ${v[2]} → ${h[3]} ${v[3]}, Δ ${v[4]} ${v[5]}, ${h[7]} ${v[7]}, max drop ${v[10]}`;
     lines.push(...wrap(figures, Math.max(1, width - 4)).split("\n").map((line, i) => (i === 0 ? `  ${line}` : `    ${line}`)));
   }
   return lines.join("\n");
@@ -248,7 +290,7 @@ export function renderComparisonMarkdown(c: Comparison): string {
   for (const r of c.rows) {
     const row = cells(c, r).map(mdCell);
     if (r.kind === "average") row[0] = `**${row[0]}**`;
-    if (r.failed) row[row.length - 1] = "**FAIL**";
+    if (r.failed) row[row.length - 1] = `**${row[row.length - 1]}**`;
     lines.push(`| ${row.join(" | ")} |`);
   }
   lines.push("", `New: \`${mdCell(c.new.source)}\`. Baseline: \`${mdCell(c.baseline.source)}\`. ${ruleLine(c)}`);

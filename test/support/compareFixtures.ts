@@ -61,6 +61,8 @@ export interface FixtureRun {
   engine?: Record<string, unknown>;
   /** Extra keys of `config` (the chat template records, ...). */
   config?: Record<string, unknown>;
+  /** rakuten_eval.skipped: tasks the run selected and could not score, with the run's reason (default none). */
+  skipped?: { task: string; reason: string }[];
 }
 
 const SHA = "0".repeat(64);
@@ -161,7 +163,7 @@ export function writeRun(dir: string, run: FixtureRun): string {
         partialValue: a.value,
         published: { "rakuten-ai-7b": null, "rakuten-ai-7b-instruct": null },
       })),
-      skipped: [],
+      skipped: run.skipped ?? [],
       notes: [],
       complete: run.complete ?? true,
       ...(run.label !== undefined ? { label: run.label } : {}),
