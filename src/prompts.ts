@@ -1,7 +1,8 @@
 import { resolveMaxTokens } from "./evaluator.js";
 import { planTask } from "./taskPlan.js";
 import { findTask, MMLU_GROUP } from "./tasks/registry.js";
-import { loadTokenizer, type LoadedTokenizer } from "./backend/llama/index.js";
+import type { TokenizerHandle } from "./backend/tokenizers/load.js";
+import { openTokenizer } from "./tokenizerChoice.js";
 import { UserError } from "./errors.js";
 import { resolveChatSettings, type ChatFlags } from "./chatSetup.js";
 
@@ -21,6 +22,8 @@ export interface PromptOptions extends ChatFlags {
   limit?: number;
   dataDir: string;
   model?: string;
+  /** The model's own Hugging Face tokenizer: resolves caps and EOS instead of the GGUF's vocabulary. */
+  hfTokenizer?: string;
   allowDatasetMismatch?: boolean;
 }
 
@@ -33,7 +36,8 @@ export async function* promptRecords(options: PromptOptions): AsyncGenerator<Pro
   }
   const chat = await resolveChatSettings(options, options.model ?? "");
   // The vocabulary alone resolves caps and EOS: no weights, no context, no file hash.
-  const tokenizer: LoadedTokenizer | undefined = options.model ? await loadTokenizer(options.model) : undefined;
+  const tokenizer: TokenizerHandle | undefined =
+    options.model !== undefined || options.hfTokenizer !== undefined ? await openTokenizer({ model: options.model, hfTokenizer: options.hfTokenizer }, "prompts") : undefined;
   try {
     const plan = await planTask(
       { task, shots: options.shots ?? task.defaultShots },

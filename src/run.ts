@@ -24,6 +24,7 @@ import { runFolderOf, writeRunOutputs, type OutputFormat } from "./runOutput.js"
 import { modelNameOf } from "./results/document.js";
 import { sanitizeModelName } from "./results/layout.js";
 import { selectShard, shardNote, type ShardSpec } from "./shard/shard.js";
+import { ggufAgreementRecord, tokenizerAgreementLine } from "./tokenizerCheck.js";
 
 /** `run`'s options: what the input checks read (`RunInput`, documented there) and the engine's settings. */
 export interface RunOptions extends RunInput {
@@ -210,7 +211,12 @@ export async function runEvaluation(options: RunOptions): Promise<RunOutcome> {
         ...(options.kvCacheType !== undefined ? { kvCacheType: options.kvCacheType } : {}),
         ...(options.flashAttention !== undefined ? { flashAttention: options.flashAttention } : {}),
         ...(options.gpu !== undefined ? { gpu: options.gpu } : {}),
+        ...(input.ownTokenizer ? { ownTokenizer: input.ownTokenizer } : {}),
+        warn,
       }), options.signal, loading));
+    // The model's own tokenizer beside a GGUF: how often llama.cpp's reading of the GGUF would have agreed.
+    const tokenizerAgreement = input.ownTokenizer && !options.backend ? await ggufAgreementRecord(planned, options.model, input.ownTokenizer) : undefined;
+    if (tokenizerAgreement) log(tokenizerAgreementLine(tokenizerAgreement));
     const backend = new CachingBackend(inner, {
       store: cache,
       log,
@@ -285,6 +291,7 @@ export async function runEvaluation(options: RunOptions): Promise<RunOutcome> {
       ...(notes.length > 0 ? { notes } : {}),
       ...(options.label ? { label: options.label } : {}),
       ...eosTokenOf(backend),
+      ...(tokenizerAgreement ? { tokenizerAgreement } : {}),
       modelName: modelNameOf(options.model),
       ...(chat ? { chat } : {}),
     });

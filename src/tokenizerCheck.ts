@@ -5,6 +5,9 @@
 // it (`referenceTokenParts`): context and continuation, a generation's prompt, stop and cap texts.
 
 import type { TaskRequest, TextTokenizer } from "./api/types.js";
+import { loadTokenizer } from "./backend/llama/index.js";
+import type { TokenizerAgreementRecord } from "./results/types.js";
+import type { PlannedTask } from "./taskPlan.js";
 import { referenceTokenParts, type TokenPart } from "./backend/tokenization.js";
 import { planTasks, type PlanOptions } from "./taskPlan.js";
 import type { TaskSelection } from "./tasks/registry.js";
@@ -116,4 +119,30 @@ export function agreementLines(report: AgreementReport, labels: { a: string; b: 
   }
   lines.push(`${"all".padEnd(width)}  ${String(report.requests - report.differing).padStart(6)} of ${String(report.requests).padStart(6)} requests agree`);
   return lines;
+}
+
+/**
+ * `run --model X.gguf --hf-tokenizer DIR`: the agreement of the GGUF's own tokenizer (its
+ * vocabulary loaded alone) with the model's, on the run's requests, as results record it.
+ */
+export async function ggufAgreementRecord(planned: readonly PlannedTask[], modelPath: string, own: TextTokenizer): Promise<TokenizerAgreementRecord> {
+  const requests: PlannedRequest[] = [];
+  for (const task of planned) for (const doc of task.docs) for (const request of doc.requests) requests.push({ task: task.task.name, docId: doc.docId, request });
+  const gguf = await loadTokenizer(modelPath);
+  try {
+    const report = compareTokenizers(requests, gguf, own, 0);
+    const tasks: TokenizerAgreementRecord["tasks"] = {};
+    for (const t of report.tasks) tasks[t.task] = { requests: t.requests, differing: t.differing };
+    return { requests: report.requests, differing: report.differing, tasks };
+  } finally {
+    await gguf.dispose();
+  }
+}
+
+/** The run summary's line for that agreement. */
+export function tokenizerAgreementLine(record: TokenizerAgreementRecord): string {
+  const agree = record.requests - record.differing;
+  return record.differing === 0
+    ? `tokenizer: ids from --hf-tokenizer; the GGUF's own tokenizer agrees on all ${record.requests} requests`
+    : `tokenizer: ids from --hf-tokenizer; the GGUF's own tokenizer (llama.cpp) would have given other ids for ${record.differing} of ${record.requests} requests (agrees on ${agree}); see \`rakuten-eval tokenizer-check\``;
 }

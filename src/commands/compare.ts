@@ -8,7 +8,8 @@ import { distinctLabels, loadScores, runScores } from "../results/read.js";
 import { renderComparison, type CompareFormat } from "../report/comparison.js";
 import { coloursFor } from "../terminal/colour.js";
 import { terminalWidth } from "../terminal/width.js";
-import { loadTokenizer, type LoadedTokenizer } from "../backend/llama/index.js";
+import type { TokenizerHandle } from "../backend/tokenizers/load.js";
+import { openTokenizer } from "../tokenizerChoice.js";
 
 /** A non-negative decimal such as 1 or 0.5. */
 function parsePoints(flag: string, value: string): number {
@@ -85,7 +86,11 @@ export default class Compare extends BaseCommand {
     }),
     tokenizer: Flags.string({
       description:
-        "GGUF file whose vocabulary the runs were evaluated with (either quantisation: they share it); only the vocabulary is loaded. Adds |Δ log-likelihood| per continuation token, counted as the backend scored it. Implies --quantisation.",
+        "The tokenizer the runs were evaluated with: a GGUF (either quantisation: they share the vocabulary; only it is loaded) or Hugging Face tokenizer files. Adds |Δ log-likelihood| per continuation token, counted as the backend scored it. Implies --quantisation.",
+    }),
+    "hf-tokenizer": Flags.string({
+      description: "The model's own Hugging Face tokenizer (folder with tokenizer.json or tokenizer.model), for runs made with run --hf-tokenizer: counts continuation tokens as those runs did. Implies --quantisation.",
+      exclusive: ["tokenizer"],
     }),
     "allow-partial": Flags.boolean({ description: "Compare a run whose results.json says complete: false (the output says so).", default: false }),
     "allow-config-mismatch": Flags.boolean({
@@ -122,7 +127,7 @@ export default class Compare extends BaseCommand {
       allowPartial: flags["allow-partial"],
       allowConfigMismatch: flags["allow-config-mismatch"],
       allowLimit: flags["allow-limit"],
-      agreement: flags.quantisation || flags.tokenizer !== undefined,
+      agreement: flags.quantisation || flags.tokenizer !== undefined || flags["hf-tokenizer"] !== undefined,
     };
     const format: CompareFormat = flags.json ? "json" : (flags.format as CompareFormat);
     const newRun = runScores(args.results);
@@ -132,7 +137,8 @@ export default class Compare extends BaseCommand {
     // Two runs of one model file would otherwise share a label: add their folders.
     if (flags.label === undefined || flags["baseline-label"] === undefined) distinctLabels([baseRun, newRun]);
     // The vocabulary alone (no weights, no hash); a missing or corrupt file is a one-line error, as for --model.
-    const tokenizer: LoadedTokenizer | undefined = flags.tokenizer !== undefined ? await loadTokenizer(flags.tokenizer) : undefined;
+    const tokenizer: TokenizerHandle | undefined =
+      flags.tokenizer !== undefined || flags["hf-tokenizer"] !== undefined ? await openTokenizer({ tokenizer: flags.tokenizer, hfTokenizer: flags["hf-tokenizer"] }, "compare") : undefined;
     let comparison;
     try {
       comparison = compareRuns(newRun, baseRun, { ...options, ...(tokenizer ? { tokenizer } : {}) });

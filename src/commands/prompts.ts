@@ -18,6 +18,7 @@ export default class Prompts extends BaseCommand {
     limit: Flags.integer({ description: "First N docs of the shuffled order." }),
     "data-dir": Flags.string({ description: "Folder laid out like the dataset manifests (default: the pull cache)." }),
     model: Flags.string({ description: "GGUF model whose tokenizer resolves generation caps and EOS." }),
+    "hf-tokenizer": Flags.string({ description: "The model's own Hugging Face tokenizer (folder with tokenizer.json or tokenizer.model): resolves caps and EOS instead of the GGUF's vocabulary." }),
     "allow-dataset-mismatch": Flags.boolean({ description: "Accept files whose checksum or count differs from the manifest.", default: false }),
     ...chatFlags,
   };
@@ -33,6 +34,7 @@ export default class Prompts extends BaseCommand {
       ...(limit !== undefined ? { limit } : {}),
       dataDir: (flags["data-dir"] ?? defaultDataDir()),
       ...(flags.model ? { model: flags.model } : {}),
+      ...(flags["hf-tokenizer"] ? { hfTokenizer: flags["hf-tokenizer"] } : {}),
       allowDatasetMismatch: flags["allow-dataset-mismatch"],
       ...chatOptions(flags),
     })) {

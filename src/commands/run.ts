@@ -24,6 +24,7 @@ function remoteOptions(flags: Record<string, unknown>, problems: UserError[]): R
     server: flags.server as RemoteBackendOptions["server"],
   };
   if (typeof flags.tokenizer === "string") options.tokenizerPath = flags.tokenizer;
+  else if (typeof flags["hf-tokenizer"] === "string") options.tokenizerPath = flags["hf-tokenizer"];
   const local = ["model", "threads", "parallel", "context-size", "batch-size", "kv-cache-type", "gpu"].filter((f) => flags[f] !== undefined);
   if (flags["flash-attention"]) local.push("flash-attention");
   for (const f of local) problems.push(new UserError("usage", `--${f} is for the in-process backend; with --backend openai the server's settings apply (name its model with --served-model).`));
@@ -50,6 +51,7 @@ export default class Run extends BaseCommand {
     "Every answer is stored in a request cache as it arrives (keyed by the model file's sha256, the engine settings that can change a number and the request), so rerunning a command after a crash, a kill or Ctrl-C recomputes nothing that finished. Ctrl-C, SIGTERM and SIGHUP write partial results (rakuten_eval.complete: false) and exit with 128 + the signal number (130, 143, 129); any other failure after work began writes them too before its error; bad input exits with code 2 after listing every problem.";
   static override examples = [
     "<%= config.bin %> run --suite ja --model model.gguf",
+    "<%= config.bin %> run --suite ja --model model.gguf --hf-tokenizer ./model-hf   # the model's own tokenizer.json makes the ids",
     "<%= config.bin %> run --suite ja --shots 3 --model model.gguf --data-dir ../shared/datasets --limit 20",
     "<%= config.bin %> run --tasks jcommonsenseqa-1.1-0.3,jnli-1.1-0.3 --shots 3,3 --model model.gguf --json",
     "<%= config.bin %> run --suite en --model model.gguf --format openllm-v1 --output out",
@@ -65,7 +67,14 @@ export default class Run extends BaseCommand {
     concurrency: Flags.string({ description: "--backend openai: HTTP calls in flight at once, over all replicas (default 8)." }),
     timeout: Flags.string({ description: "--backend openai: seconds one HTTP call may take before it is retried (default 600)." }),
     server: Flags.string({ description: "--backend openai: the server's protocol (default auto: asked of the server).", options: ["auto", "vllm", "sglang", "openai-echo"], default: "auto" }),
-    tokenizer: Flags.string({ description: "--backend openai: a GGUF with the served model's vocabulary (only the vocabulary is loaded); token ids are sent, so boundaries are exact." }),
+    tokenizer: Flags.string({
+      description:
+        "--backend openai: the served model's tokenizer: its Hugging Face files (a folder with tokenizer.json or tokenizer.model), a GGUF or a vocabulary-only GGUF; token ids are sent, so boundaries are exact.",
+    }),
+    "hf-tokenizer": Flags.string({
+      description:
+        "The model's own Hugging Face tokenizer (a folder with tokenizer.json and tokenizer_config.json, or tokenizer.model, or one of those files): it makes every token id instead of llama.cpp's reading of the GGUF, as the reference harnesses tokenize. Recorded; the summary says how often the GGUF's tokenizer agrees.",
+    }),
     // Validated by the command (not oclif `options`) so that a bad suite is listed with every other problem.
     suite: Flags.string({ description: "Suite to run: ja, en or all.", exclusive: ["tasks"] }),
     tasks: Flags.string({ description: "Comma-separated task names or aliases (see `rakuten-eval tasks`); `mmlu` runs the 57 subjects." }),
@@ -157,6 +166,7 @@ export default class Run extends BaseCommand {
     }
     if (remote) options.remote = remoteOptions(flags, problems);
     else {
+      if (flags["hf-tokenizer"] !== undefined) options.hfTokenizer = flags["hf-tokenizer"];
       const misplaced = (["base-url", "served-model", "api-key-env", "concurrency", "timeout", "tokenizer"] as const).filter((f) => flags[f] !== undefined);
       if (flags.server !== "auto") misplaced.push("server" as never);
       for (const f of misplaced) problems.push(new UserError("usage", `--${f} is for an inference server; add --backend openai, or leave it out.`));

@@ -97,7 +97,21 @@ interface TaskSettings {
   version: string | undefined;
   promptVersion: string | undefined;
   tokenization: string | undefined;
+  /** Who made the token ids: "gguf", "hf <sha256…>" or "server" (absent in files of earlier versions). */
+  tokenizer: string | undefined;
   datasets: Map<string, string>;
+}
+
+/** The tokenizer that made a run's ids, as one comparable text: its source, and for HF files their hashes. */
+function tokenizerIdentity(doc: ResultsDocument): string | undefined {
+  const record = doc.rakuten_eval.tokenizer;
+  // Files of earlier rakuten-eval versions tokenized with the GGUF's vocabulary (llama.cpp in
+  // process, or a GGUF given as a server's --tokenizer); lm-eval's own files with the model's HF tokenizer.
+  if (record === undefined) return doc.rakuten_eval.engine?.engine === "lm-evaluation-harness" ? "hf" : "gguf";
+  if (record.source !== "hf") return record.source;
+  if (Object.keys(record.files ?? {}).length === 0) return "hf";
+  const files = Object.entries(record.files ?? {}).sort(([a], [b]) => a.localeCompare(b));
+  return `hf (${files.map(([name, sha]) => `${name} ${sha.slice(0, 8)}…`).join(", ")})`;
 }
 
 /**
@@ -124,6 +138,7 @@ function settingsOf(doc: ResultsDocument, task: string): TaskSettings {
     version: canonicalVersion(version ?? config.version),
     promptVersion: str(ours?.prompt_version ?? config.prompt_version),
     tokenization: str(ours?.tokenization ?? config.tokenization),
+    tokenizer: tokenizerIdentity(doc),
     datasets,
   };
 }
@@ -138,6 +153,9 @@ function settingDifferences(a: TaskSettings, b: TaskSettings): string[] {
   field("task version", a.version, b.version);
   field("prompt version", a.promptVersion, b.promptVersion);
   field("tokenization", a.tokenization, b.tokenization);
+  // lm-eval's own files say only "hf" (the model's tokenizer, files unknown): alike any HF tokenizer.
+  if (a.tokenizer !== "hf" && b.tokenizer !== "hf") field("tokenizer", a.tokenizer, b.tokenizer);
+  else if (a.tokenizer !== undefined && b.tokenizer !== undefined && !a.tokenizer.startsWith("hf") !== !b.tokenizer.startsWith("hf")) field("tokenizer", a.tokenizer, b.tokenizer);
   for (const [ref, sha] of a.datasets) {
     const other = b.datasets.get(ref);
     if (other !== undefined && other !== sha) out.push(`${ref} sha256 ${sha.slice(0, 8)}… → ${other.slice(0, 8)}…`);
