@@ -200,7 +200,8 @@ async function benchModelPath(given: string | undefined): Promise<string> {
 
 async function main(): Promise<void> {
   if (process.argv.includes("--tokenizers")) {
-    await runTokenizerAgreement();
+    const at = process.argv.indexOf("--limit");
+    await runTokenizerAgreement(at >= 0 ? Number(process.argv[at + 1]) : undefined);
     return;
   }
   if (process.argv.includes("--anchor")) {

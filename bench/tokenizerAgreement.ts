@@ -1,6 +1,7 @@
 // `npm run bench -- --tokenizers`: how often each way of tokenizing agrees with SentencePiece
 // itself, per suite, on every request the suites send with ../shared/datasets (all docs there):
-// llama.cpp's reading of the GGUF, and --hf-tokenizer with tokenizer.model and tokenizer.json.
+// llama.cpp's reading of the GGUF, and --hf-tokenizer with tokenizer.model and tokenizer.json
+// (tokenizer.json also against HF's Rust tokenizers, its own reference). `--limit N` per task.
 // Also the time each takes over those texts. Prints a table.
 
 import path from "node:path";
@@ -9,6 +10,7 @@ import { loadTokenizer } from "../src/backend/llama/index.js";
 import { loadHfTokenizer } from "../src/backend/tokenizers/hfTokenizer.js";
 import { selectTasks } from "../src/tasks/registry.js";
 import { plannedRequests } from "../src/tokenizerCheck.js";
+import { hfRustIds } from "./tokenizer/hfRustReference.js";
 import { agreementWith, encodedTexts, sentencePieceIds, sentencePieceMissing } from "./tokenizer/sentencePieceReference.js";
 
 const shared = path.resolve("../shared");
@@ -28,11 +30,11 @@ async function timed<T>(work: () => T | Promise<T>): Promise<{ value: T; seconds
   return { value, seconds: (performance.now() - start) / 1000 };
 }
 
-export async function runTokenizerAgreement(): Promise<void> {
+export async function runTokenizerAgreement(limit?: number): Promise<void> {
   const missing = sentencePieceMissing();
   if (missing) throw new Error(missing);
   for (const suite of ["ja", "en"] as const) {
-    const { requests: planned } = await plannedRequests(selectTasks({ suite }), { dataDir: path.join(shared, "datasets") });
+    const { requests: planned } = await plannedRequests(selectTasks({ suite }), { dataDir: path.join(shared, "datasets"), ...(limit !== undefined ? { limit } : {}) });
     const requests: TaskRequest[] = planned.map((p) => p.request);
     for (const vocabulary of VOCABULARIES) {
       const candidates: Array<{ label: string; tokenizer: TextTokenizer & { dispose?: () => Promise<void> } }> = [
@@ -46,6 +48,12 @@ export async function runTokenizerAgreement(): Promise<void> {
         const reference = await timed(() => sentencePieceIds(path.join(shared, vocabulary.spm), texts, { [tokenizer.eosText()]: tokenizer.eosId }));
         const run = await timed(() => agreementWith(requests, texts, reference.value, (t) => tokenizer.tokenize(t), { id: tokenizer.eosId, text: tokenizer.eosText() }));
         const a = run.value;
+        if (label.endsWith("tokenizer.json")) {
+          // tokenizer.json's own reference: HF's Rust library (float64 unigram scores; SentencePiece adds in float32).
+          const rust = await hfRustIds(path.join(shared, vocabulary.hf[0]!), texts);
+          const r = agreementWith(requests, texts, rust, (t) => tokenizer.tokenize(t), { id: tokenizer.eosId, text: tokenizer.eosText() });
+          console.log(`${suite.padEnd(3)} ${vocabulary.name.padEnd(36)} ${label.padEnd(40)} vs HF tokenizers (Rust): strings ${r.stringsEqual}/${r.strings}  requests ${r.requestsEqual}/${r.requests}`);
+        }
         console.log(
           `${suite.padEnd(3)} ${vocabulary.name.padEnd(36)} ${label.padEnd(40)} strings ${a.stringsEqual}/${a.strings}  requests ${a.requestsEqual}/${a.requests}  (${run.seconds.toFixed(2)} s; SentencePiece ${reference.seconds.toFixed(2)} s)` +
             (a.firstDifferences.length ? `  e.g. ${JSON.stringify(a.firstDifferences[0])}` : ""),

@@ -77,9 +77,10 @@ class WireReader {
   }
 }
 
-/** int32 fields are varints of a 64-bit two's complement: -1 reads as 2^64 - 1. */
+/** int32 fields are varints of a 64-bit two's complement (-1 is ten bytes): its low 32 bits, signed. */
 function int32(value: number): number {
-  return value >= 2 ** 31 ? value - 2 ** 64 : value;
+  const low = value % 2 ** 32;
+  return low >= 2 ** 31 ? low - 2 ** 32 : low;
 }
 
 const utf8 = new TextDecoder("utf-8", { fatal: true });
