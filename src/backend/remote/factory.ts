@@ -8,8 +8,7 @@ import { canonicalJson } from "../../cache/keys.js";
 import type { Backend, BackendDescription } from "../../api/types.js";
 import { UserError } from "../../errors.js";
 import { sha256File } from "../../util/files.js";
-import { loadTokenizer, type LoadedTokenizer } from "../llama/tokenizer.js";
-import { ModelTokenizer } from "../llama/tokenizer.js";
+import { loadAnyTokenizer, type TokenizerHandle } from "../tokenizers/load.js";
 import { REMOTE_SCORING_SEMANTICS_SEEDS, scoringSemantics } from "../scoringSemantics.js";
 import { noPromptLogprobsRefusal, RemoteBackend } from "./backend.js";
 import { HttpClient, HttpRefusal } from "./http.js";
@@ -22,7 +21,7 @@ export interface RemoteBackendOptions {
   servedModel: string;
   /** The protocol; "auto" (default) asks the server. */
   server?: ServerKind | "auto";
-  /** A GGUF whose vocabulary tokenizes (loaded alone, no weights). */
+  /** The served model's tokenizer: Hugging Face files (folder, tokenizer.json or tokenizer.model), a GGUF or a vocabulary-only GGUF. */
   tokenizerPath?: string;
   /** Bearer token (read by the caller from the variable `--api-key-env` names; never logged or recorded). */
   apiKey?: string;
@@ -70,7 +69,10 @@ export function remoteOptionProblems(options: RemoteBackendOptions): UserError[]
   }
   if (options.tokenizerPath === undefined) {
     problems.push(
-      new UserError("usage", "--backend openai needs token ids: pass --tokenizer model.gguf (the served model's vocabulary as a GGUF; only the vocabulary is loaded), so context and continuation boundaries are token-exact."),
+      new UserError(
+        "usage",
+        "--backend openai needs token ids: pass --tokenizer DIR (the served model's Hugging Face tokenizer folder, with tokenizer.json or tokenizer.model; or its GGUF, only the vocabulary is loaded), so context and continuation boundaries are token-exact.",
+      ),
     );
   }
   return problems;
@@ -126,9 +128,10 @@ export async function createRemoteBackend(options: RemoteBackendOptions): Promis
     ...(options.log ? { log: options.log } : {}),
   });
 
-  const tokenizer: LoadedTokenizer = await loadTokenizer(tokenizerPath);
+  const tokenizer: TokenizerHandle = await loadAnyTokenizer(tokenizerPath);
   try {
-    const tokenizerSha256 = await sha256File(tokenizerPath);
+    // A folder of Hugging Face files is identified by its files' hashes (its description lists them).
+    const tokenizerSha256 = tokenizer.describe().files ? createHash("sha256").update(canonicalJson(tokenizer.describe().files)).digest("hex") : await sha256File(tokenizerPath);
     let models: unknown;
     try {
       models = await http.call("api", "/models");
@@ -139,11 +142,17 @@ export async function createRemoteBackend(options: RemoteBackendOptions): Promis
     const entry = modelEntry(models, options.servedModel);
     const { kind, report } = await identifyServer(http, options.server ?? "auto");
     const protocol = protocolFor(kind);
-    const maxLength = tokenizer.trainContextSize;
+    // The reference's max_length: the GGUF's training context; Hugging Face files do not state it,
+    // and then the served model's max_model_len (vLLM serves the model's max_position_embeddings) is it.
+    const servedLength = typeof entry.max_model_len === "number" && entry.max_model_len > 2 ? entry.max_model_len : 0;
+    const maxLength = tokenizer.trainContextSize || servedLength;
+    if (!(maxLength > 0)) {
+      throw new UserError("usage", `--tokenizer ${tokenizerPath} does not state the model's context length and the server's /v1/models gives no max_model_len; pass the model's GGUF (or its vocabulary-only GGUF) as --tokenizer instead.`);
+    }
     // The server takes at most `max_model_len` tokens: a scored input plus its last continuation
     // token plus the one token it generates, or a generation's prompt plus its cap. So a request
     // may use two cells fewer than that (the run refuses longer ones before any work).
-    const served = typeof entry.max_model_len === "number" && entry.max_model_len > 2 ? entry.max_model_len - 2 : maxLength;
+    const served = servedLength > 0 ? servedLength - 2 : maxLength;
     const description: BackendDescription = {
       engine: `inference server (${kind})`,
       engineVersion: typeof report.version === "string" ? `${kind} ${report.version}` : kind,
@@ -174,7 +183,7 @@ export async function createRemoteBackend(options: RemoteBackendOptions): Promis
       protocol,
       servedModel: options.servedModel,
       tokenizer,
-      ...(tokenizer instanceof ModelTokenizer ? { detokenize: (tokens: readonly number[]) => tokenizer.detokenize(tokens) } : {}),
+      detokenize: (tokens: readonly number[]) => tokenizer.detokenize(tokens),
       maxLength,
       contextSize: Math.min(maxLength, served),
       concurrency,
