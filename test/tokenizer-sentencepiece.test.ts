@@ -60,3 +60,14 @@ for (const { suite, limit } of suites) {
     });
   }
 }
+
+// Texts the suites' data happen not to hold, where the JavaScript port needed our repairs:
+// characters outside the vocabulary (byte fallback) and outside the BMP (surrogate pairs).
+const EDGE_TEXTS = ["鑑賞𠮷野家 😀", "😀", "\n\n😀x", "a\u{20BB7}\u{20BB7}b", "答え<EOD|LLM-jp>次", " ", "", "\u0000\u0001", "ｶﾀｶﾅ ＡＢＣ①", "negative _____, the"];
+
+test("llm-jp tokenizer.json: HF's Rust library's ids on texts with rare, astral and special characters", { skip: (!existsSync(path.join(shared, TOKENIZERS[1].hf)) && "../shared/models/tokenizers absent") || false }, async () => {
+  const file = path.join(shared, TOKENIZERS[1].hf);
+  const tokenizer = await loadHfTokenizer(file);
+  const expected = await hfRustIds(file, EDGE_TEXTS);
+  assert.deepEqual(EDGE_TEXTS.map((t) => tokenizer.tokenize(t)), expected);
+});

@@ -39,6 +39,7 @@ export class TokenizerJsonEncoder {
     const model = json.model;
     const byteFallback = model.byte_fallback === true;
     if (model.type === "Unigram" && byteFallback) patchUnigram(tokenizer, model);
+    keepSurrogatePairsWhole(tokenizer);
     const vocab = model.vocab;
     const vocabularySize = Array.isArray(vocab) ? vocab.length : isRecord(vocab) ? Object.keys(vocab).length : 0;
     const eos = configRecord.eos_token;
@@ -65,6 +66,27 @@ export class TokenizerJsonEncoder {
   pieceOf(id: number): string | undefined {
     return this.idToPiece[id];
   }
+}
+
+/** A high surrogate, whatever was put after it, then a low surrogate: the pair split by an insertion. */
+const SPLIT_PAIR = /([\uD800-\uDBFF])[^\uDC00-\uDFFF]+(?=[\uDC00-\uDFFF])/g;
+
+/**
+ * The port compiles tokenizer.json's Oniguruma patterns to JavaScript regular expressions, and
+ * V8 lets a zero-width lookbehind match between the two UTF-16 halves of a character outside
+ * the BMP: llm-jp's normalizer `Replace("(?<!\n)^", "▁")` (the dummy prefix at the start of the
+ * text) also puts "▁" inside every emoji and rare kanji ("𠮷" → "\ud842▁\udfb7"). HF's Rust
+ * library matches on characters and never does. Valid text has no high surrogate that is not
+ * directly followed by its low one, so whatever the normalizer put between them is removed.
+ */
+function keepSurrogatePairsWhole(tokenizer: Tokenizer): void {
+  const normalize = tokenizer.normalizer as unknown as ((text: string) => string) | null;
+  if (normalize === null) return;
+  const repaired = (text: string): string => {
+    const normalized = normalize(text);
+    return /[\uD800-\uDBFF]/.test(normalized) ? normalized.replace(SPLIT_PAIR, "$1") : normalized;
+  };
+  (tokenizer as unknown as { normalizer: (text: string) => string }).normalizer = repaired;
 }
 
 /**
