@@ -11,6 +11,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { writeSyntheticGguf } from "../bench/syntheticGguf.js";
+import { hfRustIds } from "../bench/tokenizer/hfRustReference.js";
 import { sentencePieceIds, sentencePieceMissing } from "../bench/tokenizer/sentencePieceReference.js";
 import { readRunDoc, readAllRunSamples } from "./support/runFiles.js";
 
@@ -29,12 +30,12 @@ after(() => rmSync(scratch, { recursive: true, force: true }));
 
 const TEXTS = ["Question: 日本の首都は？\nAnswer:", " 東京", "鑑賞𠮷野家 😀", "  two  spaces", "答え</s>"];
 
-test("tokenize prints SentencePiece's ids, a line each; --json reads JSON strings (newlines inside)", { skip: need(LLMJP_DIR, LLAMA2_GGUF) || sentencePieceMissing() || false }, () => {
+test("tokenize prints SentencePiece's ids, a line each; --json reads JSON strings (newlines inside)", { skip: need(LLMJP_DIR, LLAMA2_GGUF) || sentencePieceMissing() || false }, async () => {
   const plain = TEXTS.filter((t) => !t.includes("\n"));
   const hf = cli(["tokenize", "--hf-tokenizer", LLMJP_DIR], plain.join("\n") + "\n");
   assert.equal(hf.status, 0, hf.stderr);
-  // llm-jp's tokenizer.json names its EOS "<EOD|LLM-jp>"; "</s>" is a control piece of the model file, parsed by both.
-  assert.deepEqual(hf.stdout.trim().split("\n").map((l) => JSON.parse(l)), sentencePieceIds(path.join(LLMJP_DIR, "tokenizer.model"), plain));
+  // tokenizer.json's reference is HF's Rust library: it renames the special pieces ("</s|LLM-jp>"), so "</s>" is text there.
+  assert.deepEqual(hf.stdout.trim().split("\n").map((l) => JSON.parse(l)), await hfRustIds(path.join(LLMJP_DIR, "tokenizer.json"), plain));
   const json = cli(["tokenize", "--hf-tokenizer", path.join(LLMJP_DIR, "tokenizer.model"), "--json"], TEXTS.map((t) => JSON.stringify(t)).join("\n") + "\n");
   assert.equal(json.status, 0, json.stderr);
   assert.deepEqual(json.stdout.trim().split("\n").map((l) => JSON.parse(l)), sentencePieceIds(path.join(LLMJP_DIR, "tokenizer.model"), TEXTS));
