@@ -39,7 +39,7 @@ import { encodePair, separatePair, truncateLeft } from "../src/backend/tokenizat
 import { planTask } from "../src/taskPlan.js";
 import { findTask } from "../src/tasks/registry.js";
 import { runAnchor } from "./anchor/anchor.js";
-import { runTokenizerAgreement } from "./tokenizerAgreement.js";
+import { runTokenizerAgreement, runTokenizerCost } from "./tokenizerAgreement.js";
 import { SYNTHETIC_SHAPES, writeSyntheticGguf, type SyntheticModelShape } from "./syntheticGguf.js";
 
 const ROOT = process.cwd();
@@ -199,6 +199,11 @@ async function benchModelPath(given: string | undefined): Promise<string> {
 }
 
 async function main(): Promise<void> {
+  if (process.argv.includes("--tokenizer-cost")) {
+    const at = process.argv.indexOf("--limit");
+    await runTokenizerCost(at >= 0 ? Number(process.argv[at + 1]) : undefined);
+    return;
+  }
   if (process.argv.includes("--tokenizers")) {
     const at = process.argv.indexOf("--limit");
     await runTokenizerAgreement(at >= 0 ? Number(process.argv[at + 1]) : undefined);

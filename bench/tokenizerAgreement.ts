@@ -63,3 +63,28 @@ export async function runTokenizerAgreement(limit?: number): Promise<void> {
     }
   }
 }
+
+/**
+ * `npm run bench -- --tokenizer-cost [--limit N]`: seconds to tokenize every text the reference
+ * encodes for each suite's requests, once per distinct text, with today's path (llama.cpp's reading
+ * of the GGUF) and with --hf-tokenizer (tokenizer.json, tokenizer.model), each on a fresh instance.
+ */
+export async function runTokenizerCost(limit?: number): Promise<void> {
+  const vocabulary = VOCABULARIES[1]!;
+  for (const suite of ["ja", "en"] as const) {
+    const { requests: planned } = await plannedRequests(selectTasks({ suite }), { dataDir: path.join(shared, "datasets"), ...(limit !== undefined ? { limit } : {}) });
+    const requests = planned.map((p) => p.request);
+    const texts = encodedTexts(requests, "</s>");
+    const line: string[] = [];
+    const gguf = await loadTokenizer(path.join(shared, vocabulary.gguf));
+    const ggufTime = await timed(() => texts.forEach((t) => gguf.tokenize(t)));
+    await gguf.dispose();
+    line.push(`llama.cpp ${ggufTime.seconds.toFixed(2)} s`);
+    for (const file of vocabulary.hf) {
+      const load = await timed(() => loadHfTokenizer(path.join(shared, file)));
+      const run = await timed(() => texts.forEach((t) => load.value.tokenize(t)));
+      line.push(`${path.basename(file)} ${run.seconds.toFixed(2)} s (+${load.seconds.toFixed(2)} s to load)`);
+    }
+    console.log(`${suite}: ${requests.length} requests, ${texts.length} distinct texts: ${line.join("; ")}`);
+  }
+}

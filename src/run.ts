@@ -51,6 +51,8 @@ export interface RunOptions extends RunInput {
 
 export interface RunOutcome {
   doc: ResultsDocument;
+  /** `--hf-tokenizer` beside a GGUF: how the GGUF's own tokenizer agrees, for the summary. */
+  tokenizerLine?: string;
   resultsPath: string;
   samplesPaths: string[];
   /** The `--format` file, when one was written. */
@@ -216,7 +218,7 @@ export async function runEvaluation(options: RunOptions): Promise<RunOutcome> {
       }), options.signal, loading));
     // The model's own tokenizer beside a GGUF: how often llama.cpp's reading of the GGUF would have agreed.
     const tokenizerAgreement = input.ownTokenizer && !options.backend ? await ggufAgreementRecord(planned, options.model, input.ownTokenizer) : undefined;
-    if (tokenizerAgreement) log(tokenizerAgreementLine(tokenizerAgreement));
+
     const backend = new CachingBackend(inner, {
       store: cache,
       log,
@@ -325,7 +327,17 @@ export async function runEvaluation(options: RunOptions): Promise<RunOutcome> {
       );
     }
     const tokensEvaluated = inner.stats?.().tokensEvaluated ?? null;
-    return { doc, resultsPath, samplesPaths, ...(formatPath ? { formatPath } : {}), taskResults, cache: counts, tokensEvaluated, durationSeconds: (Date.now() - started) / 1000 };
+    return {
+      doc,
+      resultsPath,
+      samplesPaths,
+      ...(formatPath ? { formatPath } : {}),
+      ...(tokenizerAgreement ? { tokenizerLine: tokenizerAgreementLine(tokenizerAgreement) } : {}),
+      taskResults,
+      cache: counts,
+      tokensEvaluated,
+      durationSeconds: (Date.now() - started) / 1000,
+    };
   } finally {
     // After an interrupt the engine may still be busy with the abandoned chunk: the caller exits.
     if (inner && !options.backend && !interrupted) await inner.dispose();

@@ -13,6 +13,8 @@ export interface RunSummaryInput {
   samplesPaths: string[];
   /** The --format file (openllm-v1 / jp-stable) when one was written. */
   formatPath?: string;
+  /** `run --model X.gguf --hf-tokenizer`: its line on how the GGUF's own tokenizer agrees (tokenizerAgreementLine). */
+  tokenizerLine?: string;
 }
 
 /** A path as the user would type it from `cwd`: relative when inside or near it, else as given. */
@@ -27,6 +29,7 @@ export function runSummary(run: RunSummaryInput, cwd: string): string[] {
   const tokens = run.tokensEvaluated === null ? "" : `; ${run.tokensEvaluated.toLocaleString("en-US")} tokens evaluated`;
   return [
     `done in ${formatDuration(run.durationSeconds)}: ${computed} requests computed, ${reused} from the cache${tokens}`,
+    ...(run.tokenizerLine ? [run.tokenizerLine] : []),
     `wrote ${1 + run.samplesPaths.length + (run.formatPath ? 1 : 0)} file(s):`,
     ...[run.resultsPath, ...run.samplesPaths, ...(run.formatPath ? [run.formatPath] : [])].map((f) => `  ${displayPath(f, cwd)}`),
   ];
