@@ -201,7 +201,9 @@ async function benchModelPath(given: string | undefined): Promise<string> {
 async function main(): Promise<void> {
   if (process.argv.includes("--tokenizer-cost")) {
     const at = process.argv.indexOf("--limit");
-    await runTokenizerCost(at >= 0 ? Number(process.argv[at + 1]) : undefined);
+    const suiteAt = process.argv.indexOf("--suite");
+    const suite = suiteAt >= 0 ? process.argv[suiteAt + 1] : undefined;
+    await runTokenizerCost(at >= 0 ? Number(process.argv[at + 1]) : undefined, suite === "ja" || suite === "en" ? [suite] : undefined);
     return;
   }
   if (process.argv.includes("--tokenizers")) {

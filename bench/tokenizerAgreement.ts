@@ -69,9 +69,9 @@ export async function runTokenizerAgreement(limit?: number): Promise<void> {
  * encodes for each suite's requests, once per distinct text, with today's path (llama.cpp's reading
  * of the GGUF) and with --hf-tokenizer (tokenizer.json, tokenizer.model), each on a fresh instance.
  */
-export async function runTokenizerCost(limit?: number): Promise<void> {
+export async function runTokenizerCost(limit?: number, suites: readonly ("ja" | "en")[] = ["ja", "en"]): Promise<void> {
   const vocabulary = VOCABULARIES[1]!;
-  for (const suite of ["ja", "en"] as const) {
+  for (const suite of suites) {
     const { requests: planned } = await plannedRequests(selectTasks({ suite }), { dataDir: path.join(shared, "datasets"), ...(limit !== undefined ? { limit } : {}) });
     const requests = planned.map((p) => p.request);
     const texts = encodedTexts(requests, "</s>");

@@ -22,9 +22,14 @@ export interface PlannedRequest {
 /** Every request the selected tasks send, in plan order; tasks whose data is missing are named in `skipped`. */
 export async function plannedRequests(selections: TaskSelection[], options: PlanOptions): Promise<{ requests: PlannedRequest[]; skipped: string[] }> {
   const { planned, skipped } = await planTasks(selections, options);
+  return { requests: requestsOfPlan(planned), skipped: skipped.map((s) => s.task.name) };
+}
+
+/** The requests of planned tasks, each with its task and doc. */
+export function requestsOfPlan(planned: readonly PlannedTask[]): PlannedRequest[] {
   const requests: PlannedRequest[] = [];
   for (const task of planned) for (const doc of task.docs) for (const request of doc.requests) requests.push({ task: task.task.name, docId: doc.docId, request });
-  return { requests, skipped: skipped.map((s) => s.task.name) };
+  return requests;
 }
 
 /** A request whose tokens differ, as pieces from the first differing token on. */
@@ -126,8 +131,7 @@ export function agreementLines(report: AgreementReport, labels: { a: string; b: 
  * vocabulary loaded alone) with the model's, on the run's requests, as results record it.
  */
 export async function ggufAgreementRecord(planned: readonly PlannedTask[], modelPath: string, own: TextTokenizer): Promise<TokenizerAgreementRecord> {
-  const requests: PlannedRequest[] = [];
-  for (const task of planned) for (const doc of task.docs) for (const request of doc.requests) requests.push({ task: task.task.name, docId: doc.docId, request });
+  const requests = requestsOfPlan(planned);
   const gguf = await loadTokenizer(modelPath);
   try {
     const report = compareTokenizers(requests, gguf, own, 0);
