@@ -66,7 +66,13 @@ export function noPromptLogprobsRefusal(parts: Pick<RemoteParts, "protocol" | "h
 export class RemoteBackend implements Backend {
   private readonly counters = { requestTokens: 0, tokensEvaluated: 0, prefixTrieTokens: 0, scoredPositions: 0, generatedTokens: 0 };
 
-  constructor(private readonly parts: RemoteParts) {}
+  /** With the server's tokenizer only: fetches the ids of these texts, so that `tokenize` answers them. */
+  readonly prepareTokens?: (texts: Iterable<string>) => Promise<void>;
+
+  constructor(private readonly parts: RemoteParts) {
+    const prefetch = parts.prefetch;
+    if (prefetch) this.prepareTokens = async (texts) => void (await prefetch(texts));
+  }
 
   private encode = (text: string): number[] => this.parts.tokenizer.tokenize(text);
 
@@ -168,7 +174,7 @@ export class RemoteBackend implements Backend {
       const detokenize = this.parts.detokenize;
       const texts = await Promise.all(outputs.map(async (output, k) => cutAtStopStrings(output.tokenIds && detokenize ? await detokenize(output.tokenIds) : output.text, requests[batch[k]!.index]!.until)));
       // A task may tokenize what was generated (XLSum's ROUGE): its ids are fetched before it is returned.
-      await this.prepareTokens(texts);
+      await this.prepareTokens?.(texts);
       batch.forEach((w, k) => {
         const output = outputs[k]!;
         this.counters.tokensEvaluated += w.prompt.tokens.length;
@@ -183,10 +189,6 @@ export class RemoteBackend implements Backend {
     return this.parts.tokenizer.tokenize(text);
   }
 
-  /** With the server's tokenizer, fetches the ids of these texts (a no-op with a local one). */
-  async prepareTokens(texts: Iterable<string>): Promise<void> {
-    await this.parts.prefetch?.(texts);
-  }
 
   eosText(): string {
     return this.parts.tokenizer.eosText();

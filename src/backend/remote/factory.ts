@@ -211,7 +211,7 @@ export async function createRemoteBackend(options: RemoteBackendOptions): Promis
     });
     // The first request: a server that returns no prompt log-probabilities is refused now,
     // before any work, never scored at chance.
-    await backend.prepareTokens(["Hello"]);
+    await backend.prepareTokens?.(["Hello"]);
     const probe = [tokenizer.eosId, ...tokenizer.tokenize("Hello")];
     try {
       await backend.score([{ tokens: probe, firstScored: 1 }]);
