@@ -57,7 +57,8 @@ export class ServerTokenizer implements Tokenizer {
     readonly report: ServerTokenizerReport,
   ) {
     this.eosId = report.eos.id;
-    this.memo.set(report.eos.text, [report.eos.id]);
+    // (connect's first instance, which looks for the EOS, has none yet.)
+    if (report.eos.id >= 0) this.memo.set(report.eos.text, [report.eos.id]);
   }
 
   /**
