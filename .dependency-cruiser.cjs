@@ -23,7 +23,7 @@ const LAYERS = [
   // Terminal tables, Markdown, HTML and the report model (renders what compare computes).
   { name: "report", path: "^src/report/" },
   // Library entry functions the commands call; merge/ rebuilds a run from its shards.
-  { name: "library", path: "^src/((run|runInput|runOutput|prompts|catalogue|validate|chatSetup|parity|tokenizerCheck|tokenizerChoice)\.ts$|merge/)" },
+  { name: "library", path: "^src/((run|runInput|runOutput|prompts|catalogue|validate|chatSetup|parity|tokenizerCheck|tokenizerChoice|tokenPreparation)\.ts$|merge/)" },
   { name: "commands", path: "^src/commands/" },
 ];
 

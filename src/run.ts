@@ -25,6 +25,7 @@ import { modelNameOf } from "./results/document.js";
 import { sanitizeModelName } from "./results/layout.js";
 import { selectShard, shardNote, type ShardSpec } from "./shard/shard.js";
 import { ggufAgreementRecord, tokenizerAgreementLine } from "./tokenizerCheck.js";
+import { prepareRunTokens } from "./tokenPreparation.js";
 
 /** `run`'s options: what the input checks read (`RunInput`, documented there) and the engine's settings. */
 export interface RunOptions extends RunInput {
@@ -224,6 +225,8 @@ export async function runEvaluation(options: RunOptions): Promise<RunOutcome> {
       log,
       ...(options.signal ? { signal: options.signal } : {}),
     });
+    // A server's own tokenizer (no --tokenizer): the ids of every text the run encodes, fetched once now.
+    await abortable(prepareRunTokens(backend, planned, log), options.signal, "stopped while the server tokenized the requests, before any request was scored; nothing was written.");
 
     // Context check, before any model call: only requests the cache cannot answer will run.
     const limits = backend.limits?.();

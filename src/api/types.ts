@@ -154,6 +154,12 @@ export interface Backend {
   tokenize(text: string): number[];
   /** The text of the EOS token (for example `</s>`). */
   eosText(): string;
+  /**
+   * Makes `tokenize` able to answer these texts (optional). A backend whose tokenizer is remote (a
+   * server's /tokenize) fetches their ids here, so that `tokenize` stays synchronous; it is called
+   * once after planning with every text the run encodes, and `tokenize` of other texts may throw.
+   */
+  prepareTokens?(texts: readonly string[]): Promise<void>;
   /** Settings that can change a number, for the results record and cache keys. */
   describe(): BackendDescription;
   dispose(): Promise<void>;

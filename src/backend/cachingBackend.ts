@@ -67,6 +67,8 @@ export class CachingBackend implements Backend {
 
   /** The inner backend's context limits, when it has them. */
   readonly limits?: () => BackendLimits;
+  /** The inner backend's token preparation (a server's tokenizer), when it has one. */
+  readonly prepareTokens?: (texts: readonly string[]) => Promise<void>;
 
   constructor(
     private readonly inner: Backend,
@@ -74,6 +76,7 @@ export class CachingBackend implements Backend {
   ) {
     this.runAnswers = new RunAnswers(options.store, () => this.inner.describe(), (line) => this.options.log?.(line));
     if (inner.limits !== undefined) this.limits = inner.limits.bind(inner);
+    if (inner.prepareTokens !== undefined) this.prepareTokens = inner.prepareTokens.bind(inner);
   }
 
   /** Per-phase counts of the calls so far. */
@@ -99,8 +102,11 @@ export class CachingBackend implements Backend {
     return this.answer(LOGLIKELIHOOD, requests, onProgress);
   }
 
-  generate(requests: ResolvedGenerateRequest[], onProgress?: OnProgress): Promise<GenerateResponse[]> {
-    return this.answer(GENERATE, requests, onProgress);
+  async generate(requests: ResolvedGenerateRequest[], onProgress?: OnProgress): Promise<GenerateResponse[]> {
+    const texts = await this.answer(GENERATE, requests, onProgress);
+    // Stored generations too may be tokenized by their task (XLSum's ROUGE): a remote tokenizer fetches them now.
+    await this.prepareTokens?.(texts);
+    return texts;
   }
 
   tokenize(text: string): number[] {

@@ -69,7 +69,7 @@ export default class Run extends BaseCommand {
     server: Flags.string({ description: "--backend openai: the server's protocol (default auto: asked of the server).", options: ["auto", "vllm", "sglang", "openai-echo"], default: "auto" }),
     tokenizer: Flags.string({
       description:
-        "--backend openai: the served model's tokenizer: its Hugging Face files (a folder with tokenizer.json or tokenizer.model), a GGUF or a vocabulary-only GGUF; token ids are sent, so boundaries are exact.",
+        "--backend openai: the served model's tokenizer: its Hugging Face files (a folder with tokenizer.json or tokenizer.model), a GGUF or a vocabulary-only GGUF; token ids are sent, so boundaries are exact. Absent: the server's own /tokenize (vLLM started with --enable-tokenizer-info-endpoint).",
     }),
     "hf-tokenizer": Flags.string({
       description:

@@ -6,10 +6,13 @@
 // so the remote backend's scores can be checked against the in-process backend's.
 // Faults can be injected per call: a dropped connection, a 500, a 429 with Retry-After, a
 // response slower than the client's timeout; choices are listed out of order.
+// The vLLM kind also tokenizes (`/tokenize`, `/detokenize`, and `/tokenizer_info` as vLLM started
+// with --enable-tokenizer-info-endpoint) with the model's GGUF vocabulary, unless told not to.
 
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { getLlama, LlamaLogLevel, type Llama, type LlamaContext, type LlamaContextSequence, type LlamaModel, type Token } from "node-llama-cpp";
+import { loadAnyTokenizer, type TokenizerHandle } from "../../src/backend/tokenizers/load.js";
 
 /**
  * As a server started with a context two tokens longer than the model's 2048 (vLLM
@@ -31,6 +34,11 @@ export interface LoopbackOptions {
   slowMs?: number;
   /** Retry-After seconds sent with a 429. */
   retryAfterSeconds?: number;
+  /** vLLM: serve /tokenize and /detokenize (default true), and /tokenizer_info (default true). */
+  tokenize?: boolean;
+  tokenizerInfo?: boolean;
+  /** The served context (default MAX_MODEL_LEN): /v1/models reports it, longer requests get HTTP 400. */
+  maxModelLen?: number;
 }
 
 interface PositionLogprobs {
@@ -41,8 +49,11 @@ interface PositionLogprobs {
 }
 
 export class LoopbackServer {
-  /** Every POST received (faulty ones included). */
+  /** Every POST received (faulty ones included), /tokenize and /detokenize aside. */
   posts = 0;
+  /** /tokenize and /detokenize calls answered. */
+  tokenizeCalls = 0;
+  detokenizeCalls = 0;
   /** Per answered prompt (a 200 sent whole): the prompt's token ids joined by commas, with how many times. */
   readonly answered = new Map<string, number>();
   private queue: Promise<unknown> = Promise.resolve();
@@ -58,13 +69,14 @@ export class LoopbackServer {
     private readonly context: LlamaContext,
     private readonly sequence: LlamaContextSequence,
     private readonly options: LoopbackOptions,
+    private readonly vocabulary: TokenizerHandle,
   ) {}
 
   static async start(modelPath: string, options: LoopbackOptions): Promise<LoopbackServer> {
     const llama = await getLlama({ gpu: false, build: "never", maxThreads: 1, logLevel: LlamaLogLevel.error });
     const model = await llama.loadModel({ modelPath, gpuLayers: 0 });
     const context = await model.createContext({ contextSize: MAX_MODEL_LEN, batchSize: 512, threads: 1, flashAttention: false, experimentalKvCacheKeyType: "F32", experimentalKvCacheValueType: "F32" });
-    const server = new LoopbackServer(llama, model, context, context.getSequence(), options);
+    const server = new LoopbackServer(llama, model, context, context.getSequence(), options, await loadAnyTokenizer(modelPath));
     await server.listen();
     return server;
   }
@@ -104,14 +116,19 @@ export class LoopbackServer {
       if (url === "/v1/models") {
         return this.json(res, 200, {
           object: "list",
-          data: [{ id: this.options.servedModel, object: "model", created: Date.now(), owned_by: kind, root: "stories260K", parent: null, max_model_len: MAX_MODEL_LEN, permission: [{ id: `modelperm-${Math.random()}`, created: Date.now() }] }],
+          data: [{ id: this.options.servedModel, object: "model", created: Date.now(), owned_by: kind, root: "stories260K", parent: null, max_model_len: this.maxModelLen, permission: [{ id: `modelperm-${Math.random()}`, created: Date.now() }] }],
         });
       }
       if (url === "/version" && kind === "vllm") return this.json(res, 200, { version: "0.0.0-loopback" });
+      if (url === "/tokenizer_info" && this.tokenizes && this.options.tokenizerInfo !== false) {
+        // As vLLM's: the tokenizer's init kwargs (tokenizer_config.json), special tokens as their text.
+        return this.json(res, 200, { tokenizer_class: "LlamaTokenizerFast", add_bos_token: true, add_eos_token: false, eos_token: this.vocabulary.eosText(), model_max_length: MAX_MODEL_LEN });
+      }
       if (url === "/get_model_info" && kind === "sglang") return this.json(res, 200, { model_path: "stories260K", tokenizer_path: "stories260K", is_generation: true });
       if (url === "/get_server_info" && kind === "sglang") return this.json(res, 200, { version: "0.0.0-loopback" });
       return this.json(res, 404, { detail: "Not Found" });
     }
+    if (url === "/tokenize" || url === "/detokenize") return this.tokenizes ? this.tokenizeCall(url, res, text) : this.json(res, 404, { detail: "Not Found" });
     this.posts++;
     const fault = this.options.faultFor?.(this.posts) ?? null;
     if (fault === "drop") {
@@ -125,9 +142,9 @@ export class LoopbackServer {
     const params = body.sampling_params as Record<string, unknown>[] | Record<string, unknown> | undefined;
     const tooLong = inputs.findIndex((tokens, i) => {
       const cap = body.max_tokens ?? (Array.isArray(params) ? params[i]?.max_new_tokens : params?.max_new_tokens) ?? 16;
-      return tokens.length + Number(cap) > MAX_MODEL_LEN;
+      return tokens.length + Number(cap) > this.maxModelLen;
     });
-    if (tooLong >= 0) return this.json(res, 400, { object: "error", message: `This model's maximum context length is ${MAX_MODEL_LEN} tokens. However, you requested more tokens (prompt ${tooLong}).`, type: "BadRequestError", code: 400 });
+    if (tooLong >= 0) return this.json(res, 400, { object: "error", message: `This model's maximum context length is ${this.maxModelLen} tokens. However, you requested more tokens (prompt ${tooLong}).`, type: "BadRequestError", code: 400 });
     let answer: { body: unknown; prompts: number[][] };
     // A client that gave up (timed out) is not computed for, as a real server aborts the request.
     const gone = (): boolean => res.destroyed || req.socket.destroyed;
@@ -141,6 +158,30 @@ export class LoopbackServer {
     res.on("finish", () => {
       for (const prompt of answer.prompts) this.answered.set(prompt.join(","), (this.answered.get(prompt.join(",")) ?? 0) + 1);
     });
+  }
+
+  private get maxModelLen(): number {
+    return this.options.maxModelLen ?? MAX_MODEL_LEN;
+  }
+
+  private get tokenizes(): boolean {
+    return this.options.kind === "vllm" && this.options.tokenize !== false;
+  }
+
+  /** vLLM's /tokenize {model, prompt, add_special_tokens} -> {tokens, count, max_model_len} and /detokenize {model, tokens} -> {prompt}. */
+  private tokenizeCall(url: string, res: http.ServerResponse, text: string): void {
+    const body = JSON.parse(text) as { model?: unknown; prompt?: unknown; add_special_tokens?: unknown; tokens?: unknown };
+    if (body.model !== this.options.servedModel) return this.json(res, 404, { object: "error", message: `The model \`${String(body.model)}\` does not exist.`, type: "NotFoundError", code: 404 });
+    if (url === "/tokenize") {
+      if (typeof body.prompt !== "string") return this.json(res, 400, { object: "error", message: "prompt must be a string", type: "BadRequestError", code: 400 });
+      this.tokenizeCalls++;
+      // add_special_tokens (vLLM's default true) puts BOS in front, as HF encode does.
+      const tokens = [...(body.add_special_tokens === false ? [] : [1]), ...this.vocabulary.tokenize(body.prompt)];
+      return this.json(res, 200, { tokens, count: tokens.length, max_model_len: this.maxModelLen, token_strs: null });
+    }
+    if (!Array.isArray(body.tokens)) return this.json(res, 400, { object: "error", message: "tokens must be a list", type: "BadRequestError", code: 400 });
+    this.detokenizeCalls++;
+    return this.json(res, 200, { prompt: this.vocabulary.detokenize(body.tokens as number[]) });
   }
 
   /**
@@ -281,6 +322,7 @@ export class LoopbackServer {
     const closed = new Promise((resolve) => this.server.close(resolve));
     this.server.closeAllConnections();
     await closed;
+    await this.vocabulary.dispose();
     await this.context.dispose();
     await this.model.dispose();
     await this.llama.dispose();

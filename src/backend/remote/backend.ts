@@ -34,10 +34,12 @@ export interface RemoteParts {
   http: HttpClient;
   protocol: Protocol;
   servedModel: string;
-  /** Synchronous tokenizer with the reference's encoding rule (a GGUF vocabulary). */
+  /** Synchronous tokenizer with the reference's encoding rule (a local vocabulary, or the server's memo). */
   tokenizer: Tokenizer;
   /** Token ids to text as HF `decode(skip_special_tokens=False)`; absent: the server's text is used. */
-  detokenize?: (tokens: readonly number[]) => string;
+  detokenize?: (tokens: readonly number[]) => string | Promise<string>;
+  /** The server's tokenizer: fetches the ids of texts so that `tokenizer.tokenize` can answer them. */
+  prefetch?: (texts: Iterable<string>) => Promise<number>;
   /** The reference's `max_length`. */
   maxLength: number;
   /** The most tokens the server takes in one sequence (≤ maxLength). */
@@ -64,7 +66,13 @@ export function noPromptLogprobsRefusal(parts: Pick<RemoteParts, "protocol" | "h
 export class RemoteBackend implements Backend {
   private readonly counters = { requestTokens: 0, tokensEvaluated: 0, prefixTrieTokens: 0, scoredPositions: 0, generatedTokens: 0 };
 
-  constructor(private readonly parts: RemoteParts) {}
+  /** With the server's tokenizer only: fetches the ids of these texts, so that `tokenize` answers them. */
+  readonly prepareTokens?: (texts: Iterable<string>) => Promise<void>;
+
+  constructor(private readonly parts: RemoteParts) {
+    const prefetch = parts.prefetch;
+    if (prefetch) this.prepareTokens = async (texts) => void (await prefetch(texts));
+  }
 
   private encode = (text: string): number[] => this.parts.tokenizer.tokenize(text);
 
@@ -161,14 +169,17 @@ export class RemoteBackend implements Backend {
       const prompts = batch.map((w) => w.prompt);
       const call = protocol.generationCall(servedModel, prompts);
       const outputs = protocol.readGenerations(await http.call(call.base, call.path, call.body), prompts);
+      // The ids through the tokenizer's decode, as the in-process generator decodes them; the
+      // server's text only when it gives no ids or there is no decoder.
+      const detokenize = this.parts.detokenize;
+      const texts = await Promise.all(outputs.map(async (output, k) => cutAtStopStrings(output.tokenIds && detokenize ? await detokenize(output.tokenIds) : output.text, requests[batch[k]!.index]!.until)));
+      // A task may tokenize what was generated (XLSum's ROUGE): its ids are fetched before it is returned.
+      await this.prepareTokens?.(texts);
       batch.forEach((w, k) => {
         const output = outputs[k]!;
         this.counters.tokensEvaluated += w.prompt.tokens.length;
         if (output.tokenIds) this.counters.generatedTokens += output.tokenIds.length;
-        // The ids through the local vocabulary, as the in-process generator decodes them; the
-        // server's text only when it gives no ids or there is no local vocabulary.
-        const text = output.tokenIds && this.parts.detokenize ? this.parts.detokenize(output.tokenIds) : output.text;
-        commit(w.index, cutAtStopStrings(text, requests[w.index]!.until));
+        commit(w.index, texts[k]!);
       });
     });
     return results;
@@ -177,6 +188,7 @@ export class RemoteBackend implements Backend {
   tokenize(text: string): number[] {
     return this.parts.tokenizer.tokenize(text);
   }
+
 
   eosText(): string {
     return this.parts.tokenizer.eosText();

@@ -5,7 +5,7 @@
 import { createHash } from "node:crypto";
 import path from "node:path";
 import { canonicalJson } from "../../cache/keys.js";
-import type { Backend, BackendDescription } from "../../api/types.js";
+import type { Backend, BackendDescription, Tokenizer } from "../../api/types.js";
 import { UserError } from "../../errors.js";
 import { sha256File } from "../../util/files.js";
 import { loadAnyTokenizer, type TokenizerHandle } from "../tokenizers/load.js";
@@ -13,6 +13,7 @@ import { REMOTE_SCORING_SEMANTICS_SEEDS, scoringSemantics } from "../scoringSema
 import { noPromptLogprobsRefusal, RemoteBackend } from "./backend.js";
 import { HttpClient, HttpRefusal } from "./http.js";
 import { protocolFor, SERVER_KINDS, type ServerKind } from "./protocol.js";
+import { ServerTokenizer, type ServerTokenizerReport } from "./serverTokenizer.js";
 
 export interface RemoteBackendOptions {
   /** One base URL per replica (`http://host:8000/v1`); calls are spread over them. */
@@ -21,7 +22,10 @@ export interface RemoteBackendOptions {
   servedModel: string;
   /** The protocol; "auto" (default) asks the server. */
   server?: ServerKind | "auto";
-  /** The served model's tokenizer: Hugging Face files (folder, tokenizer.json or tokenizer.model), a GGUF or a vocabulary-only GGUF. */
+  /**
+   * The served model's tokenizer: Hugging Face files (folder, tokenizer.json or tokenizer.model), a
+   * GGUF or a vocabulary-only GGUF. Absent: the server's own /tokenize (serverTokenizer.ts).
+   */
   tokenizerPath?: string;
   /** Bearer token (read by the caller from the variable `--api-key-env` names; never logged or recorded). */
   apiKey?: string;
@@ -67,14 +71,6 @@ export function remoteOptionProblems(options: RemoteBackendOptions): UserError[]
   if (options.server !== undefined && options.server !== "auto" && !SERVER_KINDS.includes(options.server)) {
     problems.push(new UserError("usage", `--server ${String(options.server)} is not one of ${SERVER_KINDS.join(", ")}, auto.`));
   }
-  if (options.tokenizerPath === undefined) {
-    problems.push(
-      new UserError(
-        "usage",
-        "--backend openai needs token ids: pass --tokenizer DIR (the served model's Hugging Face tokenizer folder, with tokenizer.json or tokenizer.model; or its GGUF, only the vocabulary is loaded), so context and continuation boundaries are token-exact.",
-      ),
-    );
-  }
   return problems;
 }
 
@@ -113,11 +109,20 @@ async function identifyServer(http: HttpClient, requested: ServerKind | "auto"):
   return { kind: version && typeof version.version === "string" ? "vllm" : "openai-echo", report };
 }
 
+/** What results record of the server's tokenizer: its EOS and class, and a hash of all it reported (a chat template may be long). */
+function serverTokenizerRecord(report: ServerTokenizerReport): Record<string, unknown> {
+  return {
+    eos: report.eos,
+    ...(typeof report.info?.tokenizer_class === "string" ? { tokenizerClass: report.info.tokenizer_class } : {}),
+    infoSha256: createHash("sha256").update(canonicalJson(report.info)).digest("hex"),
+  };
+}
+
 /** Connects to the server and returns a Backend; throws UserError with one line for any problem. */
 export async function createRemoteBackend(options: RemoteBackendOptions): Promise<Backend> {
   const problems = remoteOptionProblems(options);
   if (problems.length > 0) throw problems[0]!;
-  const tokenizerPath = options.tokenizerPath!;
+  const tokenizerPath = options.tokenizerPath;
   const concurrency = options.concurrency ?? DEFAULT_CONCURRENCY;
   const http = new HttpClient({
     baseUrls: options.baseUrls,
@@ -128,10 +133,10 @@ export async function createRemoteBackend(options: RemoteBackendOptions): Promis
     ...(options.log ? { log: options.log } : {}),
   });
 
-  const tokenizer: TokenizerHandle = await loadAnyTokenizer(tokenizerPath);
+  const local: TokenizerHandle | undefined = tokenizerPath !== undefined ? await loadAnyTokenizer(tokenizerPath) : undefined;
   try {
     // A folder of Hugging Face files is identified by its files' hashes (its description lists them).
-    const tokenizerSha256 = tokenizer.describe().files ? createHash("sha256").update(canonicalJson(tokenizer.describe().files)).digest("hex") : await sha256File(tokenizerPath);
+    const tokenizerSha256 = local === undefined ? undefined : local.describe().files ? createHash("sha256").update(canonicalJson(local.describe().files)).digest("hex") : await sha256File(tokenizerPath!);
     let models: unknown;
     try {
       models = await http.call("api", "/models");
@@ -142,25 +147,35 @@ export async function createRemoteBackend(options: RemoteBackendOptions): Promis
     const entry = modelEntry(models, options.servedModel);
     const { kind, report } = await identifyServer(http, options.server ?? "auto");
     const protocol = protocolFor(kind);
-    // The reference's max_length: the GGUF's training context; Hugging Face files do not state it,
-    // and then the served model's max_model_len (vLLM serves the model's max_position_embeddings) is it.
+    // No file: the server's own tokenizer, refused now (one line) where it cannot serve the reference.
+    const remote = local === undefined ? await ServerTokenizer.connect(http, options.servedModel, kind, concurrency) : undefined;
+    const tokenizer: Tokenizer = local ?? remote!;
+    // The reference's max_length: the GGUF's training context; Hugging Face files (and the server's
+    // tokenizer) do not state it, and then the served model's max_model_len (vLLM serves the
+    // model's max_position_embeddings) is it.
     const servedLength = typeof entry.max_model_len === "number" && entry.max_model_len > 2 ? entry.max_model_len : 0;
     const maxLength = tokenizer.trainContextSize || servedLength;
     if (!(maxLength > 0)) {
-      throw new UserError("usage", `--tokenizer ${tokenizerPath} does not state the model's context length and the server's /v1/models gives no max_model_len; pass the model's GGUF (or its vocabulary-only GGUF) as --tokenizer instead.`);
+      throw new UserError(
+        "usage",
+        tokenizerPath !== undefined
+          ? `--tokenizer ${tokenizerPath} does not state the model's context length and the server's /v1/models gives no max_model_len; pass the model's GGUF (or its vocabulary-only GGUF) as --tokenizer instead.`
+          : "The server's /v1/models gives no max_model_len, the reference's max_length; pass the model's GGUF (or its vocabulary-only GGUF) as --tokenizer, which states it.",
+      );
     }
     // The server takes at most `max_model_len` tokens: a scored input plus its last continuation
     // token plus the one token it generates, or a generation's prompt plus its cap. So a request
     // may use two cells fewer than that (the run refuses longer ones before any work).
     const served = servedLength > 0 ? servedLength - 2 : maxLength;
+    // The served model's identity (no file to hash): a sha256 over its name, what the server
+    // reports of it and of itself, and the tokenizer: its bytes, or what the server reports of it.
+    const tokenizerIdentity = remote ? { serverTokenizer: remote.report } : { tokenizerSha256 };
     const description: BackendDescription = {
       engine: `inference server (${kind})`,
       engineVersion: typeof report.version === "string" ? `${kind} ${report.version}` : kind,
       // Not a file: the served model's name (left out of cache keys like a path).
       modelPath: `${options.servedModel} (served)`,
-      // The served model's identity (no file to hash): a sha256 over its name, what the server
-      // reports of it and of itself, and the tokenizer's bytes; the parts are recorded below.
-      modelSha256: createHash("sha256").update(canonicalJson({ servedModel: options.servedModel, serverModel: entry, serverReport: report, tokenizerSha256 })).digest("hex"),
+      modelSha256: createHash("sha256").update(canonicalJson({ servedModel: options.servedModel, serverModel: entry, serverReport: report, ...tokenizerIdentity })).digest("hex"),
       contextSize: Math.min(maxLength, served),
       batchSize: options.promptsPerCall ?? DEFAULT_PROMPTS_PER_CALL,
       threads: concurrency,
@@ -171,8 +186,7 @@ export async function createRemoteBackend(options: RemoteBackendOptions): Promis
       servedModel: options.servedModel,
       serverModel: entry,
       serverReport: report,
-      tokenizerFile: path.basename(tokenizerPath),
-      tokenizerSha256,
+      ...(tokenizerPath !== undefined ? { tokenizerFile: path.basename(tokenizerPath), tokenizerSha256 } : { serverTokenizer: serverTokenizerRecord(remote!.report) }),
       maxLength,
       logprobMethod: kind === "sglang" ? "/generate input_token_logprobs" : kind === "vllm" ? "/v1/completions prompt_logprobs" : "/v1/completions echo + logprobs",
       tokenizer: tokenizer.describe(),
@@ -183,17 +197,21 @@ export async function createRemoteBackend(options: RemoteBackendOptions): Promis
       protocol,
       servedModel: options.servedModel,
       tokenizer,
-      detokenize: (tokens: readonly number[]) => tokenizer.detokenize(tokens),
+      detokenize: (tokens: readonly number[]) => (local ? local.detokenize(tokens) : remote!.detokenize(tokens)),
+      ...(remote ? { prefetch: (texts: Iterable<string>) => remote.prefetch(texts) } : {}),
       maxLength,
       contextSize: Math.min(maxLength, served),
       concurrency,
       promptsPerCall: options.promptsPerCall ?? DEFAULT_PROMPTS_PER_CALL,
       tokensPerCall: TOKENS_PER_CALL,
       description,
-      dispose: () => tokenizer.dispose(),
+      dispose: async () => {
+        await local?.dispose();
+      },
     });
     // The first request: a server that returns no prompt log-probabilities is refused now,
     // before any work, never scored at chance.
+    await backend.prepareTokens?.(["Hello"]);
     const probe = [tokenizer.eosId, ...tokenizer.tokenize("Hello")];
     try {
       await backend.score([{ tokens: probe, firstScored: 1 }]);
@@ -201,10 +219,10 @@ export async function createRemoteBackend(options: RemoteBackendOptions): Promis
       if (error instanceof HttpRefusal) throw noPromptLogprobsRefusal({ protocol, http }, `its scoring request was refused (HTTP ${error.status}: ${error.detail})`);
       throw error;
     }
-    options.log?.(`server: ${description.engineVersion}, model ${options.servedModel}, ${http.replicaCount} replica(s), ${concurrency} call(s) in flight`);
+    options.log?.(`server: ${description.engineVersion}, model ${options.servedModel}, ${http.replicaCount} replica(s), ${concurrency} call(s) in flight${remote ? ", the server's own tokenizer (/tokenize)" : ""}`);
     return backend;
   } catch (error) {
-    await tokenizer.dispose();
+    await local?.dispose();
     throw error;
   }
 }

@@ -3,6 +3,7 @@
 // - factory.ts: `createRemoteBackend`, options, server detection, identity, the first-request probe;
 // - backend.ts: the Backend contract: tokenization and windows as the local backend, answers committed once;
 // - protocol.ts, generationProtocol.ts, wire.ts (pure): request bodies and response readers per server;
+// - serverTokenizer.ts: the server's own /tokenize when no --tokenizer is given (ids fetched ahead, answered from a memo);
 // - http.ts: JSON over fetch, replicas, retries with backoff + jitter, Retry-After, timeouts;
 // - schedule.ts (pure): batches in trie order and a pool of calls in flight.
 
