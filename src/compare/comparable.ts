@@ -106,10 +106,10 @@ interface TaskSettings {
 function tokenizerIdentity(doc: ResultsDocument): string | undefined {
   const record = doc.rakuten_eval.tokenizer;
   // Files of earlier rakuten-eval versions tokenized with the GGUF's vocabulary (llama.cpp in
-  // process, or a GGUF given as a server's --tokenizer); lm-eval's own files with the model's HF tokenizer.
-  if (record === undefined) return doc.rakuten_eval.engine?.engine === "lm-evaluation-harness" ? "hf" : "gguf";
+  // process, or a GGUF given as a server's --tokenizer). lm-eval's own files do not say which
+  // tokenizer files made their ids: not compared (as any setting recorded on one side only).
+  if (record === undefined) return doc.rakuten_eval.engine?.engine === "lm-evaluation-harness" ? undefined : "gguf";
   if (record.source !== "hf") return record.source;
-  if (Object.keys(record.files ?? {}).length === 0) return "hf";
   const files = Object.entries(record.files ?? {}).sort(([a], [b]) => a.localeCompare(b));
   return `hf (${files.map(([name, sha]) => `${name} ${sha.slice(0, 8)}…`).join(", ")})`;
 }
@@ -153,9 +153,7 @@ function settingDifferences(a: TaskSettings, b: TaskSettings): string[] {
   field("task version", a.version, b.version);
   field("prompt version", a.promptVersion, b.promptVersion);
   field("tokenization", a.tokenization, b.tokenization);
-  // lm-eval's own files say only "hf" (the model's tokenizer, files unknown): alike any HF tokenizer.
-  if (a.tokenizer !== "hf" && b.tokenizer !== "hf") field("tokenizer", a.tokenizer, b.tokenizer);
-  else if (a.tokenizer !== undefined && b.tokenizer !== undefined && !a.tokenizer.startsWith("hf") !== !b.tokenizer.startsWith("hf")) field("tokenizer", a.tokenizer, b.tokenizer);
+  field("tokenizer", a.tokenizer, b.tokenizer);
   for (const [ref, sha] of a.datasets) {
     const other = b.datasets.get(ref);
     if (other !== undefined && other !== sha) out.push(`${ref} sha256 ${sha.slice(0, 8)}… → ${other.slice(0, 8)}…`);
