@@ -23,17 +23,17 @@ function isLoglikelihood(r: SavedRequest): r is LoglikelihoodRequest {
 
 /** What differs between a saved request and the one the task code sends now, or null when nothing does. */
 function requestDifference(saved: SavedRequest, now: SavedRequest): string | null {
-  if (saved.context !== now.context) return `its context differs (first at character ${firstDifference(saved.context, now.context)})`;
+  if (saved.context !== now.context) return `its context differs from character ${firstDifference(saved.context, now.context)} on`;
   if (isLoglikelihood(saved) !== isLoglikelihood(now)) return `it was a ${isLoglikelihood(saved) ? "log-likelihood" : "generation"} request and is now a ${isLoglikelihood(now) ? "log-likelihood" : "generation"} request`;
   if (isLoglikelihood(saved) && isLoglikelihood(now)) {
-    if (saved.continuation !== now.continuation) return `its continuation differs (${JSON.stringify(saved.continuation)} saved, ${JSON.stringify(now.continuation)} now)`;
-    if (saved.tokenization !== now.tokenization) return `its tokenization rule differs (${saved.tokenization} saved, ${now.tokenization} now)`;
+    if (saved.continuation !== now.continuation) return `its continuation was ${JSON.stringify(saved.continuation)} and is now ${JSON.stringify(now.continuation)}`;
+    if (saved.tokenization !== now.tokenization) return `its tokenization rule was ${saved.tokenization} and is now ${now.tokenization}`;
     return null;
   }
   const g = saved as ResolvedGenerateRequest;
   const h = now as ResolvedGenerateRequest;
-  if (JSON.stringify(g.until) !== JSON.stringify(h.until)) return `its stop sequences differ (${JSON.stringify(g.until)} saved, ${JSON.stringify(h.until)} now)`;
-  if (g.maxTokens !== h.maxTokens) return `its generation cap differs (${g.maxTokens} tokens saved, ${h.maxTokens} now)`;
+  if (JSON.stringify(g.until) !== JSON.stringify(h.until)) return `its stop sequences were ${JSON.stringify(g.until)} and are now ${JSON.stringify(h.until)}`;
+  if (g.maxTokens !== h.maxTokens) return `its generation cap was ${g.maxTokens} tokens and is now ${h.maxTokens}`;
   return null;
 }
 
@@ -50,13 +50,13 @@ export function requestDrift(
   resolve: (request: Extract<TaskRequest, { type: "generate" }>) => ResolvedGenerateRequest,
 ): string | null {
   const refuse = (docId: number, what: string) =>
-    `${task}, doc_id ${docId}: the installed task code sends other requests than the run saved (${what}); responses to other requests cannot be re-scored: evaluate the model again with \`rakuten-eval run\`.`;
+    `${task}, doc_id ${docId}: the installed task code does not send the requests the run saved (${what}); responses to other requests cannot be re-scored, so evaluate the model again with \`rakuten-eval run\`.`;
   for (const s of [...saved].sort((a, b) => a.shuffled_index - b.shuffled_index)) {
     const doc = planned[s.shuffled_index];
     if (doc === undefined) return refuse(s.doc_id, `shuffled position ${s.shuffled_index} is beyond the ${planned.length} docs planned`);
     if (doc.docId !== s.doc_id) return refuse(s.doc_id, `shuffled position ${s.shuffled_index} holds doc_id ${doc.docId}`);
     const now: SavedRequest[] = doc.requests.map((r) => (r.type === "loglikelihood" ? r : resolve(r)));
-    if (now.length !== s.requests.length) return refuse(s.doc_id, `${s.requests.length} requests were saved and ${now.length} are sent`);
+    if (now.length !== s.requests.length) return refuse(s.doc_id, `the run saved ${s.requests.length} requests and ${now.length} are sent now`);
     for (let i = 0; i < now.length; i++) {
       const difference = requestDifference(s.requests[i]!, now[i]!);
       if (difference) return refuse(s.doc_id, `request ${i + 1} of ${now.length}: ${difference}`);
