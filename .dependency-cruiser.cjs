@@ -22,8 +22,9 @@ const LAYERS = [
   { name: "compare", path: "^src/compare/" },
   // Terminal tables, Markdown, HTML and the report model (renders what compare computes).
   { name: "report", path: "^src/report/" },
-  // Library entry functions the commands call; merge/ rebuilds a run from its shards.
-  { name: "library", path: "^src/((run|runInput|runOutput|prompts|catalogue|validate|chatSetup|parity|tokenizerCheck|tokenizerChoice|tokenPreparation)\.ts$|merge/)" },
+  // Library entry functions the commands call; merge/ rebuilds a run from its shards, rescore/
+  // scores a saved run again from its samples.
+  { name: "library", path: "^src/((run|runInput|runOutput|prompts|catalogue|validate|chatSetup|parity|tokenizerCheck|tokenizerChoice|tokenPreparation)\\.ts$|merge/|rescore/)" },
   { name: "commands", path: "^src/commands/" },
 ];
 

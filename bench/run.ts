@@ -208,7 +208,9 @@ async function main(): Promise<void> {
   }
   if (process.argv.includes("--tokenizers")) {
     const at = process.argv.indexOf("--limit");
-    await runTokenizerAgreement(at >= 0 ? Number(process.argv[at + 1]) : undefined);
+    const suiteAt = process.argv.indexOf("--suite");
+    const suite = suiteAt >= 0 ? process.argv[suiteAt + 1] : undefined;
+    await runTokenizerAgreement(at >= 0 ? Number(process.argv[at + 1]) : undefined, suite === "ja" || suite === "en" ? [suite] : undefined);
     return;
   }
   if (process.argv.includes("--anchor")) {

@@ -30,10 +30,10 @@ async function timed<T>(work: () => T | Promise<T>): Promise<{ value: T; seconds
   return { value, seconds: (performance.now() - start) / 1000 };
 }
 
-export async function runTokenizerAgreement(limit?: number): Promise<void> {
+export async function runTokenizerAgreement(limit?: number, suites: readonly ("ja" | "en")[] = ["ja", "en"]): Promise<void> {
   const missing = sentencePieceMissing();
   if (missing) throw new Error(missing);
-  for (const suite of ["ja", "en"] as const) {
+  for (const suite of suites) {
     const { requests: planned } = await plannedRequests(selectTasks({ suite }), { dataDir: path.join(shared, "datasets"), ...(limit !== undefined ? { limit } : {}) });
     const requests: TaskRequest[] = planned.map((p) => p.request);
     for (const vocabulary of VOCABULARIES) {

@@ -49,6 +49,12 @@ function datasetChecksums(doc: ResultsDocument): Map<string, string> {
   return out;
 }
 
+/** `rescore`'s record of a run's source: its results file and the version that wrote it ("–" for a run scored with the model). */
+function rescoredFromText(doc: ResultsDocument): string {
+  const from = doc.rakuten_eval.rescored_from;
+  return from ? `${from.file} (${from.harness.name} ${from.harness.version}${from.harness.git_commit ? ` ${from.harness.git_commit.slice(0, 10)}` : ""})` : "–";
+}
+
 /**
  * Compare the two runs' records. `numbersDiffer`: whether any shared task's score or per-doc
  * outcome differs (decided by the caller from the comparison rows). Null for a published baseline
@@ -71,6 +77,8 @@ export function provenanceOf(newRun: RunScores, baseRun: RunScores, numbersDiffe
       changesNumbers: true,
     },
     ...ENGINE_FIELDS.map((f) => ({ what: f.what, baseline: show(ea[f.key]), new: show(eb[f.key]), changesNumbers: f.changesNumbers })),
+    // A rescored run's responses are its source's; its harness row says which version scored them.
+    { what: "rescored from", baseline: rescoredFromText(a), new: rescoredFromText(b), changesNumbers: false },
   ];
   const da = datasetChecksums(a);
   const db = datasetChecksums(b);

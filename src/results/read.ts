@@ -194,6 +194,11 @@ export function runScores(arg: string): RunScores {
   if (doc.config.limit !== null && doc.config.limit !== undefined) notes.push(`run with --limit ${String(doc.config.limit)}`);
   if (doc.rakuten_eval.summary.some((r) => r.partialData)) notes.push("some scores use partial stand-in data");
   if (doc.rakuten_eval.complete === false) notes.push("incomplete run (rakuten_eval.complete is false)");
+  const from = doc.rakuten_eval.rescored_from;
+  if (from) {
+    const writer = `${from.harness.name} ${from.harness.version}${from.harness.git_commit ? ` (${from.harness.git_commit.slice(0, 10)})` : ""}`;
+    notes.push(`rescored without the model from ${from.file} (sha256 ${from.sha256.slice(0, 12)}…, written by ${writer})${from.edited_samples ? `, samples edited after that run: ${from.edited_samples.join(", ")}` : ""}`);
+  }
   const shard = doc.rakuten_eval.shard;
   if (shard) notes.push(`shard ${shard.index}/${shard.count} of a sharded run: a part, not a full run (merge the shards with \`rakuten-eval merge\`)`);
   return { kind: "run", origin, label: runLabel(doc, file), source: file, rows, averages, dir: path.dirname(file), doc, samples, notes };

@@ -88,6 +88,18 @@ export interface TokenizerAgreementRecord {
   tasks: Record<string, { requests: number; differing: number }>;
 }
 
+/** The source of a rescored run (`rakuten-eval rescore`). */
+export interface RescoredFrom {
+  /** `<model folder>/<results file>`: the source's name without this machine's path. */
+  file: string;
+  /** sha256 of the source results file. */
+  sha256: string;
+  /** The version of rakuten-eval that wrote the source (the rescored run's `harness` is the one that rescored it). */
+  harness: { name: string; version: string; git_commit: string | null };
+  /** Samples files of the source whose bytes differed from its record (edited after publishing). */
+  edited_samples?: string[];
+}
+
 export interface RakutenEvalRecord {
   summary: PaperRow[];
   averages: SuiteAverage[];
@@ -117,6 +129,8 @@ export interface RakutenEvalRecord {
   shard?: ShardRecord;
   /** Set by `merge`: how many shards these results were rebuilt from. */
   merged_shards?: number;
+  /** Set by `rescore`: the run whose saved responses these results were scored again from. */
+  rescored_from?: RescoredFrom;
   /** The ISO time the run started (lm-eval's `date` is a Unix time). */
   started?: string;
 }
