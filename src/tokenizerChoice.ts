@@ -30,7 +30,11 @@ export async function openTokenizer(flags: TokenizerFlags, command: string): Pro
  * `json`: the line is a JSON string (so a text may hold newlines); else the line is the text.
  */
 export function tokenizeLine(line: string, json: boolean, tokenizer: Pick<TextTokenizer, "tokenize">, lineNumber: number): number[] {
-  if (!json) return tokenizer.tokenize(line);
+  return tokenizer.tokenize(json ? textOfLine(line, lineNumber) : line);
+}
+
+/** The text of a `--json` input line: a JSON string, else one line naming the problem. */
+export function textOfLine(line: string, lineNumber: number): string {
   let text: unknown;
   try {
     text = JSON.parse(line);
@@ -38,5 +42,5 @@ export function tokenizeLine(line: string, json: boolean, tokenizer: Pick<TextTo
     throw new UserError("usage", `line ${lineNumber} of stdin is not JSON (${error instanceof Error ? error.message : String(error)}); with --json every line must be a JSON string such as "Question:\\n".`);
   }
   if (typeof text !== "string") throw new UserError("usage", `line ${lineNumber} of stdin is JSON but not a string; with --json every line must be a JSON string such as "Question:\\n".`);
-  return tokenizer.tokenize(text);
+  return text;
 }

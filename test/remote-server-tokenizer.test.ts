@@ -143,3 +143,30 @@ test("generated text is tokenized by the server before it is returned (XLSum's R
     }
   });
 });
+
+/** The CLI with `input` on stdin, run asynchronously (the loopback server answers from this process). */
+function cliWithInput(input: string, ...args: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = execFile(process.execPath, [path.join(root, "bin/run.js"), ...args], { cwd: root, encoding: "utf8" }, (error, stdout, stderr) => {
+      resolve({ status: error ? (typeof error.code === "number" ? error.code : 1) : 0, stdout, stderr });
+    });
+    child.stdin?.end(input);
+  });
+}
+
+test("tokenize with a server's flags: the server's /tokenize gives the ids of `tokenize --model` on the same vocabulary; --json lines too", { skip }, async () => {
+  const texts = ["Once upon a time", " 東京", "答え</s>", ""];
+  const expected = await cliWithInput(texts.map((t) => JSON.stringify(t)).join("\n") + "\n", "tokenize", "--model", model, "--json");
+  assert.equal(expected.status, 0, expected.stderr);
+  await withServer({}, async (server) => {
+    const got = await cliWithInput(texts.map((t) => JSON.stringify(t)).join("\n") + "\n", "tokenize", "--base-url", server.url, "--served-model", "stories", "--json");
+    assert.equal(got.status, 0, got.stderr);
+    assert.equal(got.stdout, expected.stdout);
+  });
+  await withServer({ tokenizerInfo: false }, async (server) => {
+    const refused = await cliWithInput("x\n", "tokenize", "--base-url", server.url, "--served-model", "stories");
+    assert.equal(refused.status, 2);
+    assert.match(refused.stderr, /^error: .*--enable-tokenizer-info-endpoint/);
+    assert.equal(refused.stderr.trim().split("\n").length, 1);
+  });
+});

@@ -226,3 +226,23 @@ export async function createRemoteBackend(options: RemoteBackendOptions): Promis
     throw error;
   }
 }
+
+/** What `tokenize` needs to reach a server's own tokenizer. */
+export interface ServerTokenizerOptions {
+  baseUrls: string[];
+  servedModel: string;
+  server?: ServerKind | "auto";
+  apiKey?: string;
+}
+
+/**
+ * The server's own tokenizer (vLLM's /tokenize), checked as `run` checks it (the EOS reported,
+ * one line otherwise), for `rakuten-eval tokenize` without a tokenizer file.
+ */
+export async function connectServerTokenizer(options: ServerTokenizerOptions): Promise<ServerTokenizer> {
+  const problems = remoteOptionProblems({ baseUrls: options.baseUrls, servedModel: options.servedModel, ...(options.server ? { server: options.server } : {}) });
+  if (problems.length > 0) throw problems[0]!;
+  const http = new HttpClient({ baseUrls: options.baseUrls, timeoutMs: DEFAULT_TIMEOUT_SECONDS * 1000, ...(options.apiKey ? { apiKey: options.apiKey } : {}) });
+  const { kind } = await identifyServer(http, options.server ?? "auto");
+  return ServerTokenizer.connect(http, options.servedModel, kind, DEFAULT_CONCURRENCY);
+}

@@ -7,5 +7,5 @@
 // - http.ts: JSON over fetch, replicas, retries with backoff + jitter, Retry-After, timeouts;
 // - schedule.ts (pure): batches in trie order and a pool of calls in flight.
 
-export { createRemoteBackend, remoteOptionProblems, type RemoteBackendOptions } from "./factory.js";
+export { connectServerTokenizer, createRemoteBackend, remoteOptionProblems, type RemoteBackendOptions, type ServerTokenizerOptions } from "./factory.js";
 export { SERVER_KINDS, type ServerKind } from "./protocol.js";
