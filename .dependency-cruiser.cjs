@@ -24,7 +24,7 @@ const LAYERS = [
   { name: "report", path: "^src/report/" },
   // Library entry functions the commands call; merge/ rebuilds a run from its shards, rescore/
   // scores a saved run again from its samples.
-  { name: "library", path: "^src/((run|runInput|runOutput|prompts|catalogue|validate|chatSetup|parity|tokenizerCheck|tokenizerChoice|tokenPreparation)\\.ts$|merge/|rescore/)" },
+  { name: "library", path: "^src/((run|runInput|runOutput|prompts|catalogue|validate|chatSetup|parity|tokenizerCheck|tokenizerChoice|tokenPreparation|runPartial)\\.ts$|merge/|rescore/)" },
   { name: "commands", path: "^src/commands/" },
 ];
 

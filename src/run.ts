@@ -5,10 +5,10 @@ import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import type { RunProgress } from "./api/progress.js";
-import type { Backend, LoglikelihoodRequest, ResolvedGenerateRequest } from "./api/types.js";
+import type { Backend } from "./api/types.js";
 import { UserError } from "./errors.js";
-import { evaluate, resolveGenerate, type TaskResult } from "./evaluator.js";
-import type { PlannedTask, SkippedTask } from "./taskPlan.js";
+import { evaluate, type TaskResult } from "./evaluator.js";
+import type { SkippedTask } from "./taskPlan.js";
 import { createLlamaBackend } from "./backend/llama/index.js";
 import { createRemoteBackend } from "./backend/remote/index.js";
 import { CachingBackend, type PhaseCounts } from "./backend/cachingBackend.js";
@@ -24,6 +24,7 @@ import { runFolderOf, writeRunOutputs, type OutputFormat } from "./runOutput.js"
 import { modelNameOf } from "./results/document.js";
 import { sanitizeModelName } from "./results/layout.js";
 import { selectShard, shardNote, type ShardSpec } from "./shard/shard.js";
+import { partialResults, unansweredRequests } from "./runPartial.js";
 import { ggufAgreementRecord, tokenizerAgreementLine } from "./tokenizerCheck.js";
 import { prepareRunTokens } from "./tokenPreparation.js";
 
@@ -78,62 +79,6 @@ export function harnessInfo(): { name: string; version: string; git_commit: stri
 /** Default --output folder: results/runs (the run's files go to its <model name> folder), relative to the working directory. */
 export function defaultOutputDir(): string {
   return path.join("results", "runs");
-}
-
-/** The requests of the planned docs that the cache cannot answer (generate requests resolved). */
-function unansweredRequests(planned: PlannedTask[], backend: CachingBackend): { loglikelihood: LoglikelihoodRequest[]; generate: ResolvedGenerateRequest[] } {
-  const loglikelihood: LoglikelihoodRequest[] = [];
-  const generate: ResolvedGenerateRequest[] = [];
-  for (const p of planned) {
-    for (const d of p.docs) {
-      for (const r of d.requests) {
-        if (r.type === "loglikelihood") {
-          if (!backend.isAnswered(r)) loglikelihood.push(r);
-        } else {
-          const resolved = resolveGenerate(r, backend);
-          if (!backend.isAnswered(resolved)) generate.push(resolved);
-        }
-      }
-    }
-  }
-  return { loglikelihood, generate };
-}
-
-/** The planned docs whose every request has an answer (after an interrupt or a failure). */
-function answeredDocs(planned: PlannedTask[], backend: CachingBackend): { done: PlannedTask[]; none: PlannedTask[] } {
-  const done: PlannedTask[] = [];
-  const none: PlannedTask[] = [];
-  for (const p of planned) {
-    const docs = p.docs.filter((d) => d.requests.every((r) => backend.isAnswered(r.type === "loglikelihood" ? r : resolveGenerate(r, backend))));
-    if (docs.length > 0) done.push({ ...p, docs });
-    else none.push(p);
-  }
-  return { done, none };
-}
-
-/**
- * Scores what finished, from stored answers only: every task's fully answered docs. A task
- * whose scoring fails (the failure that stopped the run, say) is left out with the reason.
- */
-async function partialResults(planned: PlannedTask[], backend: CachingBackend): Promise<{ taskResults: TaskResult[]; skipped: SkippedTask[] }> {
-  backend.answerOnlyFromCache();
-  const { done, none } = answeredDocs(planned, backend);
-  const skippedOf = (p: PlannedTask, reason: string): SkippedTask => ({ task: p.task, ...(p.group ? { group: p.group } : {}), shots: p.shots, reason });
-  const skipped = none.map((p) => skippedOf(p, "stopped before any of its docs was scored"));
-  try {
-    // Together first: tasks share numpy's RNG (XLSum's bootstrap) as in a complete run.
-    return { taskResults: done.length > 0 ? await evaluate(done, backend) : [], skipped };
-  } catch {
-    const taskResults: TaskResult[] = [];
-    for (const p of done) {
-      try {
-        taskResults.push(...(await evaluate([p], backend)));
-      } catch (e) {
-        skipped.push(skippedOf(p, `scoring failed: ${oneLine(e)}`));
-      }
-    }
-    return { taskResults, skipped };
-  }
 }
 
 /** The EOS token's text, and its id when the text encodes to that one token (lm-eval's tokenizer_eos_token). */
