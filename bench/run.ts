@@ -198,19 +198,17 @@ async function benchModelPath(given: string | undefined): Promise<string> {
   return writeSyntheticGguf(file, VOCAB_PATH, shape).path;
 }
 
+/** `--limit N` and `--suite ja|en` of the tokenizer benches. */
+function tokenizerBenchArgs(argv: readonly string[]): { limit: number | undefined; suites: ("ja" | "en")[] | undefined } {
+  const limitAt = argv.indexOf("--limit");
+  const suite = argv.indexOf("--suite") >= 0 ? argv[argv.indexOf("--suite") + 1] : undefined;
+  return { limit: limitAt >= 0 ? Number(argv[limitAt + 1]) : undefined, suites: suite === "ja" || suite === "en" ? [suite] : undefined };
+}
+
 async function main(): Promise<void> {
-  if (process.argv.includes("--tokenizer-cost")) {
-    const at = process.argv.indexOf("--limit");
-    const suiteAt = process.argv.indexOf("--suite");
-    const suite = suiteAt >= 0 ? process.argv[suiteAt + 1] : undefined;
-    await runTokenizerCost(at >= 0 ? Number(process.argv[at + 1]) : undefined, suite === "ja" || suite === "en" ? [suite] : undefined);
-    return;
-  }
-  if (process.argv.includes("--tokenizers")) {
-    const at = process.argv.indexOf("--limit");
-    const suiteAt = process.argv.indexOf("--suite");
-    const suite = suiteAt >= 0 ? process.argv[suiteAt + 1] : undefined;
-    await runTokenizerAgreement(at >= 0 ? Number(process.argv[at + 1]) : undefined, suite === "ja" || suite === "en" ? [suite] : undefined);
+  if (process.argv.includes("--tokenizer-cost") || process.argv.includes("--tokenizers")) {
+    const { limit, suites } = tokenizerBenchArgs(process.argv);
+    await (process.argv.includes("--tokenizer-cost") ? runTokenizerCost : runTokenizerAgreement)(limit, suites);
     return;
   }
   if (process.argv.includes("--anchor")) {

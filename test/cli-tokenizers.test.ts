@@ -72,6 +72,10 @@ test("vocabulary-only GGUFs: read as tokenizers; as --model, one line saying so 
   assert.equal(run.status, 2);
   assert.match(run.stderr, /^error: .*llm-jp-v2\.2-vocab\.gguf is a vocabulary-only GGUF \(no weights\).*--tokenizer/);
   assert.equal(run.stderr.trim().split("\n").length, 1);
+  // node-llama-cpp's memory estimate fails on a file without tensors; the vocabulary load does not, and says nothing.
+  const quiet = cli(["tokenize", "--model", LLMJP_VOCAB], "Question:\n");
+  assert.equal(quiet.status, 0, quiet.stderr);
+  assert.equal(quiet.stderr, "");
 });
 
 test("run --hf-tokenizer: the same ids give the same numbers, recorded as hf with the file's sha256; compare refuses a gguf baseline", { skip: need(LLAMA2_GGUF, LLAMA2_SPM, dataDir) }, () => {
@@ -94,6 +98,20 @@ test("run --hf-tokenizer: the same ids give the same numbers, recorded as hf wit
   const compare = cli(["compare", hf, "--baseline", gguf]);
   assert.equal(compare.status, 2);
   assert.match(compare.stderr, /tokenizer gguf → hf \(tokenizer\.model 9e556afd…\)/);
+  // rescore takes the tokenizer the run used, and refuses another kind.
+  const wrong = cli(["rescore", hf, "--data-dir", dataDir, "--tokenizer", LLAMA2_GGUF, "--output", path.join(scratch, "rescored-wrong"), "-q"]);
+  assert.equal(wrong.status, 2);
+  assert.match(wrong.stderr, /^error: .*was tokenized by the model's own tokenizer \(tokenizer\.model\), and --tokenizer is a GGUF/);
+  const right = cli(["rescore", hf, "--data-dir", dataDir, "--tokenizer", LLAMA2_SPM, "--output", path.join(scratch, "rescored"), "-q"]);
+  assert.equal(right.status, 0, right.stderr);
+  assert.deepEqual(readRunDoc(path.join(scratch, "rescored")).results, doc.results);
+});
+
+test("--hf-tokenizer with more pieces than the model's vocabulary is refused in one line (exit 2)", { skip: need(path.join(shared, "models/stories260K.gguf"), LLAMA2_SPM, dataDir) }, () => {
+  const run = cli(["run", "--model", path.join(shared, "models/stories260K.gguf"), "--hf-tokenizer", LLAMA2_SPM, "--tasks", "jcommonsenseqa", "--limit", "1", "--data-dir", dataDir, "--no-cache", "--output", path.join(scratch, "mismatch")]);
+  assert.equal(run.status, 2);
+  assert.match(run.stderr, /^error: --hf-tokenizer has 32000 pieces but .*stories260K\.gguf has 512: it is not this model's tokenizer/);
+  assert.equal(run.stderr.trim().split("\n").length, 1);
 });
 
 test("a GGUF whose vocabulary llama.cpp segments unlike SentencePiece gets one warning naming --hf-tokenizer; with it, the agreement is printed and recorded", { skip: need(LLMJP_VOCAB, LLMJP_DIR, dataDir) }, () => {
@@ -112,7 +130,9 @@ test("a GGUF whose vocabulary llama.cpp segments unlike SentencePiece gets one w
   const agreement = readRunDoc(path.join(scratch, "own")).rakuten_eval.tokenizer?.gguf_agreement;
   assert.equal(agreement?.requests, 10);
   assert.ok((agreement?.differing ?? 0) > 0);
-  // The ids the run scored are the model's own: the first request's context ends as SentencePiece ends it.
-  const sample = readAllRunSamples(path.join(scratch, "own"))[0]!;
-  assert.ok(sample.requests.length === 5);
+  // The ids llama.cpp evaluated are the model's own: the same requests, other log-likelihoods.
+  const before = readAllRunSamples(path.join(scratch, "warned")).flatMap((x) => x.responses.map((r) => r.logprob));
+  const after = readAllRunSamples(path.join(scratch, "own")).flatMap((x) => x.responses.map((r) => r.logprob));
+  assert.equal(after.length, before.length);
+  assert.ok(after.some((logprob, i) => logprob !== before[i]), "--hf-tokenizer changed no log-likelihood");
 });

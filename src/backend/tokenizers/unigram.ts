@@ -4,9 +4,9 @@
 // Why our own: `@huggingface/tokenizers` (the JS port) segments Unigram models itself but
 // ignores `byte_fallback: true`: a character outside the vocabulary becomes `<unk>` where
 // Hugging Face's Rust tokenizers and SentencePiece emit the character's UTF-8 bytes as
-// `<0xXX>` pieces (and it splits characters outside the BMP into surrogate halves). Japanese
-// text has many such characters (rare kanji, emoji), so the gap moved 840 of 13,402 suite
-// strings. This module replaces the port's Unigram segmentation; everything around it
+// `<0xXX>` pieces (test/tokenizers-unit.test.ts and the edge texts checked against HF's Rust
+// library in test/tokenizer-sentencepiece.test.ts). Japanese text has such characters (rare
+// kanji, emoji). This module replaces the port's Unigram segmentation; everything around it
 // (added tokens, normalizer, pre-tokenizer, ids) stays the library's.
 //
 // The algorithm is Hugging Face's `Unigram::encode_optimized` and SentencePiece's
