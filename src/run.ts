@@ -38,6 +38,8 @@ export interface RunOptions extends RunInput {
   batchSize?: number;
   kvCacheType?: "f16" | "f32";
   flashAttention?: boolean;
+  /** Memory-map the weights (default "auto": not when the CPU kernels repack them). */
+  mmap?: "on" | "off" | "auto";
   gpu?: false | "auto" | "cuda" | "vulkan" | "metal";
   /** Stops the run: finished answers are kept, partial results written, `InterruptedError` thrown. */
   signal?: AbortSignal;
@@ -159,6 +161,7 @@ export async function runEvaluation(options: RunOptions): Promise<RunOutcome> {
         ...(options.kvCacheType !== undefined ? { kvCacheType: options.kvCacheType } : {}),
         ...(options.flashAttention !== undefined ? { flashAttention: options.flashAttention } : {}),
         ...(options.gpu !== undefined ? { gpu: options.gpu } : {}),
+        ...(options.mmap !== undefined ? { mmap: options.mmap } : {}),
         ...(input.ownTokenizer ? { ownTokenizer: input.ownTokenizer } : {}),
         warn,
       }), options.signal, loading));

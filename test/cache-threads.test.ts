@@ -49,3 +49,20 @@ test("scores with 1 and 2 threads are bit-identical, so a 1-thread answer serves
   assert.match(stderr, /^loglikelihood: 14 of 14 requests from cache, 0 to compute$/m);
   assert.deepEqual(responses(again), r1);
 });
+
+// `mmap` is left out of the key for the same reason: mapped or read, the weights are the same
+// bytes through the same kernels. Checked bit for bit, and the setting recorded as used.
+test("scores with --mmap on and off are bit-identical, so a mapped run's answers serve an unmapped one", { skip, timeout: 60_000 }, () => {
+  const cacheDir = path.join(scratch, "cache-mmap");
+  const mapped = path.join(scratch, "mmap-on");
+  const read = path.join(scratch, "mmap-off");
+  run(mapped, ["--mmap", "on", "--cache-dir", cacheDir]);
+  run(read, ["--mmap", "off", "--no-cache"]);
+  assert.deepEqual(responses(read), responses(mapped));
+  const mmapOf = (dir: string) => readRunDoc(dir).rakuten_eval.engine["mmap"];
+  assert.equal(mmapOf(mapped), true);
+  assert.equal(mmapOf(read), false);
+  const again = path.join(scratch, "mmap-off-cached");
+  const stderr = run(again, ["--mmap", "off", "--cache-dir", cacheDir]);
+  assert.match(stderr, /^loglikelihood: 14 of 14 requests from cache, 0 to compute$/m);
+});

@@ -19,6 +19,8 @@ export interface ModelFileInfo {
   eosId?: number;
   /** No tensors: a vocabulary-only GGUF (llama.cpp's `vocab_only`), usable as a tokenizer, not as a model. */
   vocabularyOnly: boolean;
+  /** The distinct GGML types of the file's tensors, lower case ("q8_0", "f32"): which kernels may repack them. */
+  weightTypes: string[];
 }
 
 const GGUF_MAGIC = "GGUF";
@@ -161,6 +163,7 @@ export async function inspectModelFile(path: string): Promise<ModelFileInfo> {
     trainContextSize: contextLength === undefined ? 0 : Number(contextLength),
     architecture: String(metadata.general?.architecture ?? "unknown"),
     vocabularyOnly,
+    weightTypes: [...new Set((info.tensorInfo ?? []).map((tensor) => (GgmlType[tensor.ggmlType] ?? String(tensor.ggmlType)).toLowerCase()))].sort(),
     ...(tokenizer?.model !== undefined ? { vocabType: String(tokenizer.model) } : {}),
     ...(tokenizer?.bos_token_id !== undefined ? { bosId: Number(tokenizer.bos_token_id) } : {}),
     ...(tokenizer?.eos_token_id !== undefined ? { eosId: Number(tokenizer.eos_token_id) } : {}),

@@ -19,8 +19,10 @@ export type RequestKind = "loglikelihood" | "generate";
  * each dot product is summed the same way whatever the split, so scores are
  * bit-identical across thread counts (test/cache-threads.test.ts checks it on a real model). `modelPath`: the
  * model is identified by `modelSha256`, so a moved or renamed file keeps its answers.
+ * `mmap`: mapped or read into memory, the weights are the same bytes and go through the
+ * same kernels (test/cache-threads.test.ts checks it too).
  */
-export const SETTINGS_KEYS_IGNORED: readonly string[] = ["threads", "modelPath"];
+export const SETTINGS_KEYS_IGNORED: readonly string[] = ["threads", "modelPath", "mmap"];
 
 function sha256Hex(text: string): string {
   return createHash("sha256").update(text).digest("hex");

@@ -25,7 +25,7 @@ function remoteOptions(flags: Record<string, unknown>, problems: UserError[]): R
   };
   if (typeof flags.tokenizer === "string") options.tokenizerPath = flags.tokenizer;
   else if (typeof flags["hf-tokenizer"] === "string") options.tokenizerPath = flags["hf-tokenizer"];
-  const local = ["model", "threads", "parallel", "context-size", "batch-size", "kv-cache-type", "gpu"].filter((f) => flags[f] !== undefined);
+  const local = ["model", "mmap", "threads", "parallel", "context-size", "batch-size", "kv-cache-type", "gpu"].filter((f) => flags[f] !== undefined);
   if (flags["flash-attention"]) local.push("flash-attention");
   for (const f of local) problems.push(new UserError("usage", `--${f} is for the in-process backend; with --backend openai the server's settings apply (name its model with --served-model).`));
   const keyVariable = flags["api-key-env"];
@@ -101,6 +101,10 @@ export default class Run extends BaseCommand {
     "batch-size": Flags.string({ description: "llama.cpp batch size." }),
     "kv-cache-type": Flags.string({ description: "KV cache type (pinned and recorded; f32 gives the most exact scores).", options: ["f16", "f32"] }),
     "flash-attention": Flags.boolean({ description: "Use flash attention (changes scores by ~1e-2 nats; recorded).", default: false }),
+    mmap: Flags.string({
+      description: "Memory-map the model file: auto (default) maps it unless the CPU kernels repack its weights (e.g. Q8_0 on AMX CPUs), where mapping would hold a second copy; off reads it into memory (less peak memory, slower load there); on maps it. Recorded; scores do not depend on it.",
+      options: ["auto", "on", "off"],
+    }),
     gpu: Flags.string({ description: "GPU backend to use (needs the matching @node-llama-cpp binary package).", options: ["auto", "cuda", "vulkan", "metal"] }),
     "allow-dataset-mismatch": Flags.boolean({ description: "Use dataset files whose checksum or record count differs from the manifest (recorded in the results).", default: false }),
     cache: Flags.boolean({ description: "Read and write the request cache (--no-cache: compute everything, store nothing).", default: true, allowNo: true }),
@@ -135,6 +139,7 @@ export default class Run extends BaseCommand {
       dataDir: flags["data-dir"] ?? defaultDataDir(),
       pullMissingData: flags["data-dir"] === undefined,
       flashAttention: flags["flash-attention"],
+      ...(flags.mmap !== undefined ? { mmap: flags.mmap as "on" | "off" | "auto" } : {}),
       allowDatasetMismatch: flags["allow-dataset-mismatch"],
       noCache: !flags.cache,
     };

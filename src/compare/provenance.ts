@@ -38,6 +38,9 @@ const ENGINE_FIELDS: { key: string; what: string; changesNumbers: boolean }[] = 
   { key: "batchSize", what: "batch size", changesNumbers: true },
   { key: "contextSize", what: "context size", changesNumbers: true },
   { key: "gpu", what: "GPU", changesNumbers: true },
+  // Kernels of another instruction set round differently (cpuVariant.ts).
+  { key: "cpuVariant", what: "CPU kernels", changesNumbers: true },
+  { key: "mmap", what: "memory-mapped weights", changesNumbers: false },
   { key: "threads", what: "threads", changesNumbers: false },
 ];
 

@@ -24,6 +24,10 @@ import type { ModelTokenizer } from "./tokenizer.js";
 export interface BackendIdentity {
   modelSha256: string;
   engineVersion: string;
+  /** The prebuilt CPU kernels in use (`libggml-cpu-<variant>.so`), when they can be read. */
+  cpuVariant: string | undefined;
+  /** Whether the weights are memory-mapped (`--mmap`), and why. Changes memory, not numbers. */
+  mmap: { used: boolean; reason: string };
 }
 
 export class LlamaBackend implements Backend {
@@ -101,6 +105,10 @@ export class LlamaBackend implements Backend {
     return {
       engine: "llama.cpp (node-llama-cpp)",
       engineVersion: this.identity.engineVersion,
+      // Kernels move log-likelihoods in their last bits: the variant is part of the key.
+      ...(this.identity.cpuVariant !== undefined ? { cpuVariant: this.identity.cpuVariant } : {}),
+      // Left out of the cache key (cache/keys.ts): mapped or read, the weights are the same bytes.
+      mmap: this.identity.mmap.used,
       modelPath: settings.modelPath,
       modelSha256: this.identity.modelSha256,
       // The largest input the backend accepts. The allocated context grows up to it on

@@ -16,6 +16,7 @@ import { acquireLlama, LlamaEngine, releaseLlama, type GpuSetting } from "./engi
 import { TimingProbe, UNTIMED } from "./instrumentation.js";
 import { ModelTokenizer } from "./tokenizer.js";
 import { loadOnce } from "./loadFailure.js";
+import { chooseMmap, loadedCpuVariant, MMAP_SETTINGS, type MmapSetting } from "./cpuVariant.js";
 
 export interface LlamaBackendOptions {
   modelPath: string;
@@ -42,6 +43,8 @@ export interface LlamaBackendOptions {
   flashAttention?: boolean;
   /** GPU backend. Default false (CPU only). */
   gpu?: GpuSetting;
+  /** Memory-map the weights: "auto" (default) maps them unless the CPU kernels repack them (cpuVariant.ts). */
+  mmap?: MmapSetting;
   /** The model file's SHA-256, when already known (otherwise it is computed). */
   modelSha256?: string;
   /**
@@ -105,6 +108,9 @@ export async function createLlamaBackend(options: LlamaBackendOptions): Promise<
     throw new UserError("usage", `context size must be "auto" or a whole number of at least 2, got ${requestedContext}.`);
   }
 
+  const mmapSetting = options.mmap ?? "auto";
+  if (!MMAP_SETTINGS.includes(mmapSetting)) throw new UserError("usage", `mmap must be one of ${MMAP_SETTINGS.join(", ")}, got ${String(mmapSetting)}.`);
+
   const file = await inspectModelFile(modelPath);
   if (file.vocabularyOnly) {
     throw new UserError(
@@ -118,6 +124,9 @@ export async function createLlamaBackend(options: LlamaBackendOptions): Promise<
   const sequences = requestedSequences === "auto" ? defaultSequences(gpu) : requestedSequences;
   // The instance's thread cap bounds every context's threads; backends may share the instance.
   if (llama.maxThreads < threads) llama.maxThreads = threads;
+  // ggml has loaded its best CPU variant with the binding (getLlama), before any model.
+  const cpuVariant = loadedCpuVariant();
+  const mmap = chooseMmap(mmapSetting, cpuVariant, file.weightTypes, gpu !== false);
 
   let model: LlamaModel;
   try {
@@ -127,6 +136,7 @@ export async function createLlamaBackend(options: LlamaBackendOptions): Promise<
         modelPath,
         gpuLayers: gpu === false ? 0 : "auto",
         defaultContextFlashAttention: flashAttention,
+        useMmap: mmap.useMmap,
         loadSignal,
       }),
     );
@@ -157,7 +167,7 @@ export async function createLlamaBackend(options: LlamaBackendOptions): Promise<
       kvCacheType,
       flashAttention,
     });
-    const backend = new LlamaBackend(engine, tokenizer, { modelSha256, engineVersion }, options.instrument ? new TimingProbe() : UNTIMED);
+    const backend = new LlamaBackend(engine, tokenizer, { modelSha256, engineVersion, cpuVariant, mmap: { used: mmap.useMmap, reason: mmap.reason } }, options.instrument ? new TimingProbe() : UNTIMED);
     // Create a first context now so that describe() reports the settings llama.cpp actually took.
     await engine.ensureCapacity(requestedContext === "auto" ? Math.min(INITIAL_AUTO_CAPACITY, maxLength) : requestedContext);
     return backend;
