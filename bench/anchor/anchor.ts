@@ -15,19 +15,21 @@
 // --workloads jcqa,mmlu,mgsm, --sequences N, --flash-attention (both sides),
 // --max-other-cpu F (0.03), --retries N (3), --allow-busy.
 //
-// Flash attention is set the same on both sides (`-fa off|on` for llama-perplexity):
-// its own default is "auto", which turns it on for a CPU and would compare a different
-// attention kernel (about 20% faster on JCommonsenseQA here) with ours.
+// Flash attention is set the same on both sides (`-fa off|on` for llama-perplexity), and
+// every round also times llama-perplexity as a user gets it out of the box (no -fa: "auto",
+// which turns flash attention on for a CPU): the figure a user compares us with.
+// Both sides run node-llama-cpp's prebuilt kernels (llamaCppTools.ts); each side's CPU
+// variant is printed and recorded.
 
 import { spawn } from "node:child_process";
-import { mkdirSync, statSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { loadTokenizer } from "../../src/backend/llama/index.js";
 import { cpuSample, otherCpuUse, type OtherCpuUse } from "./cpuGuard.js";
 import { batchedBenchArgs, ceilingThreadCounts, medianRows, parseBatchedBench, type CeilingRow } from "./generationCeiling.js";
-import { ensureLlamaCppTools } from "./llamaCppTools.js";
+import { ensureLlamaCppTools, toolCpuVariant } from "./llamaCppTools.js";
 import { median } from "./median.js";
 import { benchRate, ceilingBenchArgs, roundRatios, scoringShape, type EvaluationShape } from "./scoringShape.js";
 import { encodeMultipleChoice, perplexityTokens } from "./multipleChoiceFile.js";
@@ -36,6 +38,8 @@ import { buildAnchorWorkload, type WorkloadName } from "./workloads.js";
 
 interface TimedRun {
   wallMs: number;
+  /** The libggml-cpu-<variant>.so the process had mapped (read from /proc while it ran). */
+  cpuVariant: string | undefined;
   other: OtherCpuUse | undefined;
   stdout: string;
   stderr: string;
@@ -46,16 +50,27 @@ function timed(command: string, args: string[]): Promise<TimedRun> {
     const before = cpuSample();
     const started = performance.now();
     const child = spawn(command, args, { stdio: ["ignore", "pipe", "pipe"] });
+    // llama-perplexity does not log which CPU variant ggml loaded: read the child's mappings.
+    let cpuVariant: string | undefined;
+    const watch = setInterval(() => {
+      try {
+        cpuVariant ??= /libggml-cpu-([A-Za-z0-9_]+)\.so/.exec(readFileSync(`/proc/${child.pid}/maps`, "utf8"))?.[1];
+      } catch {
+        // gone, or no /proc
+      }
+      if (cpuVariant !== undefined) clearInterval(watch);
+    }, 100);
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
     child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
     child.on("error", reject);
     child.on("close", (code) => {
+      clearInterval(watch);
       const wallMs = performance.now() - started;
       const other = otherCpuUse(before, cpuSample());
       if (code !== 0) reject(new Error(`${path.basename(command)} exited with ${code}: ${stderr.trim().split("\n").slice(-3).join(" | ")}`));
-      else resolve({ wallMs, other, stdout, stderr });
+      else resolve({ wallMs, cpuVariant: cpuVariant ?? toolCpuVariant(stderr), other, stdout, stderr });
     });
   });
 }
@@ -110,7 +125,7 @@ export async function runAnchor(argv: string[], modelPathFor: (given: string | u
   const modelPath = await modelPathFor(values.model);
   const log = (line: string): void => console.log(line);
   const tools = ensureLlamaCppTools(root, outDir, log);
-  log(`model: ${path.relative(root, modelPath)}; llama.cpp tools built from ${tools.release} (${path.relative(root, tools.perplexity)})`);
+  log(`model: ${path.relative(root, modelPath)}; llama.cpp tools built from ${tools.release}, linked against ${tools.libraries} (${path.relative(root, tools.perplexity)})`);
   log(`threads ${threads}, ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? "?"}); a timed run counts only if other processes used ≤ ${format(100 * maxOther, 1)}% of the CPUs${allowBusy ? "; --allow-busy: busy rounds are shown, marked, NOT valid measurements" : ""}`);
 
   const accept = (other: OtherCpuUse | undefined): boolean => allowBusy || (other !== undefined && other.share <= maxOther);
@@ -163,31 +178,35 @@ export async function runAnchor(argv: string[], modelPathFor: (given: string | u
       // llama-perplexity puts a question's endings on parallel sequences and stops (exit 0, no
       // score) when -np is below a question's ending count: give it the largest count.
       const endings = Math.max(1, ...workload.questions.map((q) => q.continuations.length));
-      const theirs = ["-m", modelPath, "--multiple-choice", "-bf", mcFile, "-t", String(threads), "-c", "2048", "-b", "512", "-np", String(endings), "-fa", values["flash-attention"] ? "on" : "off"];
+      const theirsDefault = ["-m", modelPath, "--multiple-choice", "-bf", mcFile, "-t", String(threads), "-c", "2048", "-b", "512", "-np", String(endings)];
+      const theirs = [...theirsDefault, "-fa", values["flash-attention"] ? "on" : "off"];
       // Scoring workloads: llama.cpp's own prefill rates, measured in every round right after our
       // run, so that our tokens/s is compared with the engine's rate at that moment (on this VM
       // llama-bench's pp512 moved by a quarter within one sitting).
       const shape = workload.scoring.length > 0 ? scoringShape(workload.scoring, (text) => tokenizer.tokenize(text), tokenizer.eosId, tokenizer.trainContextSize) : undefined;
       const ceilingArgs = shape === undefined ? undefined : ceilingBenchArgs(modelPath, shape, threads, values["flash-attention"]);
-      const clean: { ours: TimedRun; theirs?: TimedRun; report: OurSideReport; pp512?: number; shapeRate?: number }[] = [];
+      const clean: { ours: TimedRun; theirs?: TimedRun; theirsDefault?: TimedRun; report: OurSideReport; pp512?: number; shapeRate?: number }[] = [];
       let attempts = 0;
       while (clean.length < rounds && attempts < rounds + retries) {
         attempts++;
         const a = await timed(process.execPath, ours);
         const ceilingRuns = ceilingArgs === undefined ? undefined : { pp512: await timed(tools.bench, ceilingArgs.pp512), shape: await timed(tools.bench, ceilingArgs.shape) };
         const b = hasAnchor ? await timed(tools.perplexity, theirs) : undefined;
+        const c = hasAnchor && !values["flash-attention"] ? await timed(tools.perplexity, theirsDefault) : undefined;
         // A run that printed no final score did not do the work: never time it as if it had.
-        if (b && !/Final result/.test(b.stdout + b.stderr)) {
-          throw new Error(`llama-perplexity printed no final result: ${(b.stdout + b.stderr).trim().split("\n").slice(-2).join(" | ")}`);
+        for (const run of [b, c]) {
+          if (run && !/Final result/.test(run.stdout + run.stderr)) {
+            throw new Error(`llama-perplexity printed no final result: ${(run.stdout + run.stderr).trim().split("\n").slice(-2).join(" | ")}`);
+          }
         }
         const report = JSON.parse(a.stdout.trim().split("\n").pop()!) as OurSideReport;
-        const ok = accept(a.other) && (b === undefined || accept(b.other));
-        const ratio = b === undefined ? "" : `, ratio ${format(b.wallMs / a.wallMs, 2)}×`;
-        log(`${workload.label} round ${attempts}: rakuten-eval ${format(a.wallMs / 1000, 1)} s (${busyNote(a.other)})${b ? `, llama-perplexity ${format(b.wallMs / 1000, 1)} s (${busyNote(b.other)})` : ""}${ok ? ratio : ": thrown away, retrying"}`);
+        const ok = accept(a.other) && (b === undefined || accept(b.other)) && (c === undefined || accept(c.other));
+        const ratio = b === undefined ? "" : `, ratio ${format(b.wallMs / a.wallMs, 2)}×${c ? `; against its default ${format(c.wallMs / a.wallMs, 2)}×` : ""}`;
+        log(`${workload.label} round ${attempts}: rakuten-eval ${format(a.wallMs / 1000, 1)} s [${report.cpuVariant ?? "?"}; ${a.cpuVariant ?? "?"} mapped] (${busyNote(a.other)})${b ? `, llama-perplexity ${format(b.wallMs / 1000, 1)} s [${b.cpuVariant ?? "?"}] (${busyNote(b.other)})` : ""}${c ? `, llama-perplexity default ${format(c.wallMs / 1000, 1)} s (${busyNote(c.other)})` : ""}${ok ? ratio : ": thrown away, retrying"}`);
         // A ceiling measured on a busy machine is left out of that round (its ratio is not printed).
         const pp512Now = ceilingRuns !== undefined && accept(ceilingRuns.pp512.other) ? benchRate(ceilingRuns.pp512.stdout) : undefined;
         const shapeNow = ceilingRuns !== undefined && accept(ceilingRuns.shape.other) ? benchRate(ceilingRuns.shape.stdout) : undefined;
-        if (ok) clean.push({ ours: a, ...(b ? { theirs: b } : {}), report, ...(pp512Now !== undefined ? { pp512: pp512Now } : {}), ...(shapeNow !== undefined ? { shapeRate: shapeNow } : {}) });
+        if (ok) clean.push({ ours: a, ...(b ? { theirs: b } : {}), ...(c ? { theirsDefault: c } : {}), report, ...(pp512Now !== undefined ? { pp512: pp512Now } : {}), ...(shapeNow !== undefined ? { shapeRate: shapeNow } : {}) });
       }
       if (clean.length === 0) {
         log(`${workload.label}: no round ran on a quiet enough machine in ${attempts} tries; no ratio printed (stop other work, or --allow-busy for a development figure)`);
@@ -219,7 +238,15 @@ export async function runAnchor(argv: string[], modelPathFor: (given: string | u
         const ratios = clean.map((round) => round.theirs!.wallMs / round.ours.wallMs);
         log(`  llama-perplexity   wall ${format(theirWall / 1000, 1)} s (median), ${format(theirTokens)} tokens evaluated, ${format(theirTokens / (theirWall / 1000), 1)} tokens/s, flash attention ${values["flash-attention"] ? "on" : "off"} (-fa)`);
         log(`  ratio (llama-perplexity / rakuten-eval): ${format(median(ratios), 2)}× median, ${format(Math.min(...ratios), 2)}–${format(Math.max(...ratios), 2)}× over rounds`);
-        Object.assign(entry, { theirWallMs: theirWall, theirTokens, ratios, theirFlashAttention: values["flash-attention"] });
+        const variants = { ours: report.cpuVariant ?? null, theirs: clean[0]!.theirs!.cpuVariant ?? null };
+        log(`  CPU kernels: rakuten-eval libggml-cpu-${variants.ours ?? "?"}.so, llama-perplexity libggml-cpu-${variants.theirs ?? "?"}.so${variants.ours === variants.theirs ? " (the same)" : " (DIFFERENT: the ratio compares kernels too)"}`);
+        Object.assign(entry, { theirWallMs: theirWall, theirTokens, ratios, theirFlashAttention: values["flash-attention"], cpuVariants: variants });
+        if (clean.every((round) => round.theirsDefault !== undefined)) {
+          const defaultWall = median(clean.map((round) => round.theirsDefault!.wallMs));
+          const defaultRatios = clean.map((round) => round.theirsDefault!.wallMs / round.ours.wallMs);
+          log(`  llama-perplexity, its own default (flash attention auto): wall ${format(defaultWall / 1000, 1)} s (median); ratio ${format(median(defaultRatios), 2)}× median, ${format(Math.min(...defaultRatios), 2)}–${format(Math.max(...defaultRatios), 2)}× over rounds`);
+          Object.assign(entry, { theirDefaultWallMs: defaultWall, defaultRatios });
+        }
       }
       const peakRss = Math.max(...clean.map((round) => round.report.peakRssBytes));
       log(`  peak RSS (timed rounds, largest): ${mib(peakRss)}; budget model file + 1 GiB = ${mib(modelBytes + 2 ** 30)}`);

@@ -22,6 +22,9 @@ export interface OurSideReport {
   generatedTokens: number;
   sequences: number;
   flashAttention: boolean;
+  /** The CPU kernels (libggml-cpu-<variant>.so) the backend recorded. */
+  cpuVariant?: string;
+  mmap: boolean;
   /** The process's peak resident set (model, context, harness). */
   peakRssBytes: number;
   /** With --instrument only. */
@@ -39,6 +42,7 @@ async function main(): Promise<void> {
       threads: { type: "string", default: "2" },
       sequences: { type: "string" },
       "flash-attention": { type: "boolean", default: false },
+      mmap: { type: "string" },
       instrument: { type: "boolean", default: false },
     },
   });
@@ -49,6 +53,7 @@ async function main(): Promise<void> {
     modelSha256: "not computed (benchmark)",
     flashAttention: values["flash-attention"],
     instrument: values.instrument,
+    ...(values.mmap !== undefined ? { mmap: values.mmap as "on" | "off" | "auto" } : {}),
     ...(values.sequences !== undefined ? { sequences: Number(values.sequences) } : {}),
   });
   const workStarted = performance.now();
@@ -67,6 +72,8 @@ async function main(): Promise<void> {
     generatedTokens: stats.generatedTokens,
     sequences: stats.sequences,
     flashAttention: description.flashAttention,
+    ...(typeof description["cpuVariant"] === "string" ? { cpuVariant: description["cpuVariant"] } : {}),
+    mmap: description["mmap"] === true,
     peakRssBytes: process.resourceUsage().maxRSS * 1024,
     ...(values.instrument ? { scoreExtractionMs: stats.scoreExtractionMs, ...(stats.generationSteps ? { generationSteps: stats.generationSteps } : {}) } : {}),
   };
