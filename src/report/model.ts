@@ -195,7 +195,8 @@ export function buildReportModel(runs: RunScores[], published: RunScores[], gene
         model: engine?.modelPath ? path.basename(engine.modelPath) : null,
         modelSha256: engine?.modelSha256 ?? null,
         date: r.doc ? isoDateOf(r.doc) : null,
-        engine: engine ? `${engine.engine} ${engine.engineVersion}` : null,
+        // The CPU kernels too: they move log-likelihoods in their last bits.
+        engine: engine ? `${engine.engine} ${engine.engineVersion}${typeof engine["cpuVariant"] === "string" ? `, CPU kernels ${engine["cpuVariant"]}` : ""}` : null,
         limit: typeof limit === "number" ? limit : null,
         complete: r.doc?.rakuten_eval.complete !== false,
         notComparable: notComparableWithPaper(r),
