@@ -4,6 +4,8 @@
 // defaults) and prints, per workload, the largest and mean |Δ log-likelihood| per choice
 // and per continuation token, and the docs whose chosen answer (the argmax, as accuracy
 // uses it) differs. Default model: ../shared/models/stories260K.gguf.
+// `--vary sequences [--sequences N]` compares one sequence with N (default 8) side by side
+// instead, flash attention off: how far merged decodes move the scores.
 
 import path from "node:path";
 import { parseArgs } from "node:util";
@@ -28,7 +30,12 @@ function argmax(values: number[]): number {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { model: { type: "string" }, docs: { type: "string", default: "20" }, threads: { type: "string", default: "2" } } });
+  const { values } = parseArgs({
+    options: { model: { type: "string" }, docs: { type: "string", default: "20" }, threads: { type: "string", default: "2" }, vary: { type: "string", default: "flash" }, sequences: { type: "string", default: "8" } },
+  });
+  if (values.vary !== "flash" && values.vary !== "sequences") throw new Error(`--vary must be flash or sequences, got ${values.vary}`);
+  const bySequences = values.vary === "sequences";
+  const settings = bySequences ? [{ sequences: 1 }, { sequences: Number(values.sequences) }] : [{ flashAttention: false }, { flashAttention: true }];
   const modelPath = path.resolve(values.model ?? "../shared/models/stories260K.gguf");
   const limit = Number(values.docs);
   const workloads = [
@@ -36,8 +43,8 @@ async function main(): Promise<void> {
     { name: "MMLU 5-shot (anatomy, astronomy)", docs: [...(await docsOf("hendrycksTest-anatomy", 5, limit)), ...(await docsOf("hendrycksTest-astronomy", 5, limit))] },
   ];
   const scores: number[][][] = [];
-  for (const flashAttention of [false, true]) {
-    const backend = await createLlamaBackend({ modelPath, threads: Number(values.threads), modelSha256: "not computed (benchmark)", flashAttention });
+  for (const setting of settings) {
+    const backend = await createLlamaBackend({ modelPath, threads: Number(values.threads), modelSha256: "not computed (benchmark)", ...setting });
     try {
       const perWorkload: number[][] = [];
       for (const workload of workloads) perWorkload.push((await backend.loglikelihood(workload.docs.flatMap((doc) => doc.requests))).map((result) => result.logprob));
@@ -47,7 +54,7 @@ async function main(): Promise<void> {
     }
   }
   const tokenizer = await createLlamaBackend({ modelPath, threads: 1, modelSha256: "not computed (benchmark)", sequences: 1 });
-  console.log(`model ${path.basename(modelPath)}; flash attention off vs on (F16 KV cache, default sequences)`);
+  console.log(`model ${path.basename(modelPath)}; ${bySequences ? `1 sequence vs ${values.sequences} side by side (flash attention off` : "flash attention off vs on (default sequences"}, F16 KV cache)`);
   for (const [w, workload] of workloads.entries()) {
     const off = scores[0]![w]!;
     const on = scores[1]![w]!;
