@@ -1,6 +1,6 @@
-// Every row of README.md's "Bad input" table: the CLI refuses the input before any model
+// Every row of the "Bad input" table (docs/bad-input.md): the CLI refuses the input before any model
 // call with exit code 2 and exactly the documented line(s) on stderr (one per problem).
-// The expected lines are the README's, with this test's temporary paths filled in.
+// The expected lines are the table's, with this test's temporary paths filled in.
 import { test, after } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync, spawn } from "node:child_process";
@@ -340,7 +340,7 @@ const ROWS: Row[] = [
   },
 ];
 
-test("every bad input of the README table: exit code 2 and the documented line(s), nothing else", { skip, timeout: 240_000 }, async () => {
+test("every bad input of the docs/bad-input.md table: exit code 2 and the documented line(s), nothing else", { skip, timeout: 240_000 }, async () => {
   setUpFiles();
   const outcomes = await Promise.all(
     ROWS.map((row) => limited(() => cli(row.args(), { ...(row.env ? { env: row.env() } : {}), ...(row.before ? { before: row.before() } : {}) }))),

@@ -1,4 +1,4 @@
-// README's "Bad input" row for a full disk: a run whose output folder has no room exits 2 with
+// The "Bad input" row (docs/bad-input.md) for a full disk: a run whose output folder has no room exits 2 with
 // one line naming the output file and the fix, leaves no temporary files there, and keeps its
 // answers in the request cache (the rerun on a roomy folder computes nothing).
 //
@@ -58,7 +58,7 @@ test("disk full while writing outputs: exit 2, one line naming the file and the 
   assert.match(roomy.stderr, /cache: \d+ answers reused, 0 computed/);
 });
 
-// README's "Bad input" row for a cache on a full disk at start: one line naming the cache file,
+// The "Bad input" row (docs/bad-input.md) for a cache on a full disk at start: one line naming the cache file,
 // SQLite's own words and the fix, exit 2 (not SQLite's bare message and exit 1), nothing written.
 test("request cache on a full disk at start: exit 2, one line naming the file, the cause and the fix", { skip }, () => {
   const full = path.join(scratch, "full-cache");

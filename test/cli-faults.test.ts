@@ -1,4 +1,4 @@
-// README's "Bad input" rows added for the ways real jobs end badly (issue 24): a request cache
+// The "Bad input" rows (docs/bad-input.md) added for the ways real jobs end badly (issue 24): a request cache
 // that cannot be opened, a model llama.cpp cannot load, and inputs once taken without a look
 // (an empty --output, a dataset file that is a symlink loop, labels with control characters
 // or of any length). Each through ./bin/run.js: exit 2 and exactly the documented line.

@@ -40,6 +40,24 @@ test("npm pack ships the compiled sources, LICENSE and data manifests, and no te
   assert.match(readFileSync(path.join(root, "LICENSE"), "utf8"), /^\s*Apache License\s+Version 2\.0, January 2004/);
 });
 
+test("the packed package.json has no install-time script (npm would list rakuten-eval among unapproved install scripts, and tsc is not there to run)", { skip: !built && "dist missing: run `npm run build` first", timeout: 120_000 }, () => {
+  const dest = path.join(scratch, "manifest");
+  mkdirSync(dest);
+  const packed = npm(["pack", "--json", "--ignore-scripts", "--pack-destination", dest], root);
+  assert.equal(packed.status, 0, packed.stderr);
+  const tarball = path.join(dest, (JSON.parse(packed.stdout) as { filename: string }[])[0]!.filename);
+  const tar = spawnSync("tar", ["-xzOf", tarball, "package/package.json"], { encoding: "utf8" });
+  assert.equal(tar.status, 0, tar.stderr);
+  const manifest = JSON.parse(tar.stdout) as { scripts?: Record<string, string> };
+  // What npm runs when it installs a package from a tarball (npm docs, scripts: "Life Cycle Operation
+  // Order" of npm install; prepare too for a non-registry source such as a tarball file).
+  for (const script of ["preinstall", "install", "postinstall", "prepare", "prepublish"]) {
+    assert.equal(manifest.scripts?.[script], undefined, `the packed package.json has a "${script}" script`);
+  }
+  // The tarball is built when it is made: `npm pack` and `npm publish` run prepack, which compiles.
+  assert.match(manifest.scripts?.prepack ?? "", /tsc/);
+});
+
 const skipRun = (!built && "dist missing: run `npm run build` first") || ((!existsSync(model) || !existsSync(path.join(dataDir, "xwinograd"))) && "../shared/models/stories260K.gguf or ../shared/datasets/xwinograd absent");
 
 test("installed from the tarball into an empty folder, rakuten-eval runs", { skip: skipRun, timeout: 600_000 }, (t) => {

@@ -70,3 +70,12 @@ test("xWinograd acc on an exact logprob tie compares the (logprob, is_greedy) tu
 test("xWinograd rejects an answer other than 1 or 2", () => {
   assert.throws(() => xwinogradJaTask.parseDocs("eval", [{ sentence1: "a", sentence2: "b", answer: "3" }]), /"answer"/);
 });
+
+test("xWinograd's samples record the gold as the index of its request (answer 1 → 0, 2 → 1), as multiple-choice tasks do", () => {
+  const [one, two] = xwinogradJaTask.parseDocs("eval", [
+    { sentence1: "a", sentence2: "b", answer: "1" },
+    { sentence1: "a", sentence2: "b", answer: "2" },
+  ]);
+  assert.deepEqual(xwinogradJaTask.describeDoc!(one!), { gold: 0, answer: 1, target: "a" });
+  assert.deepEqual(xwinogradJaTask.describeDoc!(two!), { gold: 1, answer: 2, target: "b" });
+});

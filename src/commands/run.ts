@@ -44,11 +44,16 @@ function remoteOptions(flags: Record<string, unknown>, problems: UserError[]): R
   return options;
 }
 
+const OUTPUT_GROUP = "Output, cache and data";
+const LLAMA_GROUP = "llama.cpp (in process)";
+const REMOTE_GROUP = "Inference server (--backend openai)";
+
 export default class Run extends BaseCommand {
   static override summary = "Evaluate a GGUF model on the Japanese and/or English suite of the RakutenAI-7B paper.";
   static override description =
     "Builds the reference harnesses' prompts and few-shot picks, scores them through llama.cpp in-process, prints a table beside the paper's RakutenAI-7B figures and writes lm-evaluation-harness v0.4's files to --output: <output>/<model name>/results_<date>.json and one samples_<task>_<date>.jsonl per task (a rerun adds files, never overwrites).\n\n" +
     "Every answer is stored in a request cache as it arrives (keyed by the model file's sha256, the engine settings that can change a number and the request), so rerunning a command after a crash, a kill or Ctrl-C recomputes nothing that finished. Ctrl-C, SIGTERM and SIGHUP write partial results (rakuten_eval.complete: false) and exit with 128 + the signal number (130, 143, 129); any other failure after work began writes them too before its error; bad input exits with code 2 after listing every problem.";
+  static override usage = ["<%= command.id %> (--suite ja|en|all | --tasks NAMES) --model FILE.gguf [FLAGS]", "<%= command.id %> (--suite ja|en|all | --tasks NAMES) --backend openai --base-url URL --served-model NAME [FLAGS]"];
   static override examples = [
     "<%= config.bin %> run --suite ja --model model.gguf",
     "<%= config.bin %> run --suite ja --model model.gguf --hf-tokenizer ./model-hf   # the model's own tokenizer.json makes the ids",
@@ -58,23 +63,11 @@ export default class Run extends BaseCommand {
     "<%= config.bin %> run --suite ja --model model.gguf --shard 2/8 --output shards/2   # one CI job of eight; then `merge shards/*`",
     "<%= config.bin %> run --suite all --backend openai --base-url http://vllm:8000/v1 --served-model rakuten-7b --tokenizer model.gguf --concurrency 32",
   ];
+  // Grouped for --help (oclif lists flags in this order: package.json helpOptions.flagSortOrder):
+  // what every run needs first, then output and cache, the in-process engine, chat, and last the
+  // remote server's, which only --backend openai uses.
   static override flags = {
     model: Flags.string({ char: "m", description: "GGUF model file (the in-process backend)." }),
-    backend: Flags.string({ description: "llama: llama.cpp in process (default); openai: an inference server (vLLM, SGLang, an OpenAI-compatible endpoint with prompt log-probabilities).", options: ["llama", "openai"], default: "llama" }),
-    "base-url": Flags.string({ description: "--backend openai: the server's API root (e.g. http://vllm:8000/v1); repeat for several replicas (calls are spread over them).", multiple: true }),
-    "served-model": Flags.string({ description: "--backend openai: the model name the server serves (as in its /v1/models)." }),
-    "api-key-env": Flags.string({ description: "--backend openai: name of the environment variable holding the API key (sent as a bearer token, never logged or stored)." }),
-    concurrency: Flags.string({ description: "--backend openai: HTTP calls in flight at once, over all replicas (default 8)." }),
-    timeout: Flags.string({ description: "--backend openai: seconds one HTTP call may take before it is retried (default 600)." }),
-    server: Flags.string({ description: "--backend openai: the server's protocol (default auto: asked of the server).", options: ["auto", "vllm", "sglang", "openai-echo"], default: "auto" }),
-    tokenizer: Flags.string({
-      description:
-        "--backend openai: the served model's tokenizer: its Hugging Face files (a folder with tokenizer.json or tokenizer.model), a GGUF or a vocabulary-only GGUF; token ids are sent, so boundaries are exact. Absent: the server's own /tokenize (vLLM started with --enable-tokenizer-info-endpoint).",
-    }),
-    "hf-tokenizer": Flags.string({
-      description:
-        "The model's own Hugging Face tokenizer (a folder with tokenizer.json and tokenizer_config.json, or tokenizer.model, or one of those files): it makes every token id instead of llama.cpp's reading of the GGUF, as the reference harnesses tokenize. Recorded; the summary says how often the GGUF's tokenizer agrees.",
-    }),
     // Validated by the command (not oclif `options`) so that a bad suite is listed with every other problem.
     suite: Flags.string({ description: "Suite to run: ja, en or all.", exclusive: ["tasks"] }),
     tasks: Flags.string({ description: "Comma-separated task names or aliases (see `rakuten-eval tasks`); `mmlu` runs the 57 subjects." }),
@@ -88,37 +81,59 @@ export default class Run extends BaseCommand {
       char: "o",
       description: "Output folder; the run writes into its <model name> subfolder as lm-eval does (default: results/runs). A path ending in .json writes <stem>_<date>.json with the samples beside it.",
     }),
+    label: Flags.string({ description: "A name for the run, recorded in results.json (rakuten_eval.label) and shown by compare and report." }),
+    json: Flags.boolean({ description: "Print the results JSON to stdout instead of the table.", default: false }),
+    quiet: Flags.boolean({ char: "q", description: "No progress display and no summary on stderr (errors and warnings still print).", default: false }),
     format: Flags.string({
       description: "Also write a leaderboard's results file: openllm-v1 (Open LLM Leaderboard v1, English suite) or jp-stable (Stability's result.json, Japanese suite). The lm-eval layout is always written.",
       options: ["lm-eval", "openllm-v1", "jp-stable"],
       default: "lm-eval",
+      helpGroup: OUTPUT_GROUP,
     }),
-    parallel: Flags.string({
-      description: "llama.cpp sequences evaluated side by side so that decodes merge (default: 1 on a CPU, 4 with a GPU; never derived from --threads). Recorded; more than 1 may change scores by ~1e-6 nats.",
-    }),
-    threads: Flags.string({ description: "CPU threads for llama.cpp (default: physical cores). Scores do not depend on it." }),
-    "context-size": Flags.string({ description: "llama.cpp context size per sequence (default: sized to the longest request)." }),
-    "batch-size": Flags.string({ description: "llama.cpp batch size." }),
-    "kv-cache-type": Flags.string({ description: "KV cache type (pinned and recorded; f32 gives the most exact scores).", options: ["f16", "f32"] }),
-    "flash-attention": Flags.boolean({ description: "Use flash attention (changes scores by ~1e-2 nats; recorded).", default: false }),
-    mmap: Flags.string({
-      description: "Memory-map the model file: auto (default) maps it unless the CPU kernels repack its weights (e.g. Q8_0 on AMX CPUs), where mapping would hold a second copy; off reads it into memory (less peak memory, slower load there); on maps it. Recorded; scores do not depend on it.",
-      options: ["auto", "on", "off"],
-    }),
-    gpu: Flags.string({ description: "GPU backend to use (needs the matching @node-llama-cpp binary package).", options: ["auto", "cuda", "vulkan", "metal"] }),
-    "allow-dataset-mismatch": Flags.boolean({ description: "Use dataset files whose checksum or record count differs from the manifest (recorded in the results).", default: false }),
-    cache: Flags.boolean({ description: "Read and write the request cache (--no-cache: compute everything, store nothing).", default: true, allowNo: true }),
-    "cache-dir": Flags.string({ description: "Request cache folder (default: $XDG_CACHE_HOME/rakuten-eval or ~/.cache/rakuten-eval)." }),
-    json: Flags.boolean({ description: "Print the results JSON to stdout instead of the table.", default: false }),
-    quiet: Flags.boolean({ char: "q", description: "No progress display and no summary on stderr (errors and warnings still print).", default: false }),
-    "progress-interval": Flags.string({
-      description: "Seconds between progress lines where no live bar is drawn (not a terminal, or CI set); default 30.",
-    }),
-    label: Flags.string({ description: "A name for the run, recorded in results.json (rakuten_eval.label) and shown by compare and report." }),
-    ...chatFlags,
     shard: Flags.string({
       description:
         "Score only shard i of N (1-based, 1 ≤ i ≤ N) of the run: the whole plan is built as without it (same shuffle and few-shot picks), then the k-th doc goes to shard (k mod N) + 1. Each shard writes its own results (marked as a shard); `rakuten-eval merge` rebuilds the whole run. Kubernetes: --shard $((JOB_COMPLETION_INDEX + 1))/N.",
+      helpGroup: OUTPUT_GROUP,
+    }),
+    cache: Flags.boolean({ description: "Read and write the request cache (--no-cache: compute everything, store nothing).", default: true, allowNo: true, helpGroup: OUTPUT_GROUP }),
+    "cache-dir": Flags.string({ description: "Request cache folder (default: $XDG_CACHE_HOME/rakuten-eval or ~/.cache/rakuten-eval).", helpGroup: OUTPUT_GROUP }),
+    "allow-dataset-mismatch": Flags.boolean({ description: "Use dataset files whose checksum or record count differs from the manifest (recorded in the results).", default: false, helpGroup: OUTPUT_GROUP }),
+    "progress-interval": Flags.string({
+      description: "Seconds between progress lines where no live bar is drawn (not a terminal, or CI set); default 30.",
+      helpGroup: OUTPUT_GROUP,
+    }),
+    "hf-tokenizer": Flags.string({
+      description:
+        "The model's own Hugging Face tokenizer (a folder with tokenizer.json and tokenizer_config.json, or tokenizer.model, or one of those files): it makes every token id instead of llama.cpp's reading of the GGUF, as the reference harnesses tokenize. Recorded; the summary says how often the GGUF's tokenizer agrees.",
+      helpGroup: LLAMA_GROUP,
+    }),
+    threads: Flags.string({ description: "CPU threads for llama.cpp (default: physical cores). Scores do not depend on it.", helpGroup: LLAMA_GROUP }),
+    parallel: Flags.string({
+      description: "llama.cpp sequences evaluated side by side so that decodes merge (default: 1 on a CPU, 4 with a GPU; never derived from --threads). Recorded; more than 1 may change scores by ~1e-6 nats.",
+      helpGroup: LLAMA_GROUP,
+    }),
+    "context-size": Flags.string({ description: "llama.cpp context size per sequence (default: sized to the longest request).", helpGroup: LLAMA_GROUP }),
+    "batch-size": Flags.string({ description: "llama.cpp batch size.", helpGroup: LLAMA_GROUP }),
+    "kv-cache-type": Flags.string({ description: "KV cache type (pinned and recorded; f32 gives the most exact scores).", options: ["f16", "f32"], helpGroup: LLAMA_GROUP }),
+    "flash-attention": Flags.boolean({ description: "Use flash attention (changes scores by ~1e-2 nats; recorded).", default: false, helpGroup: LLAMA_GROUP }),
+    mmap: Flags.string({
+      description: "Memory-map the model file: auto (default) maps it unless the CPU kernels repack its weights (e.g. Q8_0 on AMX CPUs), where mapping would hold a second copy; off reads it into memory; on maps it. Recorded; scores do not depend on it.",
+      options: ["auto", "on", "off"],
+      helpGroup: LLAMA_GROUP,
+    }),
+    gpu: Flags.string({ description: "GPU backend to use (needs the matching @node-llama-cpp binary package).", options: ["auto", "cuda", "vulkan", "metal"], helpGroup: LLAMA_GROUP }),
+    ...chatFlags,
+    backend: Flags.string({ description: "llama: llama.cpp in process (default); openai: an inference server (vLLM, SGLang, an OpenAI-compatible endpoint with prompt log-probabilities).", options: ["llama", "openai"], default: "llama", helpGroup: REMOTE_GROUP }),
+    "base-url": Flags.string({ description: "--backend openai: the server's API root (e.g. http://vllm:8000/v1); repeat for several replicas (calls are spread over them).", multiple: true, helpGroup: REMOTE_GROUP }),
+    "served-model": Flags.string({ description: "--backend openai: the model name the server serves (as in its /v1/models).", helpGroup: REMOTE_GROUP }),
+    "api-key-env": Flags.string({ description: "--backend openai: name of the environment variable holding the API key (sent as a bearer token, never logged or stored).", helpGroup: REMOTE_GROUP }),
+    concurrency: Flags.string({ description: "--backend openai: HTTP calls in flight at once, over all replicas (default 8).", helpGroup: REMOTE_GROUP }),
+    timeout: Flags.string({ description: "--backend openai: seconds one HTTP call may take before it is retried (default 600).", helpGroup: REMOTE_GROUP }),
+    server: Flags.string({ description: "--backend openai: the server's protocol (default auto: asked of the server).", options: ["auto", "vllm", "sglang", "openai-echo"], default: "auto", helpGroup: REMOTE_GROUP }),
+    tokenizer: Flags.string({
+      description:
+        "--backend openai: the served model's tokenizer: its Hugging Face files (a folder with tokenizer.json or tokenizer.model), a GGUF or a vocabulary-only GGUF; token ids are sent, so boundaries are exact. Absent: the server's own /tokenize (vLLM started with --enable-tokenizer-info-endpoint).",
+      helpGroup: REMOTE_GROUP,
     }),
   };
 

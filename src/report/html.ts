@@ -52,9 +52,12 @@ function suiteTable(suite: ReportSuite): string {
   return `<table class="scores"><thead><tr><th scope="col">Model</th><th scope="col">Shots</th>${head}</tr></thead><tbody>\n${rows}\n</tbody></table>`;
 }
 
+// The font stack names a CJK font of each platform (Noto CJK on Linux: Debian's fonts-noto-cjk;
+// Hiragino on macOS; Yu Gothic, Meiryo on Windows): prompts are Japanese, and a browser left to a
+// Latin-only default draws them as tofu (□).
 const CSS = `
 :root { color-scheme: light; }
-body { font-family: system-ui, -apple-system, "Segoe UI", "Noto Sans", "Noto Sans CJK JP", sans-serif; margin: 2rem auto; max-width: 1180px; padding: 0 1rem; color: #111827; background: #ffffff; }
+body { font-family: system-ui, -apple-system, "Segoe UI", "Noto Sans", "Noto Sans CJK JP", "Hiragino Sans", "Hiragino Kaku Gothic ProN", "Yu Gothic", Meiryo, sans-serif; margin: 2rem auto; max-width: 1180px; padding: 0 1rem; color: #111827; background: #ffffff; }
 h1 { font-size: 1.6rem; margin-bottom: .25rem; }
 h2 { font-size: 1.25rem; margin-top: 2.25rem; border-bottom: 1px solid #e5e7eb; padding-bottom: .25rem; }
 .sub { color: #4b5563; margin-top: 0; }

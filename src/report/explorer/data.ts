@@ -87,6 +87,19 @@ function flagsOf(docs: (SampleDoc | undefined)[], metric: string): number {
   return flags;
 }
 
+/**
+ * The gold choice's index (-1: none). Samples files record it as `doc.gold`; but xWinograd's,
+ * before it was fixed, recorded the dataset's 1-based `answer` there, which points one past its
+ * gold sentence. Where the recorded gold text is exactly one of the choices and the index names
+ * another, the text decides.
+ */
+export function goldChoice(doc: Pick<SampleDoc, "choices" | "goldIndex" | "goldText">): number {
+  const index = doc.goldIndex ?? -1;
+  if (doc.goldText === null || doc.choices[index] === doc.goldText) return index;
+  const matches = doc.choices.flatMap((c, i) => (c === doc.goldText ? [i] : []));
+  return matches.length === 1 ? matches[0]! : index;
+}
+
 /** Every doc of every task that any run wrote samples for; runs[0] is the baseline. */
 export function buildExplorerData(runs: RunScores[]): ExplorerData {
   const taskNames: string[] = [];
@@ -112,7 +125,7 @@ export function buildExplorerData(runs: RunScores[]): ExplorerData {
         id,
         promptParagraphs(first.prompt).map((p) => table.id(p)),
         first.choices.map((c) => table.id(c)),
-        first.goldIndex ?? -1,
+        goldChoice(first),
         first.goldText === null ? -1 : table.id(first.goldText),
         flagsOf(docs, metric),
         answers,

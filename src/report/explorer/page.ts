@@ -14,7 +14,7 @@ export const EXPLORER_CSS = `
 article.doc { border: 1px solid #e5e7eb; border-radius: 6px; padding: .5rem .75rem; margin: .6rem 0; }
 article.doc header { display: flex; flex-wrap: wrap; gap: .25rem .8rem; align-items: baseline; font-size: .9rem; }
 article.doc .q { white-space: pre-wrap; margin: .4rem 0; font-size: .9rem; }
-article.doc pre { white-space: pre-wrap; word-break: break-word; background: #f9fafb; padding: .5rem; font-size: .8rem; max-height: 24rem; overflow: auto; }
+article.doc pre { font-family: ui-monospace, "DejaVu Sans Mono", Menlo, Consolas, "Noto Sans Mono CJK JP", "Noto Sans CJK JP", "MS Gothic", monospace; white-space: pre-wrap; word-break: break-word; background: #f9fafb; padding: .5rem; font-size: .8rem; max-height: 24rem; overflow: auto; }
 article.doc table { border-collapse: collapse; font-size: .85rem; font-variant-numeric: tabular-nums; margin: .3rem 0; }
 article.doc th, article.doc td { border: 1px solid #e5e7eb; padding: .2rem .45rem; text-align: right; vertical-align: top; }
 article.doc td.text, article.doc th.text { text-align: left; white-space: pre-wrap; word-break: break-word; max-width: 40rem; }

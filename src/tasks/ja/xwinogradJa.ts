@@ -74,6 +74,8 @@ export const xwinogradJaTask: Task<XwinogradJaDoc> = {
   },
 
   describeDoc(doc) {
-    return { gold: doc.answer, target: doc.answer === 1 ? doc.sentence1 : doc.sentence2 };
+    // `gold` indexes the requests (the two sentences) as every multiple-choice task's does; the
+    // dataset's own `answer` counts from 1.
+    return { gold: doc.answer - 1, answer: doc.answer, target: doc.answer === 1 ? doc.sentence1 : doc.sentence2 };
   },
 };

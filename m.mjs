@@ -1,0 +1,11 @@
+import { getLlama, LlamaLogLevel } from "node-llama-cpp";
+const mmap = process.argv[2] === "on";
+const lines = [];
+const llama = await getLlama({ gpu: false, build: "never", maxThreads: 2, logLevel: LlamaLogLevel.debug, logger: (level, msg) => lines.push(msg) });
+const t = Date.now();
+const model = await llama.loadModel({ modelPath: process.argv[3], gpuLayers: 0, useMmap: mmap });
+const ctx = await model.createContext({ contextSize: 512, threads: 2 });
+const seq = ctx.getSequence();
+await seq.controlledEvaluate(Array.from({length: 200}, (_, i) => (i*7)%500 + 10));
+console.log("mmap", mmap, "load+eval ms", Date.now() - t, "rss MiB", Math.round(process.resourceUsage().maxRSS/1024));
+console.log(lines.filter(l => /repack|buffer|CPU_|AMX|extra/i.test(l)).slice(0, 12).join(""));
