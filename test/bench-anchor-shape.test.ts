@@ -8,7 +8,7 @@ import { existsSync } from "node:fs";
 import path from "node:path";
 import { benchRate, ceilingBenchArgs, evaluationShape, prefillBenchArgs, roundRatios, scoringShape } from "../bench/anchor/scoringShape.js";
 import { loadTokenizer } from "../src/backend/llama/index.js";
-import { tokenizeScoringRequests } from "../src/backend/llama/planner.js";
+import { tokenizeScoringRequests } from "../src/backend/planning/planner.js";
 import { planTask } from "../src/taskPlan.js";
 import { findTask } from "../src/tasks/registry.js";
 import type { LoglikelihoodRequest } from "../src/api/types.js";

@@ -64,7 +64,7 @@ test("the scoring-semantics version is a hash of the scoring code: it changes wh
   const backendDir = path.join(root, "dist", "src", "backend");
   const { version, files } = scoringSemantics();
   // The modules where requests become tokens, cells, scores and generations are all covered.
-  for (const f of ["tokenization.js", "llama/planner.js", "llama/layout.js", "llama/scorer.js", "llama/generator.js", "llama/tokenizer.js", "llama/engine.js"]) {
+  for (const f of ["tokenization.js", "planning/planner.js", "planning/layout.js", "llama/scorer.js", "llama/generator.js", "llama/tokenizer.js", "llama/engine.js"]) {
     assert.ok(files.includes(f), `${f} is hashed`);
   }
   // Recomputed here from the file bytes (the documented format), not by the code under test.

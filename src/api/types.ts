@@ -167,7 +167,7 @@ export interface Backend {
   stats?(): BackendStats;
   /**
    * The context limits, for checking requests before any model call; absent when the
-   * backend has none (a fake). What a request costs in cells: `src/backend/llama/layout.ts`.
+   * backend has none (a fake). What a request costs in cells: `src/backend/planning/layout.ts`.
    */
   limits?(): BackendLimits;
 }

@@ -1,6 +1,6 @@
 // The Backend contract over an inference server. Requests are tokenized here with the
 // reference rules (../tokenization.ts) and cut to the reference's window by the same planner
-// as the in-process backend (../llama/planner.ts), so the server sees exactly the token ids the
+// as the in-process backend (../planning/planner.ts), so the server sees exactly the token ids the
 // local engine would evaluate; it only computes log-probabilities and greedy tokens.
 //
 // Calls go out in prefix-trie order, several prompts per HTTP call, `concurrency` calls in
@@ -24,8 +24,8 @@ import type {
 } from "../../api/types.js";
 import { UserError } from "../../errors.js";
 import { cutAtStopStrings, primaryStopToken } from "../tokenization.js";
-import { generationCap } from "../llama/layout.js";
-import { planGeneration, planScoring, slotToken, tokenizeScoringRequests, type ScoringSlot } from "../llama/planner.js";
+import { generationCap } from "../planning/layout.js";
+import { planGeneration, planScoring, slotToken, tokenizeScoringRequests, type ScoringSlot } from "../planning/planner.js";
 import type { HttpClient } from "./http.js";
 import { NoPromptLogprobsError, type GenerationPrompt, type Protocol, type ScoringPrompt } from "./protocol.js";
 import { batchesOf, runPool } from "./schedule.js";
