@@ -21,11 +21,12 @@ import { runEvaluation } from "../src/run.js";
 import { HoldingProxy } from "./support/holdingProxy.js";
 import { LoopbackServer } from "./support/loopbackServer.js";
 import { readRunDoc } from "./support/runFiles.js";
+import { sharedSkip } from "./support/sharedData.js";
 
 const root = process.cwd();
 const model = path.resolve(root, "../shared/models/stories260K.gguf");
 const dataDir = path.resolve(root, "../shared/datasets");
-const skip = (!existsSync(model) || !existsSync(dataDir)) && "../shared/models/stories260K.gguf or ../shared/datasets absent";
+const skip = sharedSkip(model, dataDir);
 const scratch = mkdtempSync(path.join(tmpdir(), "rakuten-eval-remote-stop-"));
 
 // 16 JCommonsenseQA questions 0-shot, 5 choices each: 80 log-likelihood requests. The caching
