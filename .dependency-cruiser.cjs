@@ -68,6 +68,14 @@ module.exports = {
       to: { path: ["^src/tasks/", "^src/(evaluator|taskPlan|fewshot|chatContext)\\.ts$", "^src/paper/"] },
     },
     {
+      name: "no-backend-imports-another",
+      comment:
+        "one backend (src/backend/llama/, src/backend/remote/) never imports another: what both need (planning, layout, tokenization, tokenizer loading) lives beside them in src/backend/",
+      severity: "error",
+      from: { path: "^src/backend/(llama|remote)/" },
+      to: { path: "^src/backend/(llama|remote)/", pathNot: "^src/backend/$1/" },
+    },
+    {
       name: "cache-not-backend",
       comment: "the cache stores answers for the backend; the backend uses the cache, not the reverse",
       severity: "error",

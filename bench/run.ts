@@ -117,10 +117,11 @@ function triePlan(inputs: number[][]): { sorted: number[][]; shared: number[]; n
 }
 
 async function buildWorkloads(jcqaDocs: number, mmluDocs: number): Promise<Workload[]> {
-  const jcqa = await planTask({ task: findTask("jcommonsenseqa-1.1-0.3"), shots: 3 }, { dataDir: DATA_DIR, limit: jcqaDocs });
+  const jcqa = jcqaDocs > 0 ? await planTask({ task: findTask("jcommonsenseqa-1.1-0.3"), shots: 3 }, { dataDir: DATA_DIR, limit: jcqaDocs }) : { docs: [] };
   const mmluRequests: LoglikelihoodRequest[] = [];
   let mmluDocCount = 0;
-  for (const subject of MMLU_SUBJECTS) {
+  // 0 docs leaves a workload out (a limit of 0 would mean no limit to planTask).
+  for (const subject of mmluDocs > 0 ? MMLU_SUBJECTS : []) {
     const plan = await planTask({ task: findTask(`hendrycksTest-${subject}`), shots: 5 }, { dataDir: DATA_DIR, limit: mmluDocs });
     mmluDocCount += plan.docs.length;
     for (const doc of plan.docs) for (const request of doc.requests) if (request.type === "loglikelihood") mmluRequests.push(request);
@@ -129,7 +130,7 @@ async function buildWorkloads(jcqaDocs: number, mmluDocs: number): Promise<Workl
   return [
     { name: `jcommonsenseqa-1.1-0.3 3-shot`, requests: jcqaRequests, docs: jcqa.docs.length },
     { name: `mmlu 5-shot (${MMLU_SUBJECTS.join(", ")})`, requests: mmluRequests, docs: mmluDocCount },
-  ];
+  ].filter((workload) => workload.docs > 0);
 }
 
 /** The engine alone on the trie plan: erase back to the shared prefix, evaluate the rest, read nothing. */

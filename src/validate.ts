@@ -6,7 +6,7 @@ import type { Suite } from "./api/task.js";
 import type { BackendLimits, LoglikelihoodRequest, ResolvedGenerateRequest, Tokenizer } from "./api/types.js";
 import { UserError } from "./errors.js";
 import { encodePair, separatePair } from "./backend/tokenization.js";
-import { generationCap, generationCells, generationLayout, loglikelihoodCells, loglikelihoodLayout, type RequestLayout } from "./backend/llama/layout.js";
+import { generationCap, generationCells, generationLayout, loglikelihoodCells, loglikelihoodLayout, type RequestLayout } from "./backend/planning/layout.js";
 import { findTask, MMLU_GROUP, mmluTaskNames, SUITES } from "./tasks/registry.js";
 
 const SUITE_NAMES = [...Object.keys(SUITES), "all"];
@@ -110,7 +110,7 @@ export interface ContextPlan {
 
 /**
  * The context the requests need, counted with the model's tokenizer and the backend's own
- * layout (src/backend/llama/layout.ts: what a request costs in cells after the reference's
+ * layout (src/backend/planning/layout.ts: what a request costs in cells after the reference's
  * truncation). A string of n UTF-8 bytes never becomes more than n + 1 tokens (byte
  * fallback, plus SentencePiece's leading space), so a request whose layout fits with that
  * bound is passed without tokenizing; only long ones are tokenized.

@@ -9,7 +9,6 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync } from "node:fs";
 import path from "node:path";
 import type { BackendStats, LoglikelihoodRequest } from "../src/api/types.js";
 import { createLlamaBackend } from "../src/backend/llama/index.js";
@@ -18,6 +17,7 @@ import { resolveGenerate } from "../src/evaluator.js";
 import { planTask } from "../src/taskPlan.js";
 import { findTask } from "../src/tasks/registry.js";
 import { LlamaOracle, STORIES_PATH, STORIES_SHA256, TINY_LLAMA2_PATH, TINY_LLAMA2_SHA256 } from "./support/llamaOracle.js";
+import { sharedSkip } from "./support/sharedData.js";
 
 const DATA_DIR = path.resolve(process.cwd(), "../shared/datasets");
 /** Per scored token against the request alone, F32 KV cache (see backend-parallel.test.ts for why it is not 0). */
@@ -44,10 +44,9 @@ const MODELS = [
   { name: "stories260K", path: STORIES_PATH, sha256: STORIES_SHA256 },
   { name: "llama-2-tiny-random", path: TINY_LLAMA2_PATH, sha256: TINY_LLAMA2_SHA256 },
 ];
-const datasetsAbsent = !existsSync(path.join(DATA_DIR, "jcommonsenseqa")) || !existsSync(path.join(DATA_DIR, "mmlu"));
 
 for (const model of MODELS) {
-  const skip = (datasetsAbsent && "../shared/datasets absent") || (!existsSync(model.path) && `../shared/models/${model.name}.gguf absent`);
+  const skip = sharedSkip(path.join(DATA_DIR, "jcommonsenseqa"), path.join(DATA_DIR, "mmlu"), model.path);
   test(`batched scoring on 4 sequences gives each request its own score on JCommonsenseQA and MMLU prompts (${model.name}, F32 KV cache)`, { skip, timeout: 900_000 }, async (t) => {
     const requests = await scoringRequests();
     const runs: { sequences: number; logprobs: number[]; greedy: boolean[]; work: ReturnType<typeof difference> }[] = [];
@@ -100,7 +99,7 @@ for (const model of MODELS) {
   });
 }
 
-const mgsmSkip = (!existsSync(path.join(DATA_DIR, "mgsm")) && "../shared/datasets/mgsm absent") || (!existsSync(STORIES_PATH) && "../shared/models/stories260K.gguf absent");
+const mgsmSkip = sharedSkip(path.join(DATA_DIR, "mgsm"), STORIES_PATH);
 test("greedy generation on 4 sequences sharing the 5-shot prefix equals one sequence (MGSM prompts, stories260K)", { skip: mgsmSkip, timeout: 900_000 }, async (t) => {
   const plan = await planTask({ task: findTask("mgsm-1.0-0.3"), shots: 5 }, { dataDir: DATA_DIR, limit: 3 });
   const outputs: string[][] = [];

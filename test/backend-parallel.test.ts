@@ -6,11 +6,11 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync } from "node:fs";
 import type { Backend, BackendStats, LoglikelihoodRequest, ResolvedGenerateRequest } from "../src/api/types.js";
 import { createLlamaBackend } from "../src/backend/llama/index.js";
 import { UserError } from "../src/errors.js";
 import { LlamaOracle, STORIES_PATH, STORIES_SHA256, TINY_LLAMA2_PATH, TINY_LLAMA2_SHA256 } from "./support/llamaOracle.js";
+import { sharedSkip } from "./support/sharedData.js";
 
 /**
  * Per scored token, against the same request evaluated alone. Reuse evaluates a request's
@@ -105,7 +105,7 @@ const MODELS = [
 ];
 
 for (const [model, kvCacheType] of MODELS.flatMap((m) => [[m, "f32"], [m, "f16"]] as const)) {
-  const skip = !existsSync(model.path) && `../shared/models/${model.name}.gguf absent`;
+  const skip = sharedSkip(model.path);
   test(`reuse, reordering and parallel sequences give each request's own score (${model.name}, ${kvCacheType} KV cache)`, { skip }, async (t) => {
     // The backend's first context has 512 cells; the oracle uses the same, since the padded
     // KV length changes how llama.cpp groups the attention softmax sums (float32 noise).
@@ -174,7 +174,7 @@ for (const [model, kvCacheType] of MODELS.flatMap((m) => [[m, "f32"], [m, "f16"]
 }
 
 // The Llama-2 vocabulary has "▁A".."▁D" (stories260K's 512 pieces split some letters).
-test("MMLU-style letters after one context cost one evaluation of the context's last position", { skip: !existsSync(TINY_LLAMA2_PATH) && "../shared/models/llama-2-tiny-random.gguf absent" }, async () => {
+test("MMLU-style letters after one context cost one evaluation of the context's last position", { skip: sharedSkip(TINY_LLAMA2_PATH) }, async () => {
   const oracle = await LlamaOracle.open(TINY_LLAMA2_PATH, 512);
   const backend = await createLlamaBackend({ modelPath: TINY_LLAMA2_PATH, threads: 1, modelSha256: TINY_LLAMA2_SHA256, sequences: 1 });
   try {
@@ -198,7 +198,7 @@ test("MMLU-style letters after one context cost one evaluation of the context's 
   }
 });
 
-test("greedy generation on two sequences equals one sequence and node-llama-cpp's own loop", { skip: !existsSync(STORIES_PATH) && "../shared/models/stories260K.gguf absent" }, async () => {
+test("greedy generation on two sequences equals one sequence and node-llama-cpp's own loop", { skip: sharedSkip(STORIES_PATH) }, async () => {
   const oracle = await LlamaOracle.open();
   const requests: ResolvedGenerateRequest[] = [
     { context: "Once upon a time,", until: ["\n"], maxTokens: 40 },
@@ -231,7 +231,7 @@ test("greedy generation on two sequences equals one sequence and node-llama-cpp'
   }
 });
 
-test("the number of sequences is validated", { skip: !existsSync(STORIES_PATH) && "../shared/models/stories260K.gguf absent" }, async () => {
+test("the number of sequences is validated", { skip: sharedSkip(STORIES_PATH) }, async () => {
   for (const sequences of [0, 1.5, -2]) {
     await assert.rejects(createLlamaBackend({ modelPath: STORIES_PATH, threads: 1, modelSha256: STORIES_SHA256, sequences }), (error: unknown) => error instanceof UserError && error.kind === "usage");
   }

@@ -5,7 +5,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import type { LoglikelihoodRequest } from "../src/api/types.js";
-import { generationLayout, loglikelihoodLayout } from "../src/backend/llama/layout.js";
+import { generationLayout, loglikelihoodLayout } from "../src/backend/planning/layout.js";
 import {
   planGeneration,
   planScoring,
@@ -15,7 +15,7 @@ import {
   type ScoreTarget,
   type ScoringSlot,
   type TokenizedRequest,
-} from "../src/backend/llama/planner.js";
+} from "../src/backend/planning/planner.js";
 import { scoringWindow } from "../src/backend/tokenization.js";
 
 const LONG = 2048;

@@ -6,16 +6,17 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { MISTRAL_7B_SHAPE, planTensors, SYNTHETIC_SHAPES, writeSyntheticGguf, type SyntheticModelShape } from "../bench/syntheticGguf.js";
 import { createLlamaBackend } from "../src/backend/llama/index.js";
 import { readGguf } from "./support/ggufReader.js";
 import { LlamaReference, referenceLoglikelihood } from "./support/llamaReference.js";
+import { sharedSkip } from "./support/sharedData.js";
 
 const VOCAB_PATH = path.resolve(process.cwd(), "../shared/models/vocab/llm-jp-v2.2-vocab.gguf");
-const skip = !existsSync(VOCAB_PATH) && "../shared/models/vocab/llm-jp-v2.2-vocab.gguf absent";
+const skip = sharedSkip(VOCAB_PATH);
 
 // Small enough for a test; grouped-query attention (4 heads, 2 KV heads) so the K/V shapes are checked too.
 // A large weight scale makes the next-token distributions peaked, so that wrong weights or a

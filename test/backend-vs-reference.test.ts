@@ -4,14 +4,14 @@
 // (spec §2.3 for the Japanese harness, §4 `_encode_pair` for the English one).
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync } from "node:fs";
 import path from "node:path";
 import { getLlama } from "node-llama-cpp";
 import { createLlamaBackend } from "../src/backend/llama/index.js";
 import { LlamaReference, referenceLoglikelihood } from "./support/llamaReference.js";
+import { sharedSkip } from "./support/sharedData.js";
 
 const modelPath = path.resolve(process.cwd(), "../shared/models/stories260K.gguf");
-const skip = !existsSync(modelPath) && "../shared/models/stories260K.gguf absent: backend-vs-reference test skipped";
+const skip = sharedSkip(modelPath);
 
 test("loglikelihood on stories260K equals a float64 forward pass (F32 KV cache) within 1e-4 nats", { skip }, async () => {
   const llama = await getLlama({ gpu: false, build: "never", maxThreads: 1 });

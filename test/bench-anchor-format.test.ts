@@ -5,7 +5,6 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { encodeMultipleChoice, perplexityTokens, type MultipleChoiceQuestion } from "../bench/anchor/multipleChoiceFile.js";
@@ -13,6 +12,7 @@ import { otherCpuUse } from "../bench/anchor/cpuGuard.js";
 import { batchedBenchArgs, medianRows, parseBatchedBench, PARALLEL_SEQUENCES } from "../bench/anchor/generationCeiling.js";
 import { planTask } from "../src/taskPlan.js";
 import { findTask } from "../src/tasks/registry.js";
+import { sharedSkip } from "./support/sharedData.js";
 
 /** perplexity.cpp's reader: u32 n_task, u32 task_pos[n], then per task question, mc1, mc2. */
 function decode(buffer: Buffer): { positions: number[]; tasks: { question: string; answers: string[]; labels: number[]; mc2: number }[] } {
@@ -49,7 +49,7 @@ function decode(buffer: Buffer): { positions: number[]; tasks: { question: strin
 }
 
 const dataDir = path.resolve(process.cwd(), "../shared/datasets");
-const skip = !existsSync(path.join(dataDir, "jcommonsenseqa")) && "../shared/datasets/jcommonsenseqa absent";
+const skip = sharedSkip(path.join(dataDir, "jcommonsenseqa"));
 
 test("JCommonsenseQA questions round-trip through llama-perplexity's multiple-choice format", { skip }, async () => {
   const plan = await planTask({ task: findTask("jcommonsenseqa-1.1-0.3"), shots: 3 }, { dataDir, limit: 4 });

@@ -4,14 +4,14 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync } from "node:fs";
 import path from "node:path";
 import { benchRate, ceilingBenchArgs, evaluationShape, prefillBenchArgs, roundRatios, scoringShape } from "../bench/anchor/scoringShape.js";
 import { loadTokenizer } from "../src/backend/llama/index.js";
-import { tokenizeScoringRequests } from "../src/backend/llama/planner.js";
+import { tokenizeScoringRequests } from "../src/backend/planning/planner.js";
 import { planTask } from "../src/taskPlan.js";
 import { findTask } from "../src/tasks/registry.js";
 import type { LoglikelihoodRequest } from "../src/api/types.js";
+import { sharedSkip } from "./support/sharedData.js";
 
 test("evaluationShape weights batch size and depth by the tokens evaluated", () => {
   // 10 tokens from depth 0, 4 from depth 8, nothing new (fully shared), 6 from depth 2.
@@ -71,7 +71,7 @@ test("roundRatios divides each round's whole-process tokens/s by that round's ce
 
 const DATA_DIR = path.resolve(process.cwd(), "../shared/datasets");
 const VOCAB = path.resolve(process.cwd(), "../shared/models/vocab/llm-jp-v2.2-vocab.gguf");
-const realSkip = (!existsSync(DATA_DIR) && "../shared/datasets absent") || (!existsSync(VOCAB) && "../shared/models/vocab/llm-jp-v2.2-vocab.gguf absent");
+const realSkip = sharedSkip(DATA_DIR, VOCAB);
 
 test("scoringShape on real JCommonsenseQA and MMLU requests agrees with a prefix trie built here", { skip: realSkip }, async () => {
   const tokenizer = await loadTokenizer(VOCAB);

@@ -10,11 +10,12 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import Database from "better-sqlite3";
 import { readAllRunSamples, readRunDoc } from "./support/runFiles.js";
+import { sharedSkip } from "./support/sharedData.js";
 
 const root = process.cwd();
 const model = path.resolve(root, "../shared/models/stories260K.gguf");
 const dataDir = path.resolve(root, "../shared/datasets");
-const skip = (!existsSync(model) || !existsSync(dataDir)) && "../shared/models/stories260K.gguf or ../shared/datasets absent";
+const skip = sharedSkip(model, dataDir);
 const scratch = mkdtempSync(path.join(tmpdir(), "rakuten-eval-concurrent-"));
 after(() => rmSync(scratch, { recursive: true, force: true }));
 

@@ -5,7 +5,7 @@
 import { test, after } from "node:test";
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { cpSync, existsSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeFileSync, appendFileSync } from "node:fs";
+import { cpSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeFileSync, appendFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import type { BackendDescription } from "../src/api/types.js";
@@ -13,6 +13,7 @@ import { RequestCache } from "../src/cache/store.js";
 import { settingsId } from "../src/cache/keys.js";
 import { scoringSemantics, scoringSemanticsOf } from "../src/backend/scoringSemantics.js";
 import { createLlamaBackend } from "../src/backend/llama/index.js";
+import { sharedSkip } from "./support/sharedData.js";
 
 const root = process.cwd();
 const model = path.resolve(root, "../shared/models/stories260K.gguf");
@@ -64,7 +65,7 @@ test("the scoring-semantics version is a hash of the scoring code: it changes wh
   const backendDir = path.join(root, "dist", "src", "backend");
   const { version, files } = scoringSemantics();
   // The modules where requests become tokens, cells, scores and generations are all covered.
-  for (const f of ["tokenization.js", "llama/planner.js", "llama/layout.js", "llama/scorer.js", "llama/generator.js", "llama/tokenizer.js", "llama/engine.js"]) {
+  for (const f of ["tokenization.js", "planning/planner.js", "planning/layout.js", "llama/scorer.js", "llama/generator.js", "llama/tokenizer.js", "llama/engine.js"]) {
     assert.ok(files.includes(f), `${f} is hashed`);
   }
   // Recomputed here from the file bytes (the documented format), not by the code under test.
@@ -103,7 +104,7 @@ test("the scoring-semantics version is a hash of the scoring code: it changes wh
   assert.notEqual(settingsId({ ...description, gpuLayers: 0 }), settingsId({ ...description, gpuLayers: 12 }), "GPU offload is keyed");
 });
 
-test("threads do not change the key (1 vs 6 threads on a CPU); the description records the offload and the semantics version", { skip: !existsSync(model) && "../shared/models/stories260K.gguf absent" }, async () => {
+test("threads do not change the key (1 vs 6 threads on a CPU); the description records the offload and the semantics version", { skip: sharedSkip(model) }, async () => {
   const modelSha256 = sha(model);
   const descriptions: BackendDescription[] = [];
   for (const threads of [1, 6]) {

@@ -7,7 +7,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { joinPromptParts, type PromptParts } from "../src/api/task.js";
@@ -16,13 +16,14 @@ import { promptRecords, type PromptRecord } from "../src/prompts.js";
 import { planTask } from "../src/taskPlan.js";
 import { allTasks } from "../src/tasks/registry.js";
 import { writeGgufWithStrings } from "./support/ggufWithTemplate.js";
+import { sharedSkip } from "./support/sharedData.js";
 
 const root = process.cwd();
 const dataDir = path.resolve(root, "../shared/datasets");
 const vocab = path.resolve(root, "../shared/models/vocab/llm-jp-v2.2-vocab.gguf");
 const stories = path.resolve(root, "../shared/models/stories260K.gguf");
-const skipData = !existsSync(dataDir) && "../shared/datasets absent";
-const skipModel = skipData || (!existsSync(vocab) && "../shared/models/vocab/llm-jp-v2.2-vocab.gguf absent");
+const skipData = sharedSkip(dataDir);
+const skipModel = skipData || sharedSkip(vocab);
 
 const CHATML =
   "{% for message in messages %}{{'<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>' + '\\n'}}{% endfor %}" +
@@ -145,7 +146,7 @@ test("CLI: --chat-template FILE with --fewshot-as-multiturn and --system-instruc
   }
 });
 
-test("CLI: a model without a chat template, and multi-turn without a template, exit 2 with one line", { skip: skipData || (!existsSync(stories) && "../shared/models/stories260K.gguf absent") }, () => {
+test("CLI: a model without a chat template, and multi-turn without a template, exit 2 with one line", { skip: skipData || sharedSkip(stories) }, () => {
   const none = cli("prompts", "--task", "arc_challenge", "--limit", "1", "--data-dir", dataDir, "--model", stories, "--apply-chat-template");
   assert.equal(none.status, 2);
   const lines = none.stderr.split("\n").filter((l) => l.startsWith("error:"));

@@ -8,11 +8,12 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, 
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { readRunDoc, runResultsFile } from "./support/runFiles.js";
+import { sharedSkip } from "./support/sharedData.js";
 
 const root = process.cwd();
 const model = path.resolve(root, "../shared/models/stories260K.gguf");
 const shared = path.resolve(root, "../shared/datasets");
-const skip = (!existsSync(model) || !existsSync(shared)) && "../shared/models/stories260K.gguf or ../shared/datasets absent";
+const skip = sharedSkip(model, shared);
 
 const scratch = mkdtempSync(path.join(tmpdir(), "rakuten-eval-bad-input-"));
 after(() => rmSync(scratch, { recursive: true, force: true }));

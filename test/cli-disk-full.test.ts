@@ -10,6 +10,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { sharedSkip } from "./support/sharedData.js";
 
 const root = process.cwd();
 const model = path.resolve(root, "../shared/models/stories260K.gguf");
@@ -25,11 +26,10 @@ after(() => {
 });
 
 const skip =
-  !existsSync(model) || !existsSync(shared)
-    ? "../shared/models/stories260K.gguf or ../shared/datasets absent"
-    : !mounted
-      ? "cannot mount a 4 KiB tmpfs here (needs root and mount permission) to fill a disk for real"
-      : false;
+  sharedSkip(model, shared) ||
+  (!mounted
+    ? "cannot mount a 4 KiB tmpfs here (needs root and mount permission) to fill a disk for real"
+    : false);
 
 function run(output: string, cacheDir: string): { status: number | null; stderr: string } {
   const args = ["bin/run.js", "run", "--tasks", "xwinograd_ja", "--limit", "1", "--model", model, "--data-dir", shared, "--output", output, "--cache-dir", cacheDir];

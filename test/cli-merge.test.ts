@@ -11,12 +11,13 @@ import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, wri
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { readRunDoc, runResultsFile, runSamplesFile } from "./support/runFiles.js";
+import { sharedSkip } from "./support/sharedData.js";
 
 const root = process.cwd();
 const model = path.resolve(root, "../shared/models/stories260K.gguf");
 const otherModel = path.resolve(root, "../shared/models/llama-2-tiny-random.gguf");
 const dataDir = path.resolve(root, "../shared/datasets");
-const skip = (!existsSync(model) || !existsSync(otherModel) || !existsSync(dataDir)) && "../shared/models (stories260K, llama-2-tiny-random) or ../shared/datasets absent";
+const skip = sharedSkip(model, otherModel, dataDir);
 const scratch = mkdtempSync(path.join(tmpdir(), "rakuten-eval-cli-merge-"));
 after(() => rmSync(scratch, { recursive: true, force: true }));
 

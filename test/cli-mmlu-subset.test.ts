@@ -6,16 +6,17 @@
 import { test, after } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import type { ResultsDocument } from "../src/results/document.js";
 import { readRunDoc } from "./support/runFiles.js";
+import { sharedSkip } from "./support/sharedData.js";
 
 const root = process.cwd();
 const model = path.resolve(root, "../shared/models/stories260K.gguf");
 const shared = path.resolve(root, "../shared/datasets");
-const skip = (!existsSync(model) || !existsSync(path.join(shared, "mmlu"))) && "../shared/models/stories260K.gguf or ../shared/datasets/mmlu absent";
+const skip = sharedSkip(model, path.join(shared, "mmlu"));
 
 const scratch = mkdtempSync(path.join(tmpdir(), "rakuten-eval-mmlu-subset-"));
 after(() => rmSync(scratch, { recursive: true, force: true }));

@@ -13,11 +13,12 @@ import { barProgressLine, createProgressDisplay, PhaseTracker, plainProgressLine
 import { skipLines } from "../src/run.js";
 import type { SkippedTask } from "../src/taskPlan.js";
 import { runResultsFile, runSamplesFile } from "./support/runFiles.js";
+import { sharedSkip } from "./support/sharedData.js";
 
 const root = process.cwd();
 const model = path.resolve(root, "../shared/models/stories260K.gguf");
 const dataDir = path.resolve(root, "../shared/datasets");
-const skipData = (!existsSync(model) || !existsSync(path.join(dataDir, "xwinograd"))) && "../shared/models/stories260K.gguf or ../shared/datasets/xwinograd absent";
+const skipData = sharedSkip(model, path.join(dataDir, "xwinograd"));
 const scratch = mkdtempSync(path.join(tmpdir(), "rakuten-eval-progress-"));
 after(() => rmSync(scratch, { recursive: true, force: true }));
 

@@ -2,12 +2,13 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import path from "node:path";
+import { sharedSkip } from "./support/sharedData.js";
 
 const root = process.cwd();
 const dataDir = path.resolve(root, "../shared/datasets");
-const skip = !existsSync(dataDir) && "../shared/datasets absent: prompts CLI tests need the real data";
+const skip = sharedSkip(dataDir);
 const cli = (...args: string[]) => execFileSync(process.execPath, [path.join(root, "bin/run.js"), ...args], { encoding: "utf8", maxBuffer: 64 << 20 });
 
 interface JcsRaw {
@@ -62,7 +63,7 @@ test("prompts for a generation task without --model: tokenizer-dependent caps ar
   assert.equal(mgsm[0].max_tokens, 256);
 });
 
-test("prompts with --model resolves caps with the model's tokenizer", { skip: skip || (!existsSync(path.resolve(root, "../shared/models/stories260K.gguf")) && "../shared/models absent") }, () => {
+test("prompts with --model resolves caps with the model's tokenizer", { skip: skip || sharedSkip(path.resolve(root, "../shared/models/stories260K.gguf")) }, () => {
   const model = path.resolve(root, "../shared/models/stories260K.gguf");
   const mgsm = cli("prompts", "--task", "mgsm", "--limit", "1", "--data-dir", dataDir, "--model", model).trim().split("\n").map((l) => JSON.parse(l));
   assert.deepEqual(mgsm[0].until, ["</s>", "\n"]);

@@ -7,13 +7,14 @@ import { test, after } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { writeSyntheticGguf } from "../bench/syntheticGguf.js";
 import { hfRustIds } from "../bench/tokenizer/hfRustReference.js";
 import { sentencePieceIds, sentencePieceMissing } from "../bench/tokenizer/sentencePieceReference.js";
 import { readRunDoc, readAllRunSamples } from "./support/runFiles.js";
+import { sharedSkip } from "./support/sharedData.js";
 
 const root = process.cwd();
 const shared = path.resolve(root, "../shared");
@@ -23,7 +24,7 @@ const LLAMA2_SPM = path.join(shared, "models/tokenizers/llama-2/tokenizer.model"
 const LLMJP_DIR = path.join(shared, "models/tokenizers/llm-jp-v2.2");
 const LLMJP_VOCAB = path.join(shared, "models/vocab/llm-jp-v2.2-vocab.gguf");
 const SPM_VOCAB = path.join(shared, "models/vocab/llama-spm-vocab.gguf");
-const need = (...files: string[]) => (files.every(existsSync) ? false : `${files.filter((f) => !existsSync(f)).map((f) => path.relative(root, f)).join(", ")} absent`);
+const need = sharedSkip;
 const cli = (args: string[], input?: string) => spawnSync(process.execPath, [path.join(root, "bin/run.js"), ...args], { cwd: root, encoding: "utf8", ...(input !== undefined ? { input } : {}) });
 const scratch = mkdtempSync(path.join(tmpdir(), "cli-tokenizers-"));
 after(() => rmSync(scratch, { recursive: true, force: true }));

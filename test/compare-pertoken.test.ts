@@ -14,6 +14,7 @@ import { runScores } from "../src/results/read.js";
 import { renderComparisonMarkdown, renderComparisonTable } from "../src/report/comparison.js";
 import { readRunSamples } from "./support/runFiles.js";
 import { tempDir } from "./support/compareFixtures.js";
+import { sharedSkip } from "./support/sharedData.js";
 
 const root = process.cwd();
 const bin = path.resolve(root, "bin/run.js");
@@ -21,8 +22,7 @@ const model = path.resolve(root, "../shared/models/stories260K.gguf");
 const dataDir = path.resolve(root, "../shared/datasets");
 const TASK = "jcommonsenseqa-1.1-0.3";
 const skip =
-  (!existsSync(model) && "../shared/models/stories260K.gguf absent: per-token comparison test skipped") ||
-  (!existsSync(dataDir) && "../shared/datasets absent: per-token comparison test skipped") ||
+  sharedSkip(model, dataDir) ||
   (!existsSync(path.resolve(root, "dist/src/commands/run.js")) && "dist/ missing: run `npm run build` first");
 
 function cli(...args: string[]): { status: number | null; stdout: string; stderr: string } {
@@ -132,7 +132,7 @@ test("per-token |Δ log-likelihood| equals |Δ| over the continuation's tokens, 
   }
 });
 
-test("encode_pair continuation counts: whitespace moves to the continuation, the split is by token count", { skip: !existsSync(model) && "../shared/models/stories260K.gguf absent" }, async () => {
+test("encode_pair continuation counts: whitespace moves to the continuation, the split is by token count", { skip: sharedSkip(model) }, async () => {
   const { continuationTokenCount } = await import("../src/compare/agreement.js");
   const tokenizer = await loadTokenizer(model);
   try {

@@ -10,6 +10,7 @@ import { existsSync, readFileSync, readdirSync } from "node:fs";
 import path from "node:path";
 import { parseDelimitedRows } from "../src/datasets/delimited.js";
 import { DatasetError } from "../src/errors.js";
+import { sharedSkip } from "./support/sharedData.js";
 
 const PYTHON_CSV: [string, string[][]][] = [
   ["a,b\n", [["a", "b"]]],
@@ -75,7 +76,7 @@ function python(): string | undefined {
   return undefined;
 }
 const py = python();
-const skipShared = !existsSync(path.join(dataDir, "mmlu")) ? "../shared/datasets absent" : py === undefined ? "no python3 to compare with" : false;
+const skipShared = sharedSkip(path.join(dataDir, "mmlu")) || (py === undefined ? "no python3 to compare with" : false);
 
 test("every CSV/TSV file in ../shared/datasets: the same rows as Python's csv module", { skip: skipShared }, () => {
   const files: [string, "," | "\t"][] = [];

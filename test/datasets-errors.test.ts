@@ -2,11 +2,12 @@
 import { test, after } from "node:test";
 import { execFileSync } from "node:child_process";
 import assert from "node:assert/strict";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { checkSplit, loadSplit } from "../src/datasets/loadSplit.js";
 import { DatasetError } from "../src/errors.js";
+import { sharedSkip } from "./support/sharedData.js";
 
 const sharedDir = path.resolve(process.cwd(), "../shared/datasets");
 const scratch = mkdtempSync(path.join(tmpdir(), "rakuten-eval-datasets-"));
@@ -37,7 +38,7 @@ function isDatasetError(reason: DatasetError["reason"], pattern: RegExp) {
 
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
-test("an altered copy of a pinned file fails with a checksum error naming the file", { skip: !existsSync(sharedDir) && "../shared/datasets absent" }, async () => {
+test("an altered copy of a pinned file fails with a checksum error naming the file", { skip: sharedSkip(sharedDir) }, async () => {
   const original = readFileSync(path.join(sharedDir, "jcommonsenseqa/valid-v1.1.json"), "utf8");
   // Same record count, one answer changed: only the checksum can catch it.
   const altered = original.replace('"label": 2}', '"label": 3}');
@@ -73,7 +74,7 @@ test("a file pinned only by git blob id is checked against it", async () => {
   );
 });
 
-test("a truncated jsonl fails with a count error", { skip: !existsSync(sharedDir) && "../shared/datasets absent" }, async () => {
+test("a truncated jsonl fails with a count error", { skip: sharedSkip(sharedDir) }, async () => {
   // xlsum_ja test pins no checksum (no official copy seen), so the record count is the check.
   const lines = readFileSync(path.join(sharedDir, "xlsum_ja/PARTIAL_test_subset_417_sena2327.jsonl"), "utf8").split("\n");
   const dir = dataDirWith({ "xlsum_ja/test.jsonl": lines.slice(0, 50).join("\n") + "\n" });

@@ -2,11 +2,11 @@
 // the status view over them. Expected values are read off the fixture files by hand.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync } from "node:fs";
 import path from "node:path";
 import { checkSplit, loadSplit } from "../src/datasets/loadSplit.js";
 import { datasetStatus } from "../src/datasets/status.js";
 import type { JaqketRecord } from "../src/datasets/formats.js";
+import { sharedSkip } from "./support/sharedData.js";
 
 const fixtures = path.resolve(process.cwd(), "test/fixtures/datasets");
 const sharedDir = path.resolve(process.cwd(), "../shared/datasets");
@@ -65,7 +65,7 @@ test("HellaSwag fixtures load as rowanz JSON lines (checked against the pinned b
   assert.equal((train.records[2] as { ctx_b: string }).ctx_b, "he tunes the strings using an App on his Phone.");
 });
 
-test("checkSplit: present, partial and missing without reading the data", { skip: !existsSync(sharedDir) && "../shared/datasets absent" }, async () => {
+test("checkSplit: present, partial and missing without reading the data", { skip: sharedSkip(sharedDir) }, async () => {
   const present = await checkSplit(sharedDir, { dataset: "jnli", split: "validation" });
   assert.deepEqual([present.state, present.path, present.size], ["present", "jnli/valid-v1.1.json", 632452]);
   const partial = await checkSplit(sharedDir, { dataset: "jsquad", split: "train" }, { hash: true });
@@ -79,7 +79,7 @@ test("checkSplit: present, partial and missing without reading the data", { skip
   assert.equal(unknown.state, "missing");
 });
 
-test("datasetStatus lists every split of every manifest with its state", { skip: !existsSync(sharedDir) && "../shared/datasets absent" }, async () => {
+test("datasetStatus lists every split of every manifest with its state", { skip: sharedSkip(sharedDir) }, async () => {
   const rows = await datasetStatus(sharedDir);
   // 11 datasets' 22 splits + 171 MMLU splits.
   assert.equal(rows.length, 22 + 171);

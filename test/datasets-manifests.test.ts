@@ -1,9 +1,10 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import path from "node:path";
 import { allManifests, loadManifest, manifestDir, splitEntry } from "../src/datasets/manifests.js";
 import { DatasetError } from "../src/errors.js";
+import { sharedSkip } from "./support/sharedData.js";
 
 const sharedManifest = path.resolve(process.cwd(), "../shared/datasets/MANIFEST.tsv");
 
@@ -96,7 +97,7 @@ test("manifests: MMLU has test/dev/val splits for the 57 subjects", () => {
   assert.equal(total("val"), 1531);
 });
 
-test("manifests: pinned sha256, size and record count agree with ../shared/datasets/MANIFEST.tsv", { skip: !existsSync(sharedManifest) && "../shared/datasets/MANIFEST.tsv absent" }, () => {
+test("manifests: pinned sha256, size and record count agree with ../shared/datasets/MANIFEST.tsv", { skip: sharedSkip(sharedManifest) }, () => {
   const rows = new Map<string, { bytes: number; records: number; sha256: string }>();
   for (const line of readFileSync(sharedManifest, "utf8").split("\n").slice(1)) {
     if (!line) continue;

@@ -8,9 +8,10 @@ import path from "node:path";
 import { loadSplit } from "../src/datasets/loadSplit.js";
 import { allManifests } from "../src/datasets/manifests.js";
 import type { MmluRecord, QuestionAnswerRecord, SquadRecord } from "../src/datasets/formats.js";
+import { sharedSkip } from "./support/sharedData.js";
 
 const dataDir = path.resolve(process.cwd(), "../shared/datasets");
-const absent = !existsSync(path.join(dataDir, "MANIFEST.tsv")) && "../shared/datasets absent";
+const absent = sharedSkip(path.join(dataDir, "MANIFEST.tsv"));
 
 function sharedRows(): Map<string, { records: number; sha256: string }> {
   const rows = new Map<string, { records: number; sha256: string }>();

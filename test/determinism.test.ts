@@ -3,15 +3,16 @@
 import { test, after } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { readRunDoc, runSamplesFiles } from "./support/runFiles.js";
+import { sharedSkip } from "./support/sharedData.js";
 
 const root = process.cwd();
 const model = path.resolve(root, "../shared/models/stories260K.gguf");
 const dataDir = path.resolve(root, "../shared/datasets");
-const skip = (!existsSync(model) || !existsSync(dataDir)) && "../shared/models/stories260K.gguf or ../shared/datasets absent";
+const skip = sharedSkip(model, dataDir);
 const scratch = mkdtempSync(path.join(tmpdir(), "rakuten-eval-determinism-"));
 after(() => rmSync(scratch, { recursive: true, force: true }));
 

@@ -2,13 +2,13 @@
 // per-task Random(42), one shuffle of the eval docs, then one sample per doc in shuffled order.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync } from "node:fs";
 import path from "node:path";
 import { planTask } from "../src/taskPlan.js";
 import { findTask } from "../src/tasks/registry.js";
+import { sharedSkip } from "./support/sharedData.js";
 
 const dataDir = path.resolve(process.cwd(), "../shared/datasets");
-const skip = !existsSync(dataDir) && "../shared/datasets absent: evaluator plan tests need the real data";
+const skip = sharedSkip(dataDir);
 
 test("JCommonsenseQA 3-shot: shuffled doc ids and shots match the spec's simulation", { skip }, async () => {
   const plan = await planTask({ task: findTask("jcommonsenseqa-1.1-0.3"), shots: 3 }, { dataDir, limit: 8 });

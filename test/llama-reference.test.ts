@@ -2,14 +2,14 @@
 // other backend tests can trust it; and checks the GGUF reader on a file built here byte by byte.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync } from "node:fs";
 import path from "node:path";
 import { GgmlTensorType, GgufValueType, halfToNumber, decodeTensor, parseGguf } from "./support/ggufReader.js";
 import { LlamaReference, argmax, referenceLoglikelihood } from "./support/llamaReference.js";
 import type { ControlledEvaluateInputItem, LlamaContext, LlamaContextSequence, Token } from "node-llama-cpp";
+import { sharedSkip } from "./support/sharedData.js";
 
 const storiesPath = path.resolve(process.cwd(), "../shared/models/stories260K.gguf");
-const storiesAbsent = !existsSync(storiesPath) && "../shared/models/stories260K.gguf absent";
+const storiesAbsent = sharedSkip(storiesPath);
 
 // ---------------------------------------------------------------------------------------------
 // GGUF reader, on a hand-built file
@@ -278,7 +278,7 @@ test("referenceLoglikelihood sums the continuation's log-probs and reports greed
 const tinyRandomPath = path.resolve(process.cwd(), "../shared/models/llama-2-tiny-random.gguf");
 
 test("float64 reference matches llama.cpp on llama-2-tiny-random (F16 weights, 32K vocabulary)", {
-    skip: !existsSync(tinyRandomPath) && "../shared/models/llama-2-tiny-random.gguf absent"
+    skip: sharedSkip(tinyRandomPath)
 }, async () => {
     const reference = LlamaReference.load(tinyRandomPath);
     assert.equal(reference.hparams.vocabSize, 32000);

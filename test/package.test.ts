@@ -9,6 +9,7 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync,
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { runSamplesFile } from "./support/runFiles.js";
+import { sharedSkip } from "./support/sharedData.js";
 
 const root = process.cwd();
 const model = path.resolve(root, "../shared/models/stories260K.gguf");
@@ -58,7 +59,7 @@ test("the packed package.json has no install-time script (npm would list rakuten
   assert.match(manifest.scripts?.prepack ?? "", /tsc/);
 });
 
-const skipRun = (!built && "dist missing: run `npm run build` first") || ((!existsSync(model) || !existsSync(path.join(dataDir, "xwinograd"))) && "../shared/models/stories260K.gguf or ../shared/datasets/xwinograd absent");
+const skipRun = (!built && "dist missing: run `npm run build` first") || sharedSkip(model, path.join(dataDir, "xwinograd"));
 
 test("installed from the tarball into an empty folder, rakuten-eval runs", { skip: skipRun, timeout: 600_000 }, (t) => {
   const packed = npm(["pack", "--json", "--ignore-scripts", "--pack-destination", scratch], root);

@@ -3,7 +3,6 @@
 // (results/published/paper-tables.json) and the spec (reference-harnesses.md §1, §7, §8.3).
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync } from "node:fs";
 import path from "node:path";
 import { sampleScaleOf } from "../src/api/task.js";
 import { DatasetError } from "../src/errors.js";
@@ -11,6 +10,7 @@ import { planTask } from "../src/taskPlan.js";
 import { publishedTables } from "../src/paper/published.js";
 import { allColumns, columnKeyOfTask, MMLU_GROUP, PAPER_AVERAGES, PAPER_SUITES, SUITE_IDS } from "../src/paper/suites.js";
 import { allTasks, findTask, mmluTaskNames, paperKeyOf, SUITES } from "../src/tasks/registry.js";
+import { sharedSkip } from "./support/sharedData.js";
 
 test("each column's task exists with the column's shots, primary metric and scale", () => {
   for (const suite of SUITE_IDS) {
@@ -101,7 +101,7 @@ test("XLSum's rouge2: per-doc F 0-1 (sampleScale 100) under a 0-100 aggregate (s
 });
 
 const dataDir = path.resolve(process.cwd(), "../shared/datasets");
-const noData = !existsSync(dataDir) && "../shared/datasets absent";
+const noData = sharedSkip(dataDir);
 
 test("each suite's loglikelihood requests use the suite's tokenization rule", { skip: noData }, async () => {
   let checked = 0;

@@ -6,15 +6,16 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { parse } from "csv-parse/sync";
 import { argumentTuples, parity, taskOfSamplesFile } from "../src/parity.js";
+import { sharedSkip } from "./support/sharedData.js";
 
 const root = process.cwd();
 const dataDir = path.resolve(root, "../shared/datasets");
-const skip = !existsSync(path.join(dataDir, "mmlu")) && "../shared/datasets absent";
+const skip = sharedSkip(path.join(dataDir, "mmlu"));
 
 const LETTERS = ["A", "B", "C", "D"];
 

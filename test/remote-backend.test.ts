@@ -17,11 +17,12 @@ import { planTasks } from "../src/taskPlan.js";
 import { selectTasks } from "../src/tasks/registry.js";
 import { LoopbackServer, type Fault } from "./support/loopbackServer.js";
 import { readRunDoc, readRunSamples, runSamplesFiles } from "./support/runFiles.js";
+import { sharedSkip } from "./support/sharedData.js";
 
 const root = process.cwd();
 const model = path.resolve(root, "../shared/models/stories260K.gguf");
 const dataDir = path.resolve(root, "../shared/datasets");
-const skip = (!existsSync(model) || !existsSync(dataDir)) && "../shared/models/stories260K.gguf or ../shared/datasets absent";
+const skip = sharedSkip(model, dataDir);
 const scratch = mkdtempSync(path.join(tmpdir(), "rakuten-eval-remote-"));
 after(() => rmSync(scratch, { recursive: true, force: true }));
 

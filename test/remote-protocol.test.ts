@@ -4,13 +4,13 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { HttpClient, HttpRefusal, replicaRoots, retryAfterMs } from "../src/backend/remote/http.js";
 import { NoPromptLogprobsError, protocolFor, type ScoringPrompt } from "../src/backend/remote/protocol.js";
 import { batchesOf, runPool } from "../src/backend/remote/schedule.js";
+import { sharedSkip } from "./support/sharedData.js";
 
 const prompts: ScoringPrompt[] = [
   { tokens: [1, 10, 11, 12], firstScored: 2 },
@@ -139,7 +139,7 @@ test("HTTP client: 429 honours Retry-After, 5xx is retried, 4xx is refused at on
 
 const sharedData = path.resolve(process.cwd(), "../shared/datasets");
 
-test("run --backend openai: missing --base-url or --served-model, an unset --api-key-env and local-only flags are refused before any work", { skip: !existsSync(sharedData) && "../shared/datasets absent" }, () => {
+test("run --backend openai: missing --base-url or --served-model, an unset --api-key-env and local-only flags are refused before any work", { skip: sharedSkip(sharedData) }, () => {
   const root = process.cwd();
   const run = spawnSync(process.execPath, [path.join(root, "bin/run.js"), "run", "--tasks", "xwinograd_ja", "--backend", "openai", "--api-key-env", "RAKUTEN_EVAL_TEST_UNSET_KEY", "--threads", "2", "--no-cache", "--data-dir", sharedData], {
     cwd: root,

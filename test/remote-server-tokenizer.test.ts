@@ -6,7 +6,7 @@
 import { test, after } from "node:test";
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { createRemoteBackend } from "../src/backend/remote/index.js";
@@ -15,11 +15,12 @@ import { loadAnyTokenizer } from "../src/backend/tokenizers/load.js";
 import { ServerTokenizer } from "../src/backend/remote/serverTokenizer.js";
 import { LoopbackServer, type LoopbackOptions } from "./support/loopbackServer.js";
 import { readRunDoc, readRunSamples, runSamplesFiles } from "./support/runFiles.js";
+import { sharedSkip } from "./support/sharedData.js";
 
 const root = process.cwd();
 const model = path.resolve(root, "../shared/models/stories260K.gguf");
 const dataDir = path.resolve(root, "../shared/datasets");
-const skip = (!existsSync(model) || !existsSync(dataDir)) && "../shared/models/stories260K.gguf or ../shared/datasets absent";
+const skip = sharedSkip(model, dataDir);
 const scratch = mkdtempSync(path.join(tmpdir(), "rakuten-eval-server-tokenizer-"));
 after(() => rmSync(scratch, { recursive: true, force: true }));
 

@@ -3,7 +3,7 @@
 // first page in Chromium in under 3 s.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, rmSync, statSync } from "node:fs";
+import { rmSync, statSync } from "node:fs";
 import path from "node:path";
 import { writeReport } from "../src/report/write.js";
 import { buildExplorerData } from "../src/report/explorer/data.js";
@@ -11,6 +11,7 @@ import { runScores } from "../src/results/read.js";
 import { tempDir, writeRun } from "./support/compareFixtures.js";
 import { chromium, dumpDom, NO_CHROMIUM } from "./support/chromium.js";
 import { writeSyntheticSuite } from "./support/syntheticSamples.js";
+import { sharedSkip } from "./support/sharedData.js";
 
 const SHOTS = "Q: 一足す一は？\nA: 二\n\nQ: 空の色は？\nA: 青\n\n";
 const CHOICES = ["赤", "青", "緑"];
@@ -116,7 +117,7 @@ test("Chromium: the explorer renders a page of docs, and its filters and search 
 
 const root = process.cwd();
 const dataDir = path.resolve(root, "../shared/datasets");
-const noData = !existsSync(dataDir) && "../shared/datasets absent";
+const noData = sharedSkip(dataDir);
 
 test(
   "a full suite's docs (about 30,000, three runs): report.html stays under 50 MB and shows its first page in under 3 s",

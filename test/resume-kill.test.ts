@@ -20,11 +20,12 @@ import Database from "better-sqlite3";
 import { samplesFileProblems } from "../src/results/samplesFiles.js";
 import type { ResultsDocument } from "../src/results/document.js";
 import { readAllRunSamples, readRunDoc, runResultsFile, runSamplesFile } from "./support/runFiles.js";
+import { sharedSkip } from "./support/sharedData.js";
 
 const root = process.cwd();
 const model = path.resolve(root, "../shared/models/stories260K.gguf");
 const dataDir = path.resolve(root, "../shared/datasets");
-const skip = (!existsSync(model) || !existsSync(dataDir)) && "../shared/models/stories260K.gguf or ../shared/datasets absent";
+const skip = sharedSkip(model, dataDir);
 
 const scratch = mkdtempSync(path.join(tmpdir(), "rakuten-eval-resume-"));
 after(() => rmSync(scratch, { recursive: true, force: true }));

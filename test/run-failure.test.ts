@@ -4,7 +4,7 @@
 // task whose metric throws.
 import { test, after } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import type { Backend, BackendDescription, LoglikelihoodRequest, LoglikelihoodResponse, ResolvedGenerateRequest } from "../src/api/types.js";
@@ -13,9 +13,10 @@ import { findTask } from "../src/tasks/registry.js";
 import { samplesFileProblems } from "../src/results/samplesFiles.js";
 import type { ResultsDocument } from "../src/results/document.js";
 import { readRunDoc, runResultsFile, runSamplesFile } from "./support/runFiles.js";
+import { sharedSkip } from "./support/sharedData.js";
 
 const dataDir = path.resolve(process.cwd(), "../shared/datasets");
-const skip = !existsSync(dataDir) && "../shared/datasets absent";
+const skip = sharedSkip(dataDir);
 const scratch = mkdtempSync(path.join(tmpdir(), "rakuten-eval-failure-"));
 after(() => rmSync(scratch, { recursive: true, force: true }));
 

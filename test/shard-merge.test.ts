@@ -12,7 +12,7 @@
 //   plan order) and the MMLU group over subjects rebuilt from several shards.
 import { test, after } from "node:test";
 import assert from "node:assert/strict";
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { runEvaluation, type RunOptions } from "../src/run.js";
@@ -20,11 +20,12 @@ import { mergeShards } from "../src/merge/merge.js";
 import { readSampleRecords } from "../src/results/read.js";
 import type { ResultsDocument } from "../src/results/document.js";
 import { readRunDoc, runSamplesFile } from "./support/runFiles.js";
+import { sharedSkip } from "./support/sharedData.js";
 
 const root = process.cwd();
 const model = path.resolve(root, "../shared/models/stories260K.gguf");
 const dataDir = path.resolve(root, "../shared/datasets");
-const skip = (!existsSync(model) || !existsSync(dataDir)) && "../shared/models/stories260K.gguf or ../shared/datasets absent";
+const skip = sharedSkip(model, dataDir);
 const scratch = mkdtempSync(path.join(tmpdir(), "rakuten-eval-shard-"));
 after(() => rmSync(scratch, { recursive: true, force: true }));
 

@@ -3,14 +3,14 @@
 // few-shot RNG is advanced over every doc before anything is dealt). No model needed.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync } from "node:fs";
 import path from "node:path";
 import { planTasks } from "../src/taskPlan.js";
 import { findTask } from "../src/tasks/registry.js";
 import { parseShardFlag, selectShard, shardOfPosition } from "../src/shard/shard.js";
+import { sharedSkip } from "./support/sharedData.js";
 
 const dataDir = path.resolve(process.cwd(), "../shared/datasets");
-const skip = !existsSync(dataDir) && "../shared/datasets absent";
+const skip = sharedSkip(dataDir);
 
 test("--shard i/N parses 1-based i/N and nothing else", () => {
   assert.deepEqual(parseShardFlag("2/8").shard, { index: 2, count: 8 });

@@ -1,14 +1,15 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import path from "node:path";
 import type { LoglikelihoodResponse } from "../src/api/types.js";
 import { arcChallengeTask, type ArcDoc } from "../src/tasks/en/arcChallenge.js";
+import { sharedSkip } from "./support/sharedData.js";
 
 const arcDir = path.resolve(process.cwd(), "../shared/datasets/arc_challenge");
 const testFile = path.join(arcDir, "ARC-Challenge-Test.jsonl");
 const trainFile = path.join(arcDir, "ARC-Challenge-Train.jsonl");
-const skip = !(existsSync(testFile) && existsSync(trainFile)) && "../shared/datasets/arc_challenge absent";
+const skip = sharedSkip(testFile, trainFile);
 
 interface RawArc {
   id: string;

@@ -1,17 +1,18 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import path from "node:path";
 import type { LoglikelihoodResponse } from "../src/api/types.js";
 import { parseRecords } from "../src/datasets/formats.js";
 import { enTasks, mmluGroupName, mmluSubjects, mmluTaskNames } from "../src/tasks/en/index.js";
 import { createMmluTask } from "../src/tasks/en/mmlu.js";
+import { sharedSkip } from "./support/sharedData.js";
 
 const mmluDir = path.resolve(process.cwd(), "../shared/datasets/mmlu/data");
 const csvPath = (split: string, subject: string) => path.join(mmluDir, split, `${subject}_${split}.csv`);
 const readCsv = (split: string, subject: string): unknown[] =>
   parseRecords(readFileSync(csvPath(split, subject), "utf8"), "mmlu_csv", `${subject}_${split}.csv`);
-const skipFor = (...files: string[]) => !files.every((f) => existsSync(f)) && "../shared/datasets/mmlu absent";
+const skipFor = sharedSkip;
 
 test("57 hendrycksTest-* tasks, VERSION 1, 5-shot acc from the first dev docs", () => {
   assert.equal(mmluSubjects.length, 57);

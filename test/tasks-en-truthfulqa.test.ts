@@ -1,12 +1,13 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import path from "node:path";
 import type { LoglikelihoodResponse } from "../src/api/types.js";
 import { QA_PROMPT, truthfulQaMc1, truthfulQaMc2, truthfulQaTask } from "../src/tasks/en/truthfulqa.js";
+import { sharedSkip } from "./support/sharedData.js";
 
 const mcTaskFile = path.resolve(process.cwd(), "../shared/datasets/truthfulqa/mc_task.json");
-const skip = !existsSync(mcTaskFile) && "../shared/datasets/truthfulqa/mc_task.json absent";
+const skip = sharedSkip(mcTaskFile);
 const responses = (lls: number[]): LoglikelihoodResponse[] => lls.map((logprob) => ({ logprob, isGreedy: false }));
 
 test("truthfulqa_mc metadata: VERSION 1, 0 shots, mc2 primary", () => {

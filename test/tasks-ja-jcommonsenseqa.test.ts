@@ -1,10 +1,11 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import path from "node:path";
 import type { LoglikelihoodResponse } from "../src/api/types.js";
 import { PyRandom } from "../src/random/pyRandom.js";
 import { jcommonsenseqaTask, type JCommonsenseQADoc } from "../src/tasks/ja/jcommonsenseqa.js";
+import { sharedSkip } from "./support/sharedData.js";
 
 // Expected prompts are written from the spec's template (§2.5, §3.1) and the raw JSON fields,
 // independently of the task code.
@@ -13,7 +14,7 @@ const DESCRIPTION = "以下は、タスクを説明する指示と、文脈の�
 const dir = path.resolve(process.cwd(), "../shared/datasets/jcommonsenseqa");
 const validFile = path.join(dir, "valid-v1.1.json");
 const trainFile = path.join(dir, "train-v1.1.json");
-const skip = !(existsSync(validFile) && existsSync(trainFile)) && "../shared/datasets/jcommonsenseqa absent";
+const skip = sharedSkip(validFile, trainFile);
 
 interface RawJcs {
   q_id: number;

@@ -1,16 +1,17 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import path from "node:path";
 import type { LoglikelihoodResponse } from "../src/api/types.js";
 import { PyRandom } from "../src/random/pyRandom.js";
 import { jnliHeadTask, jnliTask } from "../src/tasks/ja/jnli.js";
+import { sharedSkip } from "./support/sharedData.js";
 
 // Expected strings from the spec (§2.5, §3.2) and the reference jnli.py, written out by hand.
 const DESCRIPTION = "以下は、タスクを説明する指示と、文脈のある入力の組み合わせです。要求を適切に満たす応答を書きなさい。\n\n";
 
 const validFile = path.resolve(process.cwd(), "../shared/datasets/jnli/valid-v1.1.json");
-const skip = !existsSync(validFile) && "../shared/datasets/jnli/valid-v1.1.json absent";
+const skip = sharedSkip(validFile);
 
 interface RawJnli {
   sentence_pair_id: string;

@@ -1,10 +1,11 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import path from "node:path";
 import { parseRecords } from "../src/datasets/formats.js";
 import { PyRandom } from "../src/random/pyRandom.js";
 import { jsquadTask, type JsquadDoc } from "../src/tasks/ja/jsquad.js";
+import { sharedSkip } from "./support/sharedData.js";
 
 // Expected strings from the spec's template (§2.5, §3.4), written out by hand.
 const DESCRIPTION = "以下は、タスクを説明する指示と、文脈のある入力の組み合わせです。要求を適切に満たす応答を書きなさい。\n\n";
@@ -13,7 +14,7 @@ const INSTRUCTION_BLOCK = "### 指示:\n与えられた文脈から、質問に�
 const dir = path.resolve(process.cwd(), "../shared/datasets/jsquad");
 const validFile = path.join(dir, "valid-v1.1.json");
 const trainSubset = path.join(dir, "PARTIAL_train_subset_74q_yosuke318.json");
-const skip = !(existsSync(validFile) && existsSync(trainSubset)) && "../shared/datasets/jsquad absent";
+const skip = sharedSkip(validFile, trainSubset);
 
 interface RawSquad {
   data?: RawArticle[];

@@ -1,10 +1,11 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import path from "node:path";
 import { parseRecords } from "../src/datasets/formats.js";
 import { PyRandom } from "../src/random/pyRandom.js";
 import { mgsmHeadTask, mgsmTask, type MgsmDoc } from "../src/tasks/ja/mgsm.js";
+import { sharedSkip } from "./support/sharedData.js";
 
 // Expected strings from the spec (§2.5, §3.8) and the reference mgsm.py, written out by hand:
 // c0 doc_to_text = "### 指示:\n" + INSTRUCTION + "### 入力:\n" + q + "\n\n### 応答:\n" (no "\n\n" before
@@ -15,7 +16,7 @@ const INSTRUCTION = "与えられた問題に対して、ステップごとに�
 const dir = path.resolve(process.cwd(), "../shared/datasets/mgsm");
 const testFile = path.join(dir, "mgsm_ja.tsv");
 const trainFile = path.join(dir, "mgsm_ja_train_exemplars.jsonl");
-const skip = !(existsSync(testFile) && existsSync(trainFile)) && "../shared/datasets/mgsm absent";
+const skip = sharedSkip(testFile, trainFile);
 
 interface RawExemplar {
   question: string;

@@ -1,16 +1,17 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import path from "node:path";
 import { parseRecords } from "../src/datasets/formats.js";
 import { xlsumJaTask, type XlsumJaDoc } from "../src/tasks/ja/xlsumJa.js";
+import { sharedSkip } from "./support/sharedData.js";
 
 // Expected strings from the spec's template (§2.5, §3.6), written out by hand. The shared file is a
 // 417-row subset of a test split (the train split is missing), so its docs serve as shots too.
 const DESCRIPTION = "以下は、タスクを説明する指示と、文脈のある入力の組み合わせです。要求を適切に満たす応答を書きなさい。\n\n";
 
 const subsetFile = path.resolve(process.cwd(), "../shared/datasets/xlsum_ja/PARTIAL_test_subset_417_sena2327.jsonl");
-const skip = !existsSync(subsetFile) && "../shared/datasets/xlsum_ja/PARTIAL_test_subset_417_sena2327.jsonl absent";
+const skip = sharedSkip(subsetFile);
 
 const block = (text: string) => `### 指示:\n与えられたニュース記事を要約してください。\n\n### 入力:\nニュース記事:${text}\n\n### 応答:\n`;
 

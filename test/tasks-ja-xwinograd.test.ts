@@ -1,12 +1,13 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import path from "node:path";
 import type { LoglikelihoodResponse } from "../src/api/types.js";
 import { xwinogradJaTask } from "../src/tasks/ja/xwinogradJa.js";
+import { sharedSkip } from "./support/sharedData.js";
 
 const file = path.resolve(process.cwd(), "../shared/datasets/xwinograd/jp_test_stability_format.jsonl");
-const skip = !existsSync(file) && "../shared/datasets/xwinograd/jp_test_stability_format.jsonl absent";
+const skip = sharedSkip(file);
 
 const r = (logprob: number, isGreedy = false): LoglikelihoodResponse => ({ logprob, isGreedy });
 

@@ -11,7 +11,6 @@
 // (context and continuation under the task's rule; a generation's prompt, stop token and cap texts).
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync } from "node:fs";
 import path from "node:path";
 import { loadHfTokenizer } from "../src/backend/tokenizers/hfTokenizer.js";
 import { selectTasks } from "../src/tasks/registry.js";
@@ -19,6 +18,7 @@ import { plannedRequests } from "../src/tokenizerCheck.js";
 import type { TaskRequest } from "../src/api/types.js";
 import { hfRustIds } from "../bench/tokenizer/hfRustReference.js";
 import { agreementWith, encodedTexts, sentencePieceIds, sentencePieceMissing } from "../bench/tokenizer/sentencePieceReference.js";
+import { sharedSkip } from "./support/sharedData.js";
 
 const shared = path.resolve("../shared");
 const dataDir = path.join(shared, "datasets");
@@ -27,9 +27,7 @@ const TOKENIZERS = [
   { label: "llm-jp v2.2 tokenizer.json (Unigram, byte fallback)", reference: "HF tokenizers (Rust)", spm: "models/tokenizers/llm-jp-v2.2/tokenizer.model", hf: "models/tokenizers/llm-jp-v2.2/tokenizer.json" },
   { label: "llm-jp v2.2 tokenizer.model (SentencePiece unigram)", reference: "SentencePiece", spm: "models/tokenizers/llm-jp-v2.2/tokenizer.model", hf: "models/tokenizers/llm-jp-v2.2/tokenizer.model" },
 ] as const;
-const absent = !existsSync(dataDir) || !TOKENIZERS.every((t) => existsSync(path.join(shared, t.hf)))
-  ? "../shared/datasets or ../shared/models/tokenizers absent"
-  : sentencePieceMissing();
+const absent = sharedSkip(dataDir, ...TOKENIZERS.map((t) => path.join(shared, t.hf))) || sentencePieceMissing();
 
 const suites: Array<{ suite: "ja" | "en"; limit?: number }> = [{ suite: "ja" }, { suite: "en", limit: 20 }];
 const requestsOf = new Map<string, TaskRequest[]>();
@@ -65,7 +63,7 @@ for (const { suite, limit } of suites) {
 // characters outside the vocabulary (byte fallback) and outside the BMP (surrogate pairs).
 const EDGE_TEXTS = ["鑑賞𠮷野家 😀", "😀", "\n\n😀x", "a\u{20BB7}\u{20BB7}b", "答え<EOD|LLM-jp>次", " ", "", "\u0000\u0001", "ｶﾀｶﾅ ＡＢＣ①", "negative _____, the"];
 
-test("llm-jp tokenizer.json: HF's Rust library's ids on texts with rare, astral and special characters", { skip: (!existsSync(path.join(shared, TOKENIZERS[1].hf)) && "../shared/models/tokenizers absent") || false }, async () => {
+test("llm-jp tokenizer.json: HF's Rust library's ids on texts with rare, astral and special characters", { skip: sharedSkip(path.join(shared, TOKENIZERS[1].hf)) || false }, async () => {
   const file = path.join(shared, TOKENIZERS[1].hf);
   const tokenizer = await loadHfTokenizer(file);
   const expected = await hfRustIds(file, EDGE_TEXTS);

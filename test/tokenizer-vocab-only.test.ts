@@ -6,10 +6,10 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
 import path from "node:path";
 import { createLlamaBackend, loadTokenizer } from "../src/backend/llama/index.js";
 import { STORIES_PATH, STORIES_SHA256, storiesSkip } from "./support/llamaOracle.js";
+import { sharedSkip } from "./support/sharedData.js";
 
 const root = process.cwd();
 const vocabOnly = path.resolve(root, "../shared/models/vocab/llm-jp-v2.2-vocab.gguf");
@@ -34,7 +34,7 @@ test("the vocabulary-only tokenizer gives the full backend's tokens, EOS and tra
   }
 });
 
-test("prompts --model with a vocabulary-only GGUF (no tensors) resolves tokenizer-dependent caps", { skip: (!existsSync(vocabOnly) || !existsSync(dataDir)) && "../shared/models/vocab or ../shared/datasets absent" }, async () => {
+test("prompts --model with a vocabulary-only GGUF (no tensors) resolves tokenizer-dependent caps", { skip: sharedSkip(vocabOnly, dataDir) }, async () => {
   const r = spawnSync(process.execPath, [path.join(root, "bin/run.js"), "prompts", "--task", "jsquad-1.1-0.3", "--limit", "2", "--data-dir", dataDir, "--model", vocabOnly], { encoding: "utf8" });
   assert.equal(r.status, 0, r.stderr);
   const records = r.stdout.trim().split("\n").map((l) => JSON.parse(l) as { max_tokens: number | null });

@@ -3,20 +3,20 @@
 // protobuf reading of the same files, see ../shared/models/README.md).
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import path from "node:path";
 import { readGgufFileInfo } from "node-llama-cpp";
 import { UnigramSegmenter, bytePiece } from "../src/backend/tokenizers/unigram.js";
 import { SpecialTextSplitter } from "../src/backend/tokenizers/specialText.js";
 import { PIECE_TYPE, readSentencePieceModel } from "../src/backend/tokenizers/sentencePieceProto.js";
 import { ggufTokenizerWarning, type GgufVocabularyMetadata } from "../src/backend/tokenizers/ggufVocabularyCheck.js";
+import { sharedSkip } from "./support/sharedData.js";
 
 const models = path.resolve("../shared/models");
 const LLAMA2_MODEL = path.join(models, "tokenizers/llama-2/tokenizer.model");
 const LLMJP_MODEL = path.join(models, "tokenizers/llm-jp-v2.2/tokenizer.model");
 const LLMJP_GGUF = path.join(models, "vocab/llm-jp-v2.2-vocab.gguf");
 const LLAMA2_GGUF = path.join(models, "llama-2-tiny-random.gguf");
-const sharedSkip = (...files: string[]) => (files.every(existsSync) ? false : "../shared/models absent");
 
 // A toy unigram vocabulary: 0 <unk>, 1 a (-1), 2 b (-1), 3 ab (-1.5), 4 abc (-4), 5 c (-2), 6 bc (-2.2).
 const TOY_PIECES = ["<unk>", "a", "b", "ab", "abc", "c", "bc"];

@@ -5,7 +5,7 @@
 // prefix, which no scorer avoids without changing the scores.
 
 import type { LoglikelihoodRequest } from "../../src/api/types.js";
-import { planScoring, tokenizeScoringRequests } from "../../src/backend/llama/planner.js";
+import { planScoring, tokenizeScoringRequests } from "../../src/backend/planning/planner.js";
 
 export interface EvaluationShape {
   /** Tokens evaluated: the prefix trie's size. */

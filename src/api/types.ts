@@ -143,13 +143,21 @@ export type OnResult<Answer> = (index: number, answer: Answer) => void;
  */
 export type OnProgress = (done: number, total: number, latest?: number) => void;
 
+/**
+ * A model's answers to requests. `signal` stops a call (Ctrl-C, SIGTERM, SIGHUP; the signal's
+ * name is the abort reason, see src/backend/interruption.ts): once it fires, the backend starts
+ * no new work (no queued call, no new HTTP batch); work already under way may finish, and each
+ * answer it brings is still reported through `onResult`, so that it is kept. The call then
+ * rejects with `InterruptedError`, or returns if nothing was left to start.
+ */
 export interface Backend {
   loglikelihood(
     requests: LoglikelihoodRequest[],
     onProgress?: OnProgress,
     onResult?: OnResult<LoglikelihoodResponse>,
+    signal?: AbortSignal,
   ): Promise<LoglikelihoodResponse[]>;
-  generate(requests: ResolvedGenerateRequest[], onProgress?: OnProgress, onResult?: OnResult<GenerateResponse>): Promise<GenerateResponse[]>;
+  generate(requests: ResolvedGenerateRequest[], onProgress?: OnProgress, onResult?: OnResult<GenerateResponse>, signal?: AbortSignal): Promise<GenerateResponse[]>;
   /** Encode without special tokens, as `tokenizer.encode(s, add_special_tokens=False)`. */
   tokenize(text: string): number[];
   /** The text of the EOS token (for example `</s>`). */
@@ -167,7 +175,7 @@ export interface Backend {
   stats?(): BackendStats;
   /**
    * The context limits, for checking requests before any model call; absent when the
-   * backend has none (a fake). What a request costs in cells: `src/backend/llama/layout.ts`.
+   * backend has none (a fake). What a request costs in cells: `src/backend/planning/layout.ts`.
    */
   limits?(): BackendLimits;
 }

@@ -45,7 +45,7 @@ export interface PhaseCounts {
 export interface CachingBackendOptions {
   /** The persistent store; null keeps answers in memory only (`--no-cache`). */
   store: RequestCache | null;
-  /** Stops sending chunks; the pending call rejects with `InterruptedError`. */
+  /** Stops sending chunks, and is passed to the inner backend; the pending call rejects with `InterruptedError`. */
   signal?: AbortSignal;
   /** One line per phase ("loglikelihood: 812 of 1000 requests from cache") and warnings. */
   log?: (line: string) => void;
@@ -193,6 +193,8 @@ export class CachingBackend implements Backend {
           (index, answer) => {
             if (index >= 0 && index < slice.length) keep(index, answer);
           },
+          // The inner backend starts no new work once it fires (a remote one: no new HTTP batch).
+          this.options.signal,
         )
         .then((answers) => {
           if (answers.length !== slice.length) throw new Error(`internal error: the backend returned ${answers.length} answers for ${slice.length} requests`);

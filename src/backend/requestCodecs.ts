@@ -31,7 +31,7 @@ export interface KindCodec<Request, Answer> {
   compare(a: Request, b: Request): number;
   /** Whether two adjacent requests must go in one call (see missChunks.ts). */
   together(a: Request, b: Request): boolean;
-  compute(inner: Backend, requests: Request[], onProgress: OnProgress, onResult: OnResult<Answer>): Promise<Answer[]>;
+  compute(inner: Backend, requests: Request[], onProgress: OnProgress, onResult: OnResult<Answer>, signal?: AbortSignal): Promise<Answer[]>;
 }
 
 function compareStrings(a: string, b: string): number {
@@ -50,7 +50,7 @@ export const LOGLIKELIHOOD: KindCodec<LoglikelihoodRequest, LoglikelihoodRespons
     a.context !== "" &&
     a.tokenization === b.tokenization &&
     (a.context === b.context || (a.tokenization === "encode_pair" && a.context.trimEnd() === b.context.trimEnd())),
-  compute: (inner, requests, onProgress, onResult) => inner.loglikelihood(requests, onProgress, onResult),
+  compute: (inner, requests, onProgress, onResult, signal) => inner.loglikelihood(requests, onProgress, onResult, signal),
 };
 
 export const GENERATE: KindCodec<ResolvedGenerateRequest, GenerateResponse> = {
@@ -60,5 +60,5 @@ export const GENERATE: KindCodec<ResolvedGenerateRequest, GenerateResponse> = {
   decode: decodeGenerate,
   compare: (a, b) => compareStrings(a.context, b.context) || a.maxTokens - b.maxTokens || compareStrings(JSON.stringify(a.until), JSON.stringify(b.until)),
   together: () => false,
-  compute: (inner, requests, onProgress, onResult) => inner.generate(requests, onProgress, onResult),
+  compute: (inner, requests, onProgress, onResult, signal) => inner.generate(requests, onProgress, onResult, signal),
 };

@@ -17,8 +17,8 @@ import { fileURLToPath } from "node:url";
 /** The modules where requests become tokens and scores (relative to src/backend, no extension). */
 export const SCORING_SEMANTICS_SEEDS: readonly string[] = [
   "tokenization",
-  "llama/planner",
-  "llama/layout",
+  "planning/planner",
+  "planning/layout",
   "llama/scorer",
   "llama/generator",
   "llama/tokenizer",

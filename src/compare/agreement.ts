@@ -64,7 +64,7 @@ export interface ContinuationTokenizer {
 
 /**
  * How many tokens the backend scored for a continuation: the pure rules the backend applies
- * (src/backend/llama/planner.ts `tokenizeScoringRequests`). Truncation cuts only the context.
+ * (src/backend/planning/planner.ts `tokenizeScoringRequests`). Truncation cuts only the context.
  */
 export function continuationTokenCount(context: string, continuation: string, rule: TokenizationRule, tokenizer: ContinuationTokenizer, encodeContext?: Encode): number {
   const encode: Encode = (text) => tokenizer.tokenize(text);

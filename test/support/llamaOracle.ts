@@ -3,12 +3,12 @@
 // per position) on a fresh sequence per call, and generates greedily with
 // `sequence.evaluate`, which is node-llama-cpp's own generation loop.
 
-import { existsSync } from "node:fs";
 import path from "node:path";
 import { getLlama, LlamaLogLevel, type Llama, type LlamaContext, type LlamaContextSequence, type LlamaModel, type Token } from "node-llama-cpp";
+import { sharedSkip } from "./sharedData.js";
 
 export const STORIES_PATH = path.resolve(process.cwd(), "../shared/models/stories260K.gguf");
-export const storiesSkip: string | false = existsSync(STORIES_PATH) ? false : "../shared/models/stories260K.gguf absent";
+export const storiesSkip: string | false = sharedSkip(STORIES_PATH);
 /** Published in ../shared/models/README.md. */
 export const STORIES_SHA256 = "270cba1bd5109f42d03350f60406024560464db173c0e387d91f0426d3bd256d";
 export const TINY_LLAMA2_PATH = path.resolve(process.cwd(), "../shared/models/llama-2-tiny-random.gguf");

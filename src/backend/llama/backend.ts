@@ -13,6 +13,7 @@ import type {
   OnResult,
   ResolvedGenerateRequest,
 } from "../../api/types.js";
+import { throwIfAborted } from "../interruption.js";
 import { scoringSemantics } from "../scoringSemantics.js";
 import type { LlamaEngine } from "./engine.js";
 import { generateRequests, type GeneratorParts } from "./generator.js";
@@ -53,18 +54,33 @@ export class LlamaBackend implements Backend {
     return { engine: this.engine, tokenizer: this.tokenizer, counters: this.counters, probe: this.probe };
   }
 
+  // A stop signal keeps a queued call from starting; a call under way runs to its end (the
+  // caller is released at once by ../interruption.ts `abortable`, and its answers still come
+  // through onResult), as the caching backend sends work in chunks of a few requests.
   loglikelihood(
     requests: LoglikelihoodRequest[],
     onProgress?: (done: number, total: number) => void,
     onResult?: OnResult<LoglikelihoodResponse>,
+    signal?: AbortSignal,
   ): Promise<LoglikelihoodResponse[]> {
     if (this.disposed) return Promise.reject(new Error("the llama backend has been disposed"));
-    return this.serialise(() => scoreRequests(this.parts, requests, onProgress, onResult));
+    return this.serialise(() => {
+      throwIfAborted(signal);
+      return scoreRequests(this.parts, requests, onProgress, onResult);
+    });
   }
 
-  generate(requests: ResolvedGenerateRequest[], onProgress?: (done: number, total: number) => void, onResult?: OnResult<GenerateResponse>): Promise<GenerateResponse[]> {
+  generate(
+    requests: ResolvedGenerateRequest[],
+    onProgress?: (done: number, total: number) => void,
+    onResult?: OnResult<GenerateResponse>,
+    signal?: AbortSignal,
+  ): Promise<GenerateResponse[]> {
     if (this.disposed) return Promise.reject(new Error("the llama backend has been disposed"));
-    return this.serialise(() => generateRequests(this.parts, requests, onProgress, onResult));
+    return this.serialise(() => {
+      throwIfAborted(signal);
+      return generateRequests(this.parts, requests, onProgress, onResult);
+    });
   }
 
   tokenize(text: string): number[] {

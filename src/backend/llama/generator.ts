@@ -7,8 +7,8 @@ import type { GenerateResponse, OnResult, ResolvedGenerateRequest } from "../../
 import { cutAtStopStrings, primaryStopToken, settledStopCut } from "../tokenization.js";
 import { asTokens, type LlamaEngine } from "./engine.js";
 import type { EvaluationProbe, WorkCounters } from "./instrumentation.js";
-import { generationCap } from "./layout.js";
-import { planGeneration } from "./planner.js";
+import { generationCap } from "../planning/layout.js";
+import { planGeneration } from "../planning/planner.js";
 import type { ModelTokenizer } from "./tokenizer.js";
 import { commonPrefixLength } from "./waves.js";
 

@@ -13,7 +13,7 @@ import type { ControlledEvaluateInputItem, Token } from "node-llama-cpp";
 import type { LoglikelihoodRequest, LoglikelihoodResponse, OnResult } from "../../api/types.js";
 import { asToken, asTokens, type LlamaEngine } from "./engine.js";
 import type { EvaluationOutputs, EvaluationProbe, WorkCounters } from "./instrumentation.js";
-import { planScoring, positionsToScore, slotInput, tokenizeScoringRequests, type ScoredPosition, type ScoreTarget, type ScoringSlot } from "./planner.js";
+import { planScoring, positionsToScore, slotInput, tokenizeScoringRequests, type ScoredPosition, type ScoreTarget, type ScoringSlot } from "../planning/planner.js";
 import { assignSequences, commonPrefixLength, paddedLengths, planCopies } from "./waves.js";
 import type { ModelTokenizer } from "./tokenizer.js";
 

@@ -1,6 +1,6 @@
 // The Backend contract over an inference server. Requests are tokenized here with the
 // reference rules (../tokenization.ts) and cut to the reference's window by the same planner
-// as the in-process backend (../llama/planner.ts), so the server sees exactly the token ids the
+// as the in-process backend (../planning/planner.ts), so the server sees exactly the token ids the
 // local engine would evaluate; it only computes log-probabilities and greedy tokens.
 //
 // Calls go out in prefix-trie order, several prompts per HTTP call, `concurrency` calls in
@@ -8,7 +8,8 @@
 // prefix cache serves them. Each request's answer is committed (onResult) exactly once, keyed by
 // its index, when its call's answer has been read whole; a failed call is retried whole by the
 // HTTP client, and a call that fails for good leaves its requests uncommitted (the run stops
-// with partial results and a rerun computes exactly those).
+// with partial results and a rerun computes exactly those). Once the call's stop signal fires
+// (Ctrl-C, SIGTERM) no new HTTP batch starts; the batches in flight are still committed.
 
 import type {
   Backend,
@@ -23,9 +24,10 @@ import type {
   Tokenizer,
 } from "../../api/types.js";
 import { UserError } from "../../errors.js";
+import { throwIfAborted } from "../interruption.js";
 import { cutAtStopStrings, primaryStopToken } from "../tokenization.js";
-import { generationCap } from "../llama/layout.js";
-import { planGeneration, planScoring, slotToken, tokenizeScoringRequests, type ScoringSlot } from "../llama/planner.js";
+import { generationCap } from "../planning/layout.js";
+import { planGeneration, planScoring, slotToken, tokenizeScoringRequests, type ScoringSlot } from "../planning/planner.js";
 import type { HttpClient } from "./http.js";
 import { NoPromptLogprobsError, type GenerationPrompt, type Protocol, type ScoringPrompt } from "./protocol.js";
 import { batchesOf, runPool } from "./schedule.js";
@@ -92,6 +94,7 @@ export class RemoteBackend implements Backend {
     requests: LoglikelihoodRequest[],
     onProgress?: (done: number, total: number) => void,
     onResult?: OnResult<LoglikelihoodResponse>,
+    signal?: AbortSignal,
   ): Promise<LoglikelihoodResponse[]> {
     const plan = planScoring(tokenizeScoringRequests(requests, this.encode, this.parts.tokenizer.eosId), this.parts.maxLength);
     this.counters.requestTokens += plan.requestTokens;
@@ -109,7 +112,7 @@ export class RemoteBackend implements Backend {
     for (const slot of plan.slots) if (slot.continuation.length === 0) commit(slot.index, { logprob: 0, isGreedy: true });
     const scored = plan.slots.filter((slot) => slot.continuation.length > 0);
     const batches = batchesOf(scored, this.parts.promptsPerCall, this.parts.tokensPerCall, (slot) => slot.length + 1);
-    await runPool(batches, this.parts.concurrency, async (batch) => {
+    await runPool(batches, this.parts.concurrency, unlessStopped(signal, async (batch) => {
       const prompts = batch.map(scoringPrompt);
       const scores = await this.score(prompts);
       this.counters.tokensEvaluated += prompts.reduce((a, p) => a + p.tokens.length, 0);
@@ -126,11 +129,16 @@ export class RemoteBackend implements Backend {
         this.counters.scoredPositions += positions.length;
         commit(slot.index, { logprob, isGreedy });
       });
-    });
+    }));
     return results;
   }
 
-  async generate(requests: ResolvedGenerateRequest[], onProgress?: (done: number, total: number) => void, onResult?: OnResult<GenerateResponse>): Promise<GenerateResponse[]> {
+  async generate(
+    requests: ResolvedGenerateRequest[],
+    onProgress?: (done: number, total: number) => void,
+    onResult?: OnResult<GenerateResponse>,
+    signal?: AbortSignal,
+  ): Promise<GenerateResponse[]> {
     const { tokenizer, protocol, http, servedModel } = this.parts;
     const memo = new Map<string, number[]>();
     const encode = (text: string): number[] => {
@@ -165,7 +173,7 @@ export class RemoteBackend implements Backend {
     const batches = batchesOf(work, this.parts.promptsPerCall, this.parts.tokensPerCall, (w) => w.prompt.tokens.length + w.prompt.maxTokens, (a, b) =>
       protocol.shareGenerationCall(a.prompt, b.prompt),
     );
-    await runPool(batches, this.parts.concurrency, async (batch) => {
+    await runPool(batches, this.parts.concurrency, unlessStopped(signal, async (batch) => {
       const prompts = batch.map((w) => w.prompt);
       const call = protocol.generationCall(servedModel, prompts);
       const outputs = protocol.readGenerations(await http.call(call.base, call.path, call.body), prompts);
@@ -181,7 +189,7 @@ export class RemoteBackend implements Backend {
         if (output.tokenIds) this.counters.generatedTokens += output.tokenIds.length;
         commit(w.index, texts[k]!);
       });
-    });
+    }));
     return results;
   }
 
@@ -209,6 +217,17 @@ export class RemoteBackend implements Backend {
   async dispose(): Promise<void> {
     await this.parts.dispose?.();
   }
+}
+
+/**
+ * The work on one batch, refused once `signal` has fired: the pool (schedule.ts `runPool`) then
+ * starts no new batch, lets those in flight finish and commit, and rejects with InterruptedError.
+ */
+function unlessStopped<T>(signal: AbortSignal | undefined, work: (batch: T) => Promise<void>): (batch: T) => Promise<void> {
+  return async (batch) => {
+    throwIfAborted(signal);
+    await work(batch);
+  };
 }
 
 /** The sequence sent for a slot: its input window plus the last continuation token, whose positions from `firstScored + 1` are read. */
