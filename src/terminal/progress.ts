@@ -101,7 +101,7 @@ export class PhaseTracker {
       tokensPerSecond: tokens !== null && tokens > 0 && elapsedSeconds > 0 ? tokens / elapsedSeconds : null,
       elapsedSeconds,
       etaSeconds,
-      untimed: this.finishedAt === null ? (this.latest.upcoming ?? []).map((u) => `${u.phase}: ${u.requests.toLocaleString("en-US")} requests`) : [],
+      untimed: this.finishedAt === null ? (this.latest.upcoming ?? []).map((u) => `${u.phase}: ${u.requests.toLocaleString("en-US")} request${u.requests === 1 ? "" : "s"}`) : [],
     };
   }
 }
