@@ -75,6 +75,8 @@ test("the whole run's ETA: at least this phase's, naming the phases still to com
   const upcoming = [{ phase: "generate" as const, requests: 20 }];
   // 30 of 140 in 10 s: 110 left at 3 per s ≈ 36.7 s → 37s.
   const tracker = new PhaseTracker({ phase: "loglikelihood", done: 0, total: 140, task: "jcommonsenseqa-1.1-0.3", tokensEvaluated: 0, upcoming }, 0);
+  // No rate yet, so no bound: only the phases to come.
+  assert.match(plainProgressLine(tracker.view(0)), / · ETA – \(then generate: 20 requests\)$/);
   tracker.update({ phase: "loglikelihood", done: 30, total: 140, tokensEvaluated: 5_000, upcoming }, 10_000);
   const view = tracker.view(10_000);
   assert.deepEqual(view.untimed, ["generate: 20 requests"]);

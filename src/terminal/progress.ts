@@ -116,6 +116,8 @@ const rate = (v: PhaseView): string => (v.tokensPerSecond === null ? "– tok/s"
  */
 export function runEta(v: PhaseView): string | null {
   if (v.untimed.length === 0) return null;
+  // Before this phase's rate is known there is no bound to give: only what follows.
+  if (v.etaSeconds === null) return `then ${v.untimed.join(" + ")}`;
   return `run ≥ ${formatDuration(v.etaSeconds)} + ${v.untimed.join(" + ")}`;
 }
 
