@@ -42,7 +42,7 @@ function folderWithTwoRuns(): { dir: string; full: string; limited: string } {
   return { dir, full, limited };
 }
 
-test("compare and report name the results file a folder stood for, and warn when an older one covers more", () => {
+test("compare and report name the results file a folder of several stood for, and warn when an older one covers more", () => {
   const { dir, full, limited } = folderWithTwoRuns();
   const taken = `(2026-01-02 10:00:00, --limit 2: 2 of 1,119 docs, 1 task; the newest in its folder)`;
   const warning = `is a --limit 2 run of 2 docs, but ${shown(full)} (2026-01-01 10:00:00, 1,119 docs, 1 task) covers more; name that file to use it.`;
@@ -60,10 +60,15 @@ test("compare and report name the results file a folder stood for, and warn when
   // Named directly, a file needs no such line; the fuller run, taken from its folder, no warning.
   const direct = cli(["compare", limited, "--baseline", "published:rakutenai-7b", "--allow-limit"]);
   assert.ok(!/^(new run|warning):/m.test(direct.stderr), direct.stderr);
-  rmSync(limited);
+  // The full run the newer one: named, no warning.
+  renameSync(limited, path.join(dir, "results_2025-12-31T10-00-00.json"));
+  const fullNewest = cli(["compare", dir, "--baseline", "published:rakutenai-7b"]);
+  assert.ok(fullNewest.stderr.split("\n").includes(`new run: ${shown(full)} (2026-01-01 10:00:00, 1,119 docs, 1 task; the newest in its folder)`), fullNewest.stderr);
+  assert.ok(!/^warning:/m.test(fullNewest.stderr), fullNewest.stderr);
+  // One results file in the folder: nothing to choose, nothing said.
+  rmSync(path.join(dir, "results_2025-12-31T10-00-00.json"));
   const alone = cli(["compare", dir, "--baseline", "published:rakutenai-7b"]);
-  assert.ok(alone.stderr.split("\n").includes(`new run: ${shown(full)} (2026-01-01 10:00:00, 1,119 docs, 1 task; the newest in its folder)`), alone.stderr);
-  assert.ok(!/^warning:/m.test(alone.stderr), alone.stderr);
+  assert.ok(!/^(new run|warning):/m.test(alone.stderr), alone.stderr);
 });
 
 test("--baseline paper and other near misses of published:<id> get a did-you-mean", () => {

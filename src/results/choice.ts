@@ -57,9 +57,9 @@ function fuller(a: ResultsCoverage, b: ResultsCoverage): boolean {
 }
 
 /**
- * The lines to show for a results argument: none for a file named directly; for a folder, the
- * file taken (`relativeTo` shortens its path) and, when another results file in that file's
- * folder covers more, a warning naming it.
+ * The lines to show for a results argument: none for a file named directly or a folder with one
+ * results file; for a folder with several, the file taken (`relativeTo` shortens its path) and,
+ * when another of them covers more, a warning naming it.
  */
 export function resultsChoiceLines(arg: string, what: string, relativeTo = process.cwd()): string[] {
   let isFolder = false;
@@ -70,6 +70,15 @@ export function resultsChoiceLines(arg: string, what: string, relativeTo = proce
   }
   if (!isFolder) return [];
   const file = resultsFileOf(arg);
+  const dir = path.dirname(file);
+  let names: string[] = [];
+  try {
+    names = readdirSync(dir).filter((f) => f !== path.basename(file) && (dateIdOf(f) !== null || f === LEGACY_RESULTS_FILE));
+  } catch {
+    names = [];
+  }
+  // A folder with one results file leaves nothing to choose: nothing to say.
+  if (names.length === 0) return [];
   const chosen = resultsCoverage(file);
   // As the run's summary lists files: relative, unless that climbs three folders or more.
   const shown = (f: string) => {
@@ -78,13 +87,6 @@ export function resultsChoiceLines(arg: string, what: string, relativeTo = proce
   };
   if (!chosen) return [`${what}: ${shown(file)} (the newest results file in ${shown(arg)})`];
   const lines = [`${what}: ${shown(file)} (${coverageText(chosen)}; the newest in its folder)`];
-  const dir = path.dirname(file);
-  let names: string[] = [];
-  try {
-    names = readdirSync(dir).filter((f) => f !== path.basename(file) && (dateIdOf(f) !== null || f === LEGACY_RESULTS_FILE));
-  } catch {
-    names = [];
-  }
   const others = names.map((f) => resultsCoverage(path.join(dir, f))).filter((c): c is ResultsCoverage => c !== null && fuller(c, chosen));
   others.sort((a, b) => b.docs - a.docs);
   const best = others[0];
