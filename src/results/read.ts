@@ -11,7 +11,7 @@ import { publishedAverage, publishedTables, type PublishedModel } from "../paper
 import { PAPER_AVERAGES, PAPER_SUITES, PUBLISHED_ALIASES, SUITE_IDS, type AverageId } from "../paper/suites.js";
 import type { ResultsDocument } from "./document.js";
 import { resultsFileOf } from "./layout.js";
-import { nearest } from "../util/nearest.js";
+import { publishedRefMeant } from "./publishedRef.js";
 import { documentFromLmEval, isLmEvalResults, type SampleSource } from "./lmEvalRead.js";
 import type { SampleRecord } from "../evaluator.js";
 import { pythonFloatStr } from "./sampleLines.js";
@@ -211,21 +211,6 @@ export function loadScores(ref: string): RunScores {
   const meant = existsSync(ref) ? null : publishedRefMeant(ref);
   if (meant) throw new UserError("usage", `${ref} does not exist; did you mean ${meant}? (the paper's published figures: published:<model id>, e.g. published:rakutenai-7b)`);
   return runScores(ref);
-}
-
-/**
- * The `published:` reference a missing path was probably meant to be: a model id or alias
- * without the prefix (`rakutenai-7b`), a near miss of the prefix (`published-rakutenai-7b`,
- * `publish:…`) or of an id, or a bare word for the paper (`paper`, `published`, `rakuten`).
- */
-export function publishedRefMeant(ref: string): string | null {
-  const ids = [...publishedTables().models.map((m) => m.id), ...Object.keys(PUBLISHED_ALIASES)];
-  const rest = ref.trim().replace(/^publi\w*\s*[:=_-]\s*/i, "");
-  if (rest === "") return "published:rakutenai-7b";
-  const id = nearest(rest, ids);
-  if (id) return `published:${id}`;
-  if (/^(the[-_ ]?)?(paper|published|publication|rakuten|rakutenai|reference)s?$/i.test(rest)) return "published:rakutenai-7b";
-  return null;
 }
 
 /** Make labels unique (two runs of the same model file get their folder names added). */
