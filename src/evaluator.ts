@@ -77,6 +77,8 @@ export interface TaskResult {
 }
 
 export interface EvaluateHooks {
+  /** Before any work: the phases in order with their request counts (empty phases left out). */
+  onPlan?: (phases: { phase: "loglikelihood" | "generate"; requests: number }[]) => void;
   onPhase?: (phase: string, total: number) => void;
   /** `task`: the task of a request just answered (absent when the backend does not say which). */
   onProgress?: (done: number, total: number, task?: string) => void;
@@ -104,6 +106,10 @@ export async function evaluate(planned: PlannedTask[], backend: Backend, hooks: 
       }),
     ),
   );
+  hooks.onPlan?.([
+    ...(llRequests.length > 0 ? [{ phase: "loglikelihood" as const, requests: llRequests.length }] : []),
+    ...(genRequests.length > 0 ? [{ phase: "generate" as const, requests: genRequests.length }] : []),
+  ]);
   hooks.onPhase?.("loglikelihood", llRequests.length);
   const progressOf =
     (tasks: string[]) =>

@@ -201,13 +201,19 @@ export async function runEvaluation(options: RunOptions): Promise<RunOutcome> {
     log(`evaluating ${planned.length} task(s), ${nDocs} docs`);
     let phase: RunProgress["phase"] = "loglikelihood";
     const engine = inner;
+    let phases: NonNullable<RunProgress["upcoming"]> = [];
     const hooks = {
+      onPlan: (plan: NonNullable<RunProgress["upcoming"]>) => {
+        phases = plan;
+      },
       onPhase: (name: string) => {
         phase = name === "generate" ? "generate" : "loglikelihood";
       },
       onProgress: (done: number, total: number, task?: string) => {
         const tokensEvaluated = engine.stats?.().tokensEvaluated;
-        options.onProgress?.({ phase, done, total, ...(task !== undefined ? { task } : {}), ...(tokensEvaluated !== undefined ? { tokensEvaluated } : {}) });
+        const at = phases.findIndex((p) => p.phase === phase);
+        const upcoming = at < 0 ? [] : phases.slice(at + 1);
+        options.onProgress?.({ phase, done, total, ...(task !== undefined ? { task } : {}), ...(tokensEvaluated !== undefined ? { tokensEvaluated } : {}), ...(upcoming.length > 0 ? { upcoming } : {}) });
       },
     };
     let taskResults: TaskResult[];

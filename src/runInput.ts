@@ -159,11 +159,14 @@ export async function validateInput(
   // With the pull cache as the data folder, missing files are fetched; nothing is fetched (or
   // checked) while anything else is wrong.
   if (options.pullMissingData && problems.length > 0) throw problems.length === 1 ? problems[0]! : new UserErrors(problems);
+  // Hosts that could not be reached (no network, no DNS): one line each, and no advice to pull.
+  let unreachable: string[] = [];
   if (options.pullMissingData && selections) {
     mkdirSync(options.dataDir, { recursive: true });
     const refs = selections.flatMap(({ task, shots }) => [task.evalData, ...(task.fewshotData && shots > 0 && task.fewshot.kind !== "none" ? [task.fewshotData] : [])]);
     const report = await ensureDatasets(refs, { dataDir: options.dataDir, offline: offlineFromEnv(), progress: true, ...(options.log ? { log: options.log } : {}) });
     for (const f of report.files) if (f.state === "pulled" || f.state === "partial") options.log?.(`data: ${f.path} ${f.state} (${f.detail})`);
+    unreachable = report.unreachable;
   }
 
   let dataDirOk = true;
@@ -187,10 +190,18 @@ export async function validateInput(
         ...(options.allowDatasetMismatch ? { allowDatasetMismatch: true } : {}),
         ...(chat ? { chat } : {}),
       });
-      if (plan.planned.length === 0) {
+      if (plan.planned.length === 0 && unreachable.length > 0) {
+        // `datasets pull` would fail the same way: point at the network or a local copy instead.
+        problems.push(...unreachable.map((line) => new UserError("dataset", line)));
+        problems.push(
+          new UserError("dataset", `No selected task has its data in ${options.dataDir} and its sources cannot be reached; check the network (or a proxy, HF_ENDPOINT, RAKUTEN_EVAL_SOURCE_MIRROR), or pass --data-dir with a local copy of the datasets (e.g. ../shared/datasets).`),
+        );
+      } else if (plan.planned.length === 0) {
         problems.push(
           new UserError("dataset", `No selected task has its data in ${options.dataDir}; pass --data-dir pointing at a folder laid out like the dataset manifests, or run \`rakuten-eval datasets pull\`.`),
         );
+      } else {
+        for (const line of unreachable) (options.warn ?? options.log)?.(`warning: ${line}`);
       }
     } catch (e) {
       add(e);

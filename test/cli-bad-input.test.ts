@@ -212,7 +212,7 @@ const ROWS: Row[] = [
     args: () => base(["--shard", "0/8"]),
     lines: () => ["error: --shard \"0/8\" must be i/N with 1 ≤ i ≤ N (1-based: --shard 1/8 … --shard 8/8; from a 0-based Kubernetes JOB_COMPLETION_INDEX pass $((JOB_COMPLETION_INDEX + 1))/N)."],
   },
-  { input: "unknown flag", args: () => base(["--shot", "3"]), lines: () => ["error: Nonexistent flag: --shot; see `rakuten-eval run --help`."] },
+  { input: "unknown flag", args: () => base(["--shot", "3"]), lines: () => ["error: Nonexistent flag: --shot (did you mean --shots?); see `rakuten-eval run --help`."] },
   {
     input: "output folder not writable",
     args: () => base([], { output: p("a-file", "out") }),

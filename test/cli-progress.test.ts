@@ -59,6 +59,44 @@ test("rate and ETA come from the requests computed since the phase's first repor
   assert.equal(barProgressLine(view, 80), "loglikelihood jnli-1.1-0.3 200/1000 20% · 500 tok/s · 10s elapsed · ETA 1m20s");
 });
 
+test("a finished phase freezes: its elapsed time and rate stay as they were at its end while the clock runs on", () => {
+  // 0 → 100 of 100 requests and 10,000 tokens in 4 s: 2,500 tok/s, 4 s elapsed.
+  const tracker = new PhaseTracker({ phase: "loglikelihood", done: 0, total: 100, task: "jcommonsenseqa-1.1-0.3", tokensEvaluated: 0 }, 0);
+  tracker.update({ phase: "loglikelihood", done: 100, total: 100, tokensEvaluated: 10_000 }, 4_000);
+  for (const later of [4_000, 60_000, 238_000]) {
+    const view = tracker.view(later);
+    assert.equal(view.elapsedSeconds, 4, `elapsed at t=${later}`);
+    assert.equal(view.tokensPerSecond, 2_500, `rate at t=${later}`);
+    assert.equal(view.etaSeconds, 0);
+  }
+  assert.equal(plainProgressLine(tracker.view(238_000)), "progress: loglikelihood 100/100 (100%) · task jcommonsenseqa-1.1-0.3 · 2,500 tok/s · elapsed 4s · ETA 0s");
+});
+
+test("the whole run's ETA: at least this phase's, naming the phases still to come; in the last phase, the phase's ETA is the run's", () => {
+  const upcoming = [{ phase: "generate" as const, requests: 20 }];
+  // 30 of 140 in 10 s: 110 left at 3 per s ≈ 36.7 s → 37s.
+  const tracker = new PhaseTracker({ phase: "loglikelihood", done: 0, total: 140, task: "jcommonsenseqa-1.1-0.3", tokensEvaluated: 0, upcoming }, 0);
+  // No rate yet, so no bound: only the phases to come.
+  assert.match(plainProgressLine(tracker.view(0)), / · ETA – \(then generate: 20 requests\)$/);
+  tracker.update({ phase: "loglikelihood", done: 30, total: 140, tokensEvaluated: 5_000, upcoming }, 10_000);
+  const view = tracker.view(10_000);
+  assert.deepEqual(view.untimed, ["generate: 20 requests"]);
+  assert.equal(plainProgressLine(view), "progress: loglikelihood 30/140 (21%) · task jcommonsenseqa-1.1-0.3 · 500 tok/s · elapsed 10s · ETA 37s (run ≥ 37s + generate: 20 requests)");
+  for (const width of [80, 120, 200]) {
+    const line = barProgressLine(view, width);
+    assert.ok(stringWidth(line) <= width, `${line} (${stringWidth(line)} > ${width})`);
+    // The run's ETA survives at 80 columns (the elapsed time and rate give way first).
+    assert.ok(line.endsWith("ETA 37s (run ≥ 37s + generate: 20 requests)"), line);
+  }
+  // Once the phase ends, nothing of it says "still to come".
+  tracker.update({ phase: "loglikelihood", done: 140, total: 140, tokensEvaluated: 20_000, upcoming }, 40_000);
+  assert.deepEqual(tracker.view(50_000).untimed, []);
+  // The last phase: no run ETA beside its own.
+  const gen = new PhaseTracker({ phase: "generate", done: 0, total: 20, task: "jsquad-1.1-0.3" }, 0);
+  gen.update({ phase: "generate", done: 5, total: 20 }, 10_000);
+  assert.match(plainProgressLine(gen.view(10_000)), / · ETA 30s$/);
+});
+
 test("plain lines come every interval while a phase runs, one more when it ends, none after stop", async () => {
   let written = "";
   const stream = { write: (s: string) => ((written += s), true), isTTY: false } as unknown as NodeJS.WriteStream;

@@ -11,4 +11,6 @@ export interface RunProgress {
   task?: string;
   /** Tokens the engine has run through the model since it was loaded (absent when it does not count them). */
   tokensEvaluated?: number;
+  /** Phases still to come after this one, with their request counts (for an ETA of the whole run). */
+  upcoming?: { phase: "loglikelihood" | "generate"; requests: number }[];
 }

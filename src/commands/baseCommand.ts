@@ -1,5 +1,6 @@
-import { Command, Flags, type Interfaces } from "@oclif/core";
+import { Command, Config, Flags, type Interfaces } from "@oclif/core";
 import { diskFullError, UserError, UserErrors } from "../errors.js";
+import { nearest } from "../util/nearest.js";
 
 /** Parsed flags or arguments by name (oclif's FlagOutput and ArgOutput, which it does not export). */
 type ParsedValues = { [name: string]: unknown };
@@ -39,8 +40,10 @@ export abstract class BaseCommand extends Command {
   protected override async catch(err: Error & { exitCode?: number; oclif?: { exit?: number } }): Promise<void> {
     if (this.showStack) process.stderr.write(`${err.stack ?? err.message}\n`);
     if (err.oclif?.exit === 0 && !(err instanceof UserError)) return; // oclif's own exits (help, version)
+    const ctor = this.constructor as typeof BaseCommand;
     const { lines, exitCode } = describeError(err, {
       command: this.id ?? "",
+      flags: Object.keys({ ...ctor.baseFlags, ...ctor.flags }),
       showStack: this.showStack,
       kept: this.id === "run" ? (process.argv.includes("--no-cache") ? "Nothing was kept for a resume (--no-cache)." : "Finished answers are kept in the request cache.") : undefined,
     });
@@ -57,7 +60,7 @@ export abstract class BaseCommand extends Command {
  */
 export function describeError(
   err: Error & { oclif?: { exit?: number } },
-  context: { command: string; showStack?: boolean; kept?: string | undefined },
+  context: { command: string; flags?: string[]; showStack?: boolean; kept?: string | undefined },
 ): { lines: string[]; exitCode: number } {
   if (err instanceof UserErrors) return { lines: err.problems.map((p) => `error: ${p.message}`), exitCode: EXIT_BAD_INPUT };
   if (err instanceof UserError) return { lines: [`error: ${err.message}`], exitCode: err.kind === "interrupted" ? interruptedExitCode(err) : EXIT_BAD_INPUT };
@@ -65,9 +68,56 @@ export function describeError(
   if (full) return { lines: [`error: ${full.message}`], exitCode: EXIT_BAD_INPUT };
   if (err.name === "ExitError" || err.oclif) {
     const help = `see \`${["rakuten-eval", context.command.replace(/:/g, " ")].filter(Boolean).join(" ")} --help\`.`;
-    return { lines: oclifReasons(err.message).map((r) => `error: ${r.replace(/[.:]$/, "")}; ${help}`), exitCode: err.oclif?.exit ?? EXIT_BAD_INPUT };
+    const reasons = oclifReasons(err.message).map((r) => withFlagSuggestions(r.replace(/[.:]$/, ""), context.flags ?? []));
+    return { lines: reasons.map((r) => `error: ${r}; ${help}`), exitCode: err.oclif?.exit ?? EXIT_BAD_INPUT };
   }
   return { lines: [`error: ${err.message}${context.showStack ? "" : " (rerun with --debug for the stack trace)"}`], exitCode: 1 };
+}
+
+/** `Nonexistent flag: --modle` → `Nonexistent flag: --modle (did you mean --model?)`, for each flag named. */
+function withFlagSuggestions(reason: string, flags: string[]): string {
+  const m = /^Nonexistent flags?: (.+)$/.exec(reason);
+  if (!m || flags.length === 0) return reason;
+  const named = m[1]!.split(/,\s*/).map((given) => {
+    const meant = nearest(given.replace(/^-+/, "").replace(/=.*$/, ""), flags);
+    return meant ? `${given} (did you mean --${meant}?)` : given;
+  });
+  return `${reason.slice(0, reason.indexOf(":") + 1)} ${named.join(", ")}`;
+}
+
+/**
+ * Errors that reach the top, outside any command: oclif's "command X not found" (a misspelt
+ * command, or an argument given to a command that takes none), in the commands' one-line
+ * `error:` form with a suggestion, exit 2. oclif's own exits (help, version) pass silently.
+ */
+export async function handleTopLevelError(err: Error & { oclif?: { exit?: number } }, root: string): Promise<void> {
+  if (err.oclif?.exit === 0) return;
+  const notFound = /command (\S+) not found/.exec(err.message.replace(/\u001b\[[0-9;]*m/g, ""));
+  if (notFound && !process.argv.includes("--debug")) {
+    const id = notFound[1]!;
+    const config = await Config.load(root);
+    const ids = config.commands.filter((c) => !c.hidden).map((c) => c.id);
+    const spaced = (x: string) => x.replace(/:/g, " ");
+    const parent = id.slice(0, id.lastIndexOf(":"));
+    let line: string;
+    if (id.includes(":") && ids.includes(parent)) {
+      line = `\`rakuten-eval ${spaced(parent)}\` takes no argument "${id.slice(parent.length + 1)}"; see \`rakuten-eval ${spaced(parent)} --help\`.`;
+    } else {
+      // oclif joins the words it could not match (`compar x` → compar:x): try them all, then the first.
+      const first = id.split(":")[0]!;
+      const whole = nearest(spaced(id), ids.map(spaced));
+      const given = whole ? spaced(id) : first;
+      const meant = whole ?? nearest(first, ids.map(spaced));
+      line = meant ? `no command "${given}"; did you mean \`rakuten-eval ${meant}\`? (\`rakuten-eval --help\` lists the commands)` : `no command "${given}"; see \`rakuten-eval --help\` for the commands.`;
+    }
+    process.stderr.write(`error: ${line}\n`);
+    process.exitCode = EXIT_BAD_INPUT;
+    return;
+  }
+  if (process.argv.includes("--debug")) process.stderr.write(`${err.stack ?? err.message}\n`);
+  const { lines, exitCode } = describeError(err, { command: "", showStack: process.argv.includes("--debug") });
+  for (const line of lines) process.stderr.write(`${line}\n`);
+  process.exitCode = exitCode;
 }
 
 /** Flags whose empty value the command itself explains. */

@@ -5,6 +5,7 @@ import { labelProblem } from "../util/displayText.js";
 import { compareRuns } from "../compare/compare.js";
 import { DEFAULT_COMPARE_OPTIONS } from "../compare/comparisonTypes.js";
 import { distinctLabels, loadScores, runScores } from "../results/read.js";
+import { resultsChoiceLines } from "../results/choice.js";
 import { renderComparison, type CompareFormat } from "../report/comparison.js";
 import { coloursFor } from "../terminal/colour.js";
 import { terminalWidth } from "../terminal/width.js";
@@ -132,6 +133,8 @@ export default class Compare extends BaseCommand {
     const format: CompareFormat = flags.json ? "json" : (flags.format as CompareFormat);
     const newRun = runScores(args.results);
     const baseRun = loadScores(flags.baseline);
+    // A folder stands for its newest results file: say which, and warn when an older one covers more.
+    for (const line of [...resultsChoiceLines(args.results, "new run"), ...resultsChoiceLines(flags.baseline, "baseline")]) process.stderr.write(`${line}\n`);
     if (flags.label !== undefined) newRun.label = flags.label;
     if (flags["baseline-label"] !== undefined) baseRun.label = flags["baseline-label"];
     // Two runs of one model file would otherwise share a label: add their folders.

@@ -1,6 +1,7 @@
 import { Args, Flags } from "@oclif/core";
 import { BaseCommand } from "./baseCommand.js";
 import { writeReport } from "../report/write.js";
+import { resultsChoiceLines } from "../results/choice.js";
 
 export default class Report extends BaseCommand {
   static override summary = "Write a Markdown summary and a self-contained HTML page (charts per suite) of one or more runs.";
@@ -31,6 +32,8 @@ export default class Report extends BaseCommand {
     const { argv, flags } = await this.parse(Report);
     const results = argv.map(String);
     const published = flags.published.trim() === "none" ? [] : flags.published.split(",").map((s) => s.trim()).filter(Boolean);
+    // A folder stands for its newest results file: say which, and warn when an older one covers more.
+    for (const line of results.flatMap((r) => resultsChoiceLines(r, `run ${r}`))) process.stderr.write(`${line}\n`);
     const outcome = writeReport({ results, published, outputDir: flags.output, title: flags.title, noExplorer: flags["no-explorer"] });
     if (!flags.quiet) this.log(outcome.markdown);
     process.stderr.write(`wrote ${outcome.markdownPath}\nwrote ${outcome.htmlPath}\n`);

@@ -221,7 +221,9 @@ export default class Run extends BaseCommand {
     const controller = new AbortController();
     const removeHandlers = onStopSignals(
       (signal) => {
-        display.log(`${signal === "SIGINT" ? "interrupt" : signal}: stopping; finished answers are kept (${signal === "SIGINT" ? "Ctrl-C" : "the signal"} again to quit at once)`);
+        // Under --no-cache nothing is stored for a resume: say what is true (the finished docs' partial results).
+        const kept = flags.cache ? "finished answers are kept" : "nothing is cached (--no-cache): partial results of the finished docs are written, a rerun starts over";
+        display.log(`${signal === "SIGINT" ? "interrupt" : signal}: stopping; ${kept} (${signal === "SIGINT" ? "Ctrl-C" : "the signal"} again to quit at once)`);
         controller.abort(signal);
       },
       (signal) => {

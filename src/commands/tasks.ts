@@ -1,8 +1,9 @@
 import { Flags } from "@oclif/core";
-import Table from "cli-table3";
 import { defaultDataDir } from "../datasets/sources.js";
 import { BaseCommand } from "./baseCommand.js";
 import { taskCatalogue } from "../catalogue.js";
+import { renderTaskList } from "../report/taskList.js";
+import { terminalWidth } from "../terminal/width.js";
 
 export default class Tasks extends BaseCommand {
   static override summary = "List every task with its version, metric, default shots, few-shot source and data status.";
@@ -20,13 +21,7 @@ export default class Tasks extends BaseCommand {
       this.log(JSON.stringify(rows, null, 2));
       return;
     }
-    const table = new Table({
-      head: ["Task", "Aliases", "Suite", "Version", "Metric", "Shots", "Few-shot source", "Data"],
-      style: { head: [], border: [] },
-      colWidths: [24, 18, 7, 9, 14, 7, 48, 18],
-      wordWrap: true,
-    });
-    for (const r of rows) table.push([r.name, r.aliases.join(", "), r.suite, r.version, r.metric, String(r.defaultShots), r.fewshotSource, r.data]);
-    this.log(table.toString());
+    // Fitted to the terminal (COLUMNS in a pipe): no line wider than it.
+    this.log(renderTaskList(rows, terminalWidth(process.stdout)));
   }
 }

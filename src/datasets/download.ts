@@ -13,6 +13,7 @@ import { downloadFile, fileDownloadInfo } from "@huggingface/hub";
 import cliProgress from "cli-progress";
 import { DatasetError } from "../errors.js";
 import type { DownloadSpec } from "./manifestTypes.js";
+import { describeFault, networkFault, SourceUnreachableError } from "./networkFault.js";
 import { displayUrl, resolveSource, type SourceSettings } from "./sources.js";
 
 export interface DownloadOptions {
@@ -90,16 +91,19 @@ export async function downloadToFile(spec: DownloadSpec, dest: string, options: 
         await rm(metaFile, { force: true });
         return;
       } catch (e) {
+        // A fault a retry cannot cure (no DNS, refused, bad certificate): say so once; the part stays for a later resume.
+        const fault = networkFault(e, source.url);
+        if (fault?.permanent) throw new SourceUnreachableError(dest, fault);
         if (e instanceof DatasetError) {
           // Not a transfer fault (no such file, refused): nothing to resume.
           await rm(part, { force: true });
           await rm(metaFile, { force: true });
           throw e;
         }
-        lastError = e;
+        lastError = fault ? new Error(describeFault(fault)) : e;
         offset = await stat(part).then((s) => s.size, () => 0);
         if (attempt < attempts) {
-          options.log?.(`${options.label}: connection lost after ${offset} bytes (${(e as Error).message}); resuming (attempt ${attempt + 1} of ${attempts}).`);
+          options.log?.(`${options.label}: connection lost after ${offset} bytes (${(lastError as Error).message}); resuming (attempt ${attempt + 1} of ${attempts}).`);
         }
       }
     }
@@ -121,6 +125,9 @@ async function hubCall<T>(url: string, label: string, call: () => Promise<T>): P
     const status = (e as { statusCode?: number }).statusCode;
     if (status === 404) throw new SourceMissingError(url, `${label}: ${displayUrl(url)} answered 404 Not Found; the file moved upstream or the mirror lacks it.`);
     if (status === 401 || status === 403) throw new DatasetError("missing", url, `${label}: ${displayUrl(url)} answered ${status}; the dataset may be gated: accept its terms on the Hub and set HF_TOKEN.`);
+    const fault = networkFault(e, url);
+    if (fault?.permanent) throw new SourceUnreachableError(url, fault);
+    if (fault) throw new Error(describeFault(fault), { cause: e });
     throw e;
   }
 }

@@ -12,9 +12,10 @@ import type { DataFileRef } from "../api/task.js";
 import { checkSplit } from "./loadSplit.js";
 import { splitEntry } from "./manifests.js";
 import type { SplitEntry } from "./manifestTypes.js";
-import { canonical, pullGroup, type Job } from "./pullSource.js";
+import { describeFault, type NetworkFault } from "./networkFault.js";
+import { canonical, pullGroup, type Job, type Outcome } from "./pullSource.js";
 import type { PullFileResult, PullOptions, PullReport } from "./pullTypes.js";
-import { displayUrl, sourceSettings, type SourceSettings } from "./sources.js";
+import { displayUrl, resolveSource, sourceSettings, type SourceSettings } from "./sources.js";
 
 /**
  * Make sure the given split files are in `dataDir`, pulling what is missing (the call `run` makes
@@ -57,10 +58,24 @@ export async function pullDatasets(refs: DataFileRef[], options: PullOptions): P
     todo.push({ ref, entry, file: entry, spec: entry.download, ...(existing ? { standInPresent: existing.path } : {}) });
   }
 
-  // 2. Fetch, one source file at a time (MMLU's 171 CSVs share one data.tar).
+  // 2. Fetch, one source file at a time (MMLU's 171 CSVs share one data.tar). A host found
+  // unreachable (no DNS, refused) is not contacted again: its other files share the one cause.
+  const unreachable = new Map<string, { fault: NetworkFault; files: number }>();
+  const fetchGroup = async (group: Job[]): Promise<Map<Job, Outcome>> => {
+    const host = contactedHost(group[0]!, settings);
+    const known = unreachable.get(host);
+    if (known) {
+      known.files += group.length;
+      return new Map(group.map((job) => [job, { state: "failed", source: canonical(job.spec, settings), detail: describeFault(known.fault), unreachable: known.fault }]));
+    }
+    const outcomes = await pullGroup(group, dataDir, settings, options);
+    const fault = [...outcomes.values()].find((o) => o.unreachable)?.unreachable;
+    if (fault) unreachable.set(host, { fault, files: group.length });
+    return outcomes;
+  };
   const fallbacks: Job[] = [];
   for (const group of groupBySource(todo, settings)) {
-    const outcomes = await pullGroup(group, dataDir, settings, options);
+    const outcomes = await fetchGroup(group);
     for (const [job, outcome] of outcomes) {
       if (outcome.state === "missing" && outcome.sourceMissing && job.standInPresent) {
         results.set(key(job.ref), { ...job.ref, path: job.standInPresent, state: "partial", source: outcome.source, detail: `official file unavailable (${outcome.detail}); the stand-in ${job.standInPresent} is present` });
@@ -80,7 +95,7 @@ export async function pullDatasets(refs: DataFileRef[], options: PullOptions): P
 
   // 3. Where the official source has no such file, the pinned stand-in (results say it is partial).
   for (const group of groupBySource(fallbacks, settings)) {
-    const outcomes = await pullGroup(group, dataDir, settings, options);
+    const outcomes = await fetchGroup(group);
     for (const [job, outcome] of outcomes) {
       const official = results.get(key(job.ref))!;
       if (outcome.state === "pulled") {
@@ -92,7 +107,17 @@ export async function pullDatasets(refs: DataFileRef[], options: PullOptions): P
   }
 
   const files = dedupeRefs(refs).map((ref) => results.get(key(ref))!);
-  return { dataDir, files, complete: files.every((f) => f.state === "present" || f.state === "pulled" || f.state === "partial") };
+  return {
+    dataDir,
+    files,
+    complete: files.every((f) => f.state === "present" || f.state === "pulled" || f.state === "partial"),
+    unreachable: [...unreachable.values()].map(({ fault, files: n }) => `${describeFault(fault)}; ${n} file${n === 1 ? "" : "s"} not fetched from it`),
+  };
+}
+
+/** The host a job's source is fetched from (a mirror's, when one is set). */
+function contactedHost(job: Job, settings: SourceSettings): string {
+  return new URL(resolveSource(job.spec, settings).url).host;
 }
 
 function dedupeRefs(refs: DataFileRef[]): DataFileRef[] {

@@ -12,6 +12,7 @@ import { DatasetError } from "../errors.js";
 import { digestBytes } from "../util/files.js";
 import { convertFile } from "./convert.js";
 import { downloadToFile, SourceMissingError } from "./download.js";
+import { SourceUnreachableError, type NetworkFault } from "./networkFault.js";
 import { parseRecords } from "./formats.js";
 import type { DownloadSpec, SplitEntry, SplitFile } from "./manifestTypes.js";
 import type { PullFileResult, PullOptions } from "./pullTypes.js";
@@ -43,6 +44,8 @@ export interface Outcome {
   detail: string;
   /** The source answered "no such file" (404), so a stand-in may be tried. */
   sourceMissing?: boolean;
+  /** The host could not be reached for a reason a retry does not cure (pull.ts fetches nothing more from it). */
+  unreachable?: NetworkFault;
 }
 
 /** Fetch one source file and make every manifest file it feeds. */
@@ -61,8 +64,11 @@ export async function pullGroup(jobs: Job[], dataDir: string, settings: SourceSe
     }
   } catch (e) {
     const missing = e instanceof SourceMissingError;
+    const unreachable = e instanceof SourceUnreachableError ? e.fault : undefined;
     if (!(e instanceof DatasetError)) options.log?.(`${label}: ${(e as Error).message}`);
-    for (const job of jobs) outcomes.set(job, { state: missing ? "missing" : "failed", source, detail: (e as Error).message, ...(missing ? { sourceMissing: true } : {}) });
+    for (const job of jobs) {
+      outcomes.set(job, { state: missing ? "missing" : "failed", source, detail: (e as Error).message, ...(missing ? { sourceMissing: true } : {}), ...(unreachable ? { unreachable } : {}) });
+    }
     return outcomes;
   }
 

@@ -47,4 +47,6 @@ export interface PullReport {
   files: PullFileResult[];
   /** True when every requested file is present (official or a stand-in) and verified. */
   complete: boolean;
+  /** One line per host that could not be reached for a reason a retry does not cure (`cannot reach huggingface.co: DNS lookup failed (ENOTFOUND); 3 files not fetched from it`). */
+  unreachable: string[];
 }

@@ -11,6 +11,7 @@ import { publishedAverage, publishedTables, type PublishedModel } from "../paper
 import { PAPER_AVERAGES, PAPER_SUITES, PUBLISHED_ALIASES, SUITE_IDS, type AverageId } from "../paper/suites.js";
 import type { ResultsDocument } from "./document.js";
 import { resultsFileOf } from "./layout.js";
+import { publishedRefMeant } from "./publishedRef.js";
 import { documentFromLmEval, isLmEvalResults, type SampleSource } from "./lmEvalRead.js";
 import type { SampleRecord } from "../evaluator.js";
 import { pythonFloatStr } from "./sampleLines.js";
@@ -206,7 +207,10 @@ export function runScores(arg: string): RunScores {
 
 /** `published:<id>` or a results path. */
 export function loadScores(ref: string): RunScores {
-  return isPublishedRef(ref) ? publishedScores(ref) : runScores(ref);
+  if (isPublishedRef(ref)) return publishedScores(ref);
+  const meant = existsSync(ref) ? null : publishedRefMeant(ref);
+  if (meant) throw new UserError("usage", `${ref} does not exist; did you mean ${meant}? (the paper's published figures: published:<model id>, e.g. published:rakutenai-7b)`);
+  return runScores(ref);
 }
 
 /** Make labels unique (two runs of the same model file get their folder names added). */

@@ -37,6 +37,12 @@ export interface PhaseView {
   elapsedSeconds: number;
   /** Seconds left at the phase's rate of computed requests; null until that rate is known. */
   etaSeconds: number | null;
+  /**
+   * Phases still to come, not yet timed (their rate is measured only once they run: a generation
+   * costs many times a log-likelihood), e.g. `generate: 20 requests`; empty in the last phase,
+   * where the phase's ETA is the whole run's.
+   */
+  untimed: string[];
 }
 
 /** Accumulates one phase's reports and derives rates against a clock. */
@@ -47,6 +53,8 @@ export class PhaseTracker {
   private firstTokens: number | undefined;
   private latest: RunProgress;
   private lastTask: string | undefined;
+  /** When the phase finished: its elapsed time and rate stay as they were then. */
+  private finishedAt: number | null = null;
 
   constructor(first: RunProgress, now: number) {
     this.startedAt = now;
@@ -72,10 +80,13 @@ export class PhaseTracker {
     this.latest = report;
     if (report.task !== undefined) this.lastTask = report.task;
     this.firstTokens ??= report.tokensEvaluated;
+    if (report.done >= report.total) this.finishedAt ??= now;
   }
 
-  view(now: number): PhaseView {
+  view(clock: number): PhaseView {
     const { phase, done, total, tokensEvaluated } = this.latest;
+    // A finished phase is frozen: the clock stops at its end, so later phases do not dilute its rate.
+    const now = this.finishedAt ?? clock;
     const elapsedSeconds = (now - this.startedAt) / 1000;
     const rateSeconds = (now - this.firstDoneAt) / 1000;
     const computed = done - (this.firstDone ?? done);
@@ -90,6 +101,7 @@ export class PhaseTracker {
       tokensPerSecond: tokens !== null && tokens > 0 && elapsedSeconds > 0 ? tokens / elapsedSeconds : null,
       elapsedSeconds,
       etaSeconds,
+      untimed: this.finishedAt === null ? (this.latest.upcoming ?? []).map((u) => `${u.phase}: ${u.requests.toLocaleString("en-US")} request${u.requests === 1 ? "" : "s"}`) : [],
     };
   }
 }
@@ -97,9 +109,22 @@ export class PhaseTracker {
 const percent = (v: PhaseView): string => `${v.total > 0 ? Math.floor((100 * v.done) / v.total) : 100}%`;
 const rate = (v: PhaseView): string => (v.tokensPerSecond === null ? "– tok/s" : `${Math.round(v.tokensPerSecond).toLocaleString("en-US")} tok/s`);
 
+/**
+ * The whole run's time left: this phase's ETA, and when phases follow, "at least" that, naming
+ * them (`run ≥ 12s + generate: 20 requests`): their rate is unknown until they start, and a
+ * guess from this phase's would be several times too short.
+ */
+export function runEta(v: PhaseView): string | null {
+  if (v.untimed.length === 0) return null;
+  // Before this phase's rate is known there is no bound to give: only what follows.
+  if (v.etaSeconds === null) return `then ${v.untimed.join(" + ")}`;
+  return `run ≥ ${formatDuration(v.etaSeconds)} + ${v.untimed.join(" + ")}`;
+}
+
 /** The plain line (CI, pipes): every field, one line. */
 export function plainProgressLine(v: PhaseView): string {
-  return `progress: ${v.phase} ${v.done}/${v.total} (${percent(v)}) · task ${v.task ?? "–"} · ${rate(v)} · elapsed ${formatDuration(v.elapsedSeconds)} · ETA ${formatDuration(v.etaSeconds)}`;
+  const run = runEta(v);
+  return `progress: ${v.phase} ${v.done}/${v.total} (${percent(v)}) · task ${v.task ?? "–"} · ${rate(v)} · elapsed ${formatDuration(v.elapsedSeconds)} · ETA ${formatDuration(v.etaSeconds)}${run ? ` (${run})` : ""}`;
 }
 
 /**
@@ -110,8 +135,10 @@ export function barProgressLine(v: PhaseView, width: number): string {
   const head = `${v.phase} `;
   const counts = ` ${v.done}/${v.total} ${percent(v)}`;
   const eta = `ETA ${formatDuration(v.etaSeconds)}`;
-  // On a narrow terminal the elapsed time goes first, then the rate; the ETA stays.
+  const run = runEta(v);
+  // On a narrow terminal the whole run's ETA goes first, then the elapsed time, then the rate; the ETA stays.
   const tails = [
+    ...(run ? [`${counts} · ${rate(v)} · ${formatDuration(v.elapsedSeconds)} elapsed · ${eta} (${run})`, `${counts} · ${rate(v)} · ${eta} (${run})`, `${counts} · ${eta} (${run})`] : []),
     `${counts} · ${rate(v)} · ${formatDuration(v.elapsedSeconds)} elapsed · ${eta}`,
     `${counts} · ${rate(v)} · ${eta}`,
     `${counts} · ${eta}`,

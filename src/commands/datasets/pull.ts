@@ -45,7 +45,10 @@ export default class DatasetsPull extends BaseCommand {
     }
     if (!report.complete) {
       const bad = report.files.filter((f) => f.state === "missing" || f.state === "failed");
-      process.stderr.write(`error: ${bad.length} file${bad.length === 1 ? "" : "s"} could not be pulled (see above); tasks reading them will be skipped or fail.\n`);
+      for (const line of report.unreachable) process.stderr.write(`error: ${line}\n`);
+      // A rerun would fail the same way while a host is unreachable: say what would help instead.
+      const fix = report.unreachable.length > 0 ? "check the network (or a proxy, HF_ENDPOINT, RAKUTEN_EVAL_SOURCE_MIRROR), or copy the datasets from elsewhere and pass --data-dir" : "tasks reading them will be skipped or fail";
+      process.stderr.write(`error: ${bad.length} file${bad.length === 1 ? "" : "s"} could not be pulled (see above); ${fix}.\n`);
       process.exitCode = EXIT_BAD_INPUT;
     }
   }
