@@ -97,13 +97,18 @@ test("every attempt failing: the failure names the URL and the last status", asy
   }
 });
 
-test("an error of the program is thrown at once, never retried: a body that cannot be serialised", async () => {
+test("an error of the program is thrown at once, never retried: a body that cannot be serialised, a header fetch refuses", async () => {
   const server = await serve((_req, res) => ok(res, {}));
   const client = new HttpClient({ baseUrls: [server.url], timeoutMs: 5000, backoffMs: 1, attempts: 4 });
+  // A key with a line break: fetch's header check throws a TypeError (no network error code).
+  const badKey = new HttpClient({ baseUrls: [server.url], apiKey: "sk-1\nsk-2", timeoutMs: 5000, backoffMs: 1, attempts: 4 });
   try {
     await assert.rejects(client.call("api", "/x", { n: 1n }), (e: unknown) => e instanceof TypeError && /BigInt/.test(e.message));
     assert.equal(client.attemptsMade, 0);
     assert.equal(client.retriesMade, 0);
+    await assert.rejects(badKey.call("api", "/x", {}), (e: unknown) => e instanceof TypeError && /header/i.test(e.message));
+    assert.equal(badKey.attemptsMade, 1);
+    assert.equal(badKey.retriesMade, 0);
     assert.equal(server.hits.length, 0);
   } finally {
     await server.close();
