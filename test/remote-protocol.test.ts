@@ -73,6 +73,35 @@ test("SGLang: /generate with input_ids and logprob_start_len; lists aligned from
   assert.throws(() => sglang.readScores([{ text: "", meta_info: {} }, { text: "", meta_info: {} }], prompts), NoPromptLogprobsError);
 });
 
+test("SGLang: the lists are read from where the server starts them, which its versions place differently (sglang test/srt/test_srt_endpoint.py)", () => {
+  // SGLang documents logprob_start_len as "the start location in the prompt for returning
+  // logprobs" (docs/basic_usage/sampling_params.md), and its own test_logprob_start_len states
+  // where the lists start: `prompt_tokens == logprob_start_len + len(input_token_logprobs)` today,
+  // `prompt_tokens == logprob_start_len + 1 + len(input_token_logprobs)` in the 0.3 releases
+  // (whose test also asserts that the lists' texts end the prompt). Both end at the last prompt
+  // token; the first entry is where the server began, not necessarily where it was asked to.
+  // The bodies below are written in those shapes: [logprob, token_id, text] triples, the top-k
+  // lists per position as lists of triples, `prompt_tokens` in meta_info.
+  const sglang = protocolFor("sglang");
+  const prompt: ScoringPrompt = { tokens: [1, 20, 21, 22, 23, 24], firstScored: 4 };
+  assert.deepEqual(sglang.scoringCall("m", [prompt]).body.logprob_start_len, [3], "asked from the token before the first scored one");
+  // Positions 4 and 5 are scored: by hand, token 23 has -0.7 (the top is 9 at -0.3: not greedy)
+  // and token 24 has -1.25 (it is the top: greedy).
+  const expected = [[{ logprob: -0.7, greedy: false }, { logprob: -1.25, greedy: true }]];
+  const entry = (p: number): [number, number, string | null] => [[-9, -9, -9, -0.2, -0.7, -1.25][p]!, prompt.tokens[p]!, null];
+  const tops: [number, number, null][] = [[-9, 1, null], [-9, 1, null], [-9, 1, null], [-0.2, 22, null], [-0.3, 9, null], [-1.25, 24, null]];
+  const top = (p: number): [number, number, null][] => [tops[p]!];
+  const answer = (from: number) => [
+    { text: "x", meta_info: { prompt_tokens: 6, completion_tokens: 1, input_token_logprobs: [3, 4, 5].filter((p) => p >= from).map(entry), input_top_logprobs: [3, 4, 5].filter((p) => p >= from).map(top) } },
+  ];
+  // Today's SGLang: from logprob_start_len = 3 (prompt_tokens 6 = 3 + 3 entries).
+  assert.deepEqual(sglang.readScores(answer(3), [prompt]), expected);
+  // SGLang 0.3: one position later, from 4 (prompt_tokens 6 = 3 + 1 + 2 entries).
+  assert.deepEqual(sglang.readScores(answer(4), [prompt]), expected);
+  // A list that starts after the first scored position cannot score it.
+  assert.throws(() => sglang.readScores(answer(5), [prompt]), /starts at prompt position 5, after the first scored position 4/);
+});
+
 test("generation: token ids read back (the stop token added when the server leaves it out); vLLM calls share one cap", () => {
   const vllm = protocolFor("vllm");
   const gen = [{ tokens: [1, 2], maxTokens: 5, stopTokenId: 13 }];
@@ -98,6 +127,31 @@ test("batches keep the given order within the prompt and token limits; the pool 
     /boom/,
   );
   assert.deepEqual(done, [2], "batch 2 was in flight and finished; none started after the failure");
+});
+
+test("a batch reaching the token limit exactly is one batch; one token more starts another", () => {
+  // maxTokens 10: 4 + 6 = 10 fits (the limit is "at most"), 4 + 6 + 1 = 11 does not.
+  assert.deepEqual(batchesOf([4, 6, 1], 10, 10, (n) => n), [[4, 6], [1]]);
+  assert.deepEqual(batchesOf([4, 7], 10, 10, (n) => n), [[4], [7]]);
+  // An item of exactly the limit fills a batch by itself.
+  assert.deepEqual(batchesOf([10, 1, 9], 10, 10, (n) => n), [[10], [1, 9]]);
+  // Items: the same "at most" (3 items per call).
+  assert.deepEqual(batchesOf([1, 1, 1, 1], 3, 100, () => 1), [[1, 1, 1], [1]]);
+});
+
+test("the pool reports the first failure, not a later one", async () => {
+  // Batches 1 and 2 start together (concurrency 2). Batch 2 fails after 1 ms, batch 1 after
+  // 30 ms: the first failure is batch 2's, and batch 3 never starts.
+  const started: number[] = [];
+  await assert.rejects(
+    runPool([1, 2, 3], 2, async (n) => {
+      started.push(n);
+      await new Promise((r) => setTimeout(r, n === 1 ? 30 : 1));
+      throw new Error(`batch ${n} failed`);
+    }),
+    /^Error: batch 2 failed$/,
+  );
+  assert.deepEqual(started, [1, 2]);
 });
 
 test("Retry-After in seconds or as an HTTP date; base URLs with or without /v1", () => {

@@ -96,7 +96,7 @@ function loadShards(options: MergeOptions): Shard[] {
 }
 
 /** A task's records from every shard, in the run's shuffled order; the shards' records checked against their manifests. */
-function mergedSamples(shards: Shard[], ti: number): SampleRecord[] {
+export function mergedSamples(shards: Shard[], ti: number): SampleRecord[] {
   const task = shards[0]!.shard.tasks[ti]!.task;
   const samples: SampleRecord[] = [];
   for (const s of shards) {

@@ -29,3 +29,28 @@ export function readJsonLines(file: string, remedy: string): JsonLine[] {
   }
   return out;
 }
+
+/**
+ * Counts the lines a reader could not use, so that they are reported (how many, and where the
+ * first is) instead of skipped silently.
+ */
+export class UnusableLines {
+  count = 0;
+  first: number | null = null;
+
+  constructor(
+    private readonly file: string,
+    private readonly remedy: string,
+  ) {}
+
+  add(lineNumber: number): void {
+    this.count++;
+    if (this.first === null) this.first = lineNumber;
+  }
+
+  /** One line naming the file, the count and the first line, when any line was unusable. */
+  throwIfAny(what: string): void {
+    if (this.count === 0) return;
+    throw new UserError("usage", `${this.file} has ${this.count} line(s) that are not ${what} (the first: ${this.file}:${this.first}); ${this.remedy}`);
+  }
+}

@@ -54,13 +54,19 @@ export function dateIdOf(file: string): string | null {
   return RESULTS_FILE.exec(path.basename(file))?.[1] ?? null;
 }
 
-function resultsFilesIn(dir: string): string[] {
-  let names: string[];
+/** The names in a folder; none when it is not there or not a folder, and one line when it cannot be read (EACCES is not "no results"). */
+function namesIn(dir: string): string[] {
   try {
-    names = readdirSync(dir);
-  } catch {
-    return [];
+    return readdirSync(dir);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "ENOENT" || code === "ENOTDIR") return [];
+    throw new UserError("usage", `${dir} cannot be read (${code ?? (error as Error).message}); give yourself read access to it (e.g. chmod u+rx), or name another folder.`);
   }
+}
+
+function resultsFilesIn(dir: string): string[] {
+  const names = namesIn(dir);
   // Date ids sort as text in time order (lm-eval's get_latest_filename takes the max the same way).
   return names.filter((n) => RESULTS_FILE.test(n) || n === LEGACY_RESULTS_FILE).sort((a, b) => (dateIdOf(a) ?? "").localeCompare(dateIdOf(b) ?? ""));
 }
@@ -85,7 +91,7 @@ export function resultsFileOf(arg: string): string {
     const own = newestResultsFile(arg);
     if (own) file = own;
     else {
-      const models = readdirSync(arg)
+      const models = namesIn(arg)
         .filter((n) => !n.startsWith(".") && statSync(path.join(arg, n)).isDirectory() && newestResultsFile(path.join(arg, n)) !== null)
         .sort();
       if (models.length === 0) throw new UserError("usage", `${arg} holds no results file; ${GIVE}.`);

@@ -149,9 +149,17 @@ function ourSamples(doc: ResultsDocument, dir: string): Map<string, SampleSource
 /** Read a results file: ours (validated against results/schema) or lm-eval's. A bad file is the user's input: a UserError. */
 export function loadResults(arg: string): LoadedResults {
   const file = resultsPathOf(arg);
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (err) {
+    // A file that cannot be read (EACCES, EIO) is not a bad results file: say which it is.
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new UserError("usage", `${file} cannot be read (${code ?? (err as Error).message}); give yourself read access to it (e.g. chmod u+r), or name another results file.`);
+  }
   let parsed: unknown;
   try {
-    parsed = JSON.parse(readFileSync(file, "utf8"));
+    parsed = JSON.parse(text);
   } catch (err) {
     throw new UserError("usage", `${file} is not valid JSON (${(err as Error).message}); give a results file written by \`rakuten-eval run\` or lm-evaluation-harness.`);
   }

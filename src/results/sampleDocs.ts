@@ -6,7 +6,7 @@
 import { existsSync, statSync } from "node:fs";
 import path from "node:path";
 import { UserError } from "../errors.js";
-import { readJsonLines } from "./jsonLines.js";
+import { readJsonLines, UnusableLines } from "./jsonLines.js";
 import { notAFileKind } from "../util/files.js";
 import type { RunScores } from "./read.js";
 
@@ -120,9 +120,14 @@ export function loadSampleDocs(run: RunScores, task: string): SampleDoc[] | null
   const file = samplesFileOf(run, task);
   if (file === null) return null;
   const out: SampleDoc[] = [];
-  for (const { value: rec } of readJsonLines(file, "the samples file is damaged (rerun `rakuten-eval run`).")) {
+  const remedy = "the samples file is damaged (rerun `rakuten-eval run`).";
+  const unusable = new UnusableLines(file, remedy);
+  for (const { value: rec, lineNumber } of readJsonLines(file, remedy)) {
     const doc = isRecord(rec) ? sampleDocOf(rec) : null;
     if (doc) out.push(doc);
+    // lm-eval's own records (arguments, resps) are valid but have no request records to show.
+    else if (!(isRecord(rec) && typeof rec.doc_id === "number" && rec.arguments !== undefined && Array.isArray(rec.resps))) unusable.add(lineNumber);
   }
+  unusable.throwIfAny("sample records (doc_id, requests, responses)");
   return out;
 }

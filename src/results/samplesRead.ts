@@ -5,7 +5,7 @@
 import { existsSync, statSync } from "node:fs";
 import type { TokenizationRule } from "../api/types.js";
 import { UserError } from "../errors.js";
-import { readJsonLines } from "./jsonLines.js";
+import { readJsonLines, UnusableLines } from "./jsonLines.js";
 import { notAFileKind } from "../util/files.js";
 import type { SampleSource } from "./lmEvalRead.js";
 
@@ -83,6 +83,7 @@ export function loadSampleChoices(run: WithSamples, task: string): Map<number, S
   if (!source) return null;
   const file = source.file;
   const out = new Map<number, SampleChoices>();
+  const unusable = new UnusableLines(file, "the samples file is damaged (rerun `rakuten-eval run`).");
   for (const { value, lineNumber } of readJsonLines(file, "the samples file is damaged.")) {
     let rec: { doc_id?: unknown; requests?: unknown; responses?: unknown };
     try {
@@ -90,7 +91,10 @@ export function loadSampleChoices(run: WithSamples, task: string): Map<number, S
     } catch {
       throw new UserError("usage", `${file} line ${lineNumber} is not a samples record; the samples file is damaged.`);
     }
-    if (typeof rec.doc_id !== "number" || !Array.isArray(rec.requests) || !Array.isArray(rec.responses)) continue;
+    if (typeof rec.doc_id !== "number" || !Array.isArray(rec.requests) || !Array.isArray(rec.responses)) {
+      unusable.add(lineNumber);
+      continue;
+    }
     const continuations: string[] = [];
     const logprobs: number[] = [];
     const contexts: string[] = [];
@@ -107,5 +111,6 @@ export function loadSampleChoices(run: WithSamples, task: string): Map<number, S
     });
     if (logprobs.length > 0) out.set(rec.doc_id, { continuations, logprobs, contexts, rules });
   }
+  unusable.throwIfAny("sample records (doc_id with requests and responses, or lm-eval's arguments and resps)");
   return out;
 }

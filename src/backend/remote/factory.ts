@@ -1,6 +1,6 @@
-// `createRemoteBackend`: checks the options, loads the tokenizer, asks the server who it is
-// (which protocol it speaks, the served model's entry, its version), probes that it returns
-// prompt log-probabilities, and assembles the backend. Any problem is one line (UserError).
+// `createRemoteBackend`: checks the options, loads the tokenizer, asks every replica who it is
+// (identity.ts: which protocol it speaks, the served model's entry, its version), probes that it
+// returns prompt log-probabilities, and assembles the backend. Any problem is one line (UserError).
 
 import { createHash } from "node:crypto";
 import path from "node:path";
@@ -12,6 +12,7 @@ import { loadAnyTokenizer, type TokenizerHandle } from "../tokenizers/load.js";
 import { REMOTE_SCORING_SEMANTICS_SEEDS, scoringSemantics } from "../scoringSemantics.js";
 import { noPromptLogprobsRefusal, RemoteBackend } from "./backend.js";
 import { HttpClient, HttpRefusal } from "./http.js";
+import { identifyServer, replicaIdentity, type ConnectionContext } from "./identity.js";
 import { protocolFor, SERVER_KINDS, type ServerKind } from "./protocol.js";
 import { ServerTokenizer, type ServerTokenizerReport } from "./serverTokenizer.js";
 
@@ -48,10 +49,6 @@ const DEFAULT_PROMPTS_PER_CALL = 16;
 /** Tokens one call carries at most (prompts plus caps): keeps a call's answer and the server's batch moderate. */
 const TOKENS_PER_CALL = 32_768;
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === "object" && !Array.isArray(value);
-}
-
 /** Checks the flags without touching the network; the problems, one line each. */
 export function remoteOptionProblems(options: RemoteBackendOptions): UserError[] {
   const problems: UserError[] = [];
@@ -74,41 +71,6 @@ export function remoteOptionProblems(options: RemoteBackendOptions): UserError[]
   return problems;
 }
 
-/** The stable part of the served model's /v1/models entry (no timestamps, no permission ids). */
-function modelEntry(models: unknown, servedModel: string): Record<string, unknown> {
-  const data = isRecord(models) && Array.isArray(models.data) ? models.data.filter(isRecord) : [];
-  const entry = data.find((m) => m.id === servedModel);
-  if (entry === undefined) {
-    const names = data.map((m) => String(m.id)).join(", ") || "none";
-    throw new UserError("usage", `--served-model ${servedModel} is not served there (its /v1/models lists: ${names}); pass one of those names.`);
-  }
-  const stable: Record<string, unknown> = {};
-  for (const key of ["id", "root", "parent", "max_model_len", "owned_by"]) if (entry[key] !== undefined && entry[key] !== null) stable[key] = entry[key];
-  return stable;
-}
-
-/** A native endpoint's JSON, or null when the server does not have it (any failure, one attempt). */
-async function optional(http: HttpClient, pathName: string): Promise<Record<string, unknown> | null> {
-  try {
-    const value = await http.call("root", pathName, undefined, 1);
-    return isRecord(value) ? value : null;
-  } catch {
-    return null;
-  }
-}
-
-/** Which protocol the server speaks, and what it says about itself (version, model path). */
-async function identifyServer(http: HttpClient, requested: ServerKind | "auto"): Promise<{ kind: ServerKind; report: Record<string, unknown> }> {
-  const sglang = requested === "auto" || requested === "sglang" ? await optional(http, "/get_model_info") : null;
-  const sglangServer = sglang ? await optional(http, "/get_server_info") : null;
-  const sglangReport = sglang ? { model_path: sglang.model_path, tokenizer_path: sglang.tokenizer_path, ...(sglangServer?.version !== undefined ? { version: sglangServer.version } : {}) } : null;
-  if (requested === "sglang" || (requested === "auto" && sglang && typeof sglang.model_path === "string")) return { kind: "sglang", report: sglangReport ?? {} };
-  const version = await optional(http, "/version");
-  const report = version && typeof version.version === "string" ? { version: version.version } : {};
-  if (requested !== "auto") return { kind: requested, report };
-  return { kind: version && typeof version.version === "string" ? "vllm" : "openai-echo", report };
-}
-
 /** What results record of the server's tokenizer: its EOS and class, and a hash of all it reported (a chat template may be long). */
 function serverTokenizerRecord(report: ServerTokenizerReport): Record<string, unknown> {
   return {
@@ -124,28 +86,24 @@ export async function createRemoteBackend(options: RemoteBackendOptions): Promis
   if (problems.length > 0) throw problems[0]!;
   const tokenizerPath = options.tokenizerPath;
   const concurrency = options.concurrency ?? DEFAULT_CONCURRENCY;
-  const http = new HttpClient({
+  const timeoutSeconds = options.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS;
+  const httpOptions = {
     baseUrls: options.baseUrls,
-    timeoutMs: (options.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS) * 1000,
+    timeoutMs: timeoutSeconds * 1000,
     ...(options.apiKey ? { apiKey: options.apiKey } : {}),
     ...(options.attempts !== undefined ? { attempts: options.attempts } : {}),
     ...(options.backoffMs !== undefined ? { backoffMs: options.backoffMs } : {}),
     ...(options.log ? { log: options.log } : {}),
-  });
+  };
+  const http = new HttpClient(httpOptions);
+  const context: ConnectionContext = { apiKey: Boolean(options.apiKey), timeoutSeconds };
 
   const local: TokenizerHandle | undefined = tokenizerPath !== undefined ? await loadAnyTokenizer(tokenizerPath) : undefined;
   try {
     // A folder of Hugging Face files is identified by its files' hashes (its description lists them).
     const tokenizerSha256 = local === undefined ? undefined : local.describe().files ? createHash("sha256").update(canonicalJson(local.describe().files)).digest("hex") : await sha256File(tokenizerPath!);
-    let models: unknown;
-    try {
-      models = await http.call("api", "/models");
-    } catch (error) {
-      const why = error instanceof Error ? error.message : String(error);
-      throw new UserError("usage", `Cannot reach the inference server's /v1/models at ${options.baseUrls[0]} (${why}); check --base-url and that the server is up.`);
-    }
-    const entry = modelEntry(models, options.servedModel);
-    const { kind, report } = await identifyServer(http, options.server ?? "auto");
+    // Every replica must report the same model and server: one answer for all, or a refusal.
+    const { entry, kind, report } = await replicaIdentity(httpOptions, options.servedModel, options.server ?? "auto", context);
     const protocol = protocolFor(kind);
     // No file: the server's own tokenizer, refused now (one line) where it cannot serve the reference.
     const remote = local === undefined ? await ServerTokenizer.connect(http, options.servedModel, kind, concurrency) : undefined;
@@ -243,6 +201,6 @@ export async function connectServerTokenizer(options: ServerTokenizerOptions): P
   const problems = remoteOptionProblems({ baseUrls: options.baseUrls, servedModel: options.servedModel, ...(options.server ? { server: options.server } : {}) });
   if (problems.length > 0) throw problems[0]!;
   const http = new HttpClient({ baseUrls: options.baseUrls, timeoutMs: DEFAULT_TIMEOUT_SECONDS * 1000, ...(options.apiKey ? { apiKey: options.apiKey } : {}) });
-  const { kind } = await identifyServer(http, options.server ?? "auto");
+  const { kind } = await identifyServer(http, options.server ?? "auto", { apiKey: Boolean(options.apiKey), timeoutSeconds: DEFAULT_TIMEOUT_SECONDS });
   return ServerTokenizer.connect(http, options.servedModel, kind, DEFAULT_CONCURRENCY);
 }

@@ -1,7 +1,10 @@
 // JSON over HTTP to one or more replicas of a server, with Node's built-in fetch. Each call
-// goes to the replica with the fewest calls in flight; a call that fails on a connection
-// error, a timeout, 429 or a 5xx is sent again (to any replica) after an exponential backoff
-// with full jitter, or after the server's Retry-After when it gives one. A call either
+// goes to the replica with the fewest calls in flight; a call that fails on a network error
+// (connection refused or reset, a dropped body, a timeout) or gets 408, 429 or a 5xx is sent
+// again (to any replica) after an exponential backoff with full jitter, or after the server's
+// Retry-After when it gives one. Anything else is not retried: a 4xx is the server's final
+// answer, an unknown host name will not resolve on the next try, and an error of this program
+// (a body that cannot be serialised, a URL fetch refuses) would only repeat. A call either
 // returns one parsed answer or throws: the caller never sees half an answer, so nothing it
 // commits can be counted twice.
 
@@ -15,6 +18,24 @@ export class HttpRefusal extends Error {
     super(`${url} answered HTTP ${status}: ${detail}`);
     this.name = "HttpRefusal";
   }
+}
+
+/** Why a call failed for good after network or server errors: the URL and the last cause. */
+export class HttpFailure extends Error {
+  constructor(
+    message: string,
+    readonly url: string,
+    /** The last attempt's cause: an HTTP status, a network error code (ECONNREFUSED, ENOTFOUND…), or a timeout. */
+    readonly last: { status?: number; code?: string; timedOut?: boolean; detail: string },
+  ) {
+    super(message);
+    this.name = "HttpFailure";
+  }
+}
+
+/** HTTP statuses sent again: the request timed out at the server, too many requests, or a server error. */
+export function isRetriedStatus(status: number): boolean {
+  return status === 408 || status === 429 || status >= 500;
 }
 
 export interface HttpOptions {
@@ -33,6 +54,14 @@ export interface HttpOptions {
   log?: (line: string) => void;
   /** Jitter source, replaceable for tests (default Math.random). */
   random?: () => number;
+}
+
+/** A failed attempt that may be sent again, with what the final error reports if it is the last. */
+interface Retry {
+  retry: string;
+  waitMs: number | null;
+  url: string;
+  last: HttpFailure["last"];
 }
 
 interface Replica {
@@ -77,12 +106,21 @@ function errorDetail(body: string): string {
   return oneLine(body) || "(empty body)";
 }
 
-function causeText(error: unknown): string {
-  if (!(error instanceof Error)) return String(error);
+/**
+ * A network failure of fetch, or null for anything else (an error of this program, or a URL
+ * fetch refuses, such as a blocked port: neither changes on a retry). Node's fetch rejects with
+ * a TypeError whose `cause` carries the system or undici error code (ECONNREFUSED,
+ * UND_ERR_SOCKET…), and with a TimeoutError when `AbortSignal.timeout` fires.
+ */
+function networkFailure(error: unknown): { code?: string; timedOut?: boolean; detail: string; retry: boolean } | null {
+  if (!(error instanceof Error)) return null;
+  if (error.name === "TimeoutError") return { timedOut: true, detail: "timed out", retry: true };
   const cause = (error as Error & { cause?: unknown }).cause;
   const code = cause && typeof cause === "object" ? (cause as { code?: unknown }).code : undefined;
-  if (error.name === "TimeoutError") return "timed out";
-  return typeof code === "string" ? `${error.message} (${code})` : error.message;
+  if (typeof code !== "string") return null;
+  const detail = cause instanceof Error && cause.message ? cause.message : `${error.message} (${code})`;
+  // The resolver said the name does not exist (EAI_AGAIN, a resolver that did not answer, is retried).
+  return { code, detail, retry: code !== "ENOTFOUND" };
 }
 
 export class HttpClient {
@@ -120,15 +158,17 @@ export class HttpClient {
   }
 
   /** One attempt on one replica; a retryable failure comes back as `{ retry }`. */
-  private async attempt(replica: Replica, base: "api" | "root", path: string, body: unknown): Promise<{ value: unknown } | { retry: string; waitMs: number | null }> {
+  private async attempt(replica: Replica, base: "api" | "root", path: string, body: unknown): Promise<{ value: unknown } | Retry> {
     const url = `${base === "api" ? replica.api : replica.root}${path}`;
+    // Serialised before the attempt: a body that cannot be (a BigInt, a cycle) throws here, once.
+    const payload = body !== undefined ? JSON.stringify(body) : undefined;
     this.attemptsMade++;
     replica.inFlight++;
     try {
       const response = await fetch(url, {
-        method: body === undefined ? "GET" : "POST",
-        headers: this.headers(body !== undefined),
-        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+        method: payload === undefined ? "GET" : "POST",
+        headers: this.headers(payload !== undefined),
+        ...(payload !== undefined ? { body: payload } : {}),
         signal: AbortSignal.timeout(this.options.timeoutMs),
       });
       const text = await response.text();
@@ -137,17 +177,21 @@ export class HttpClient {
           return { value: JSON.parse(text) as unknown };
         } catch {
           // A body cut short by a dropped connection: the same request again.
-          return { retry: `${url}: unreadable JSON body (${text.length} bytes)`, waitMs: null };
+          const detail = `unreadable JSON body (${text.length} bytes)`;
+          return { retry: `${url}: ${detail}`, waitMs: null, url, last: { status: response.status, detail } };
         }
       }
       const detail = errorDetail(text);
-      if (response.status === 429 || response.status === 408 || response.status >= 500) {
-        return { retry: `${url}: HTTP ${response.status} ${detail}`, waitMs: retryAfterMs(response.headers.get("retry-after")) };
+      if (isRetriedStatus(response.status)) {
+        return { retry: `${url}: HTTP ${response.status} ${detail}`, waitMs: retryAfterMs(response.headers.get("retry-after")), url, last: { status: response.status, detail } };
       }
       throw new HttpRefusal(response.status, url, detail);
     } catch (error) {
-      if (error instanceof HttpRefusal) throw error;
-      return { retry: `${url}: ${causeText(error)}`, waitMs: null };
+      const network = networkFailure(error);
+      if (network === null) throw error;
+      const { retry, ...last } = network;
+      if (!retry) throw new HttpFailure(`${url}: ${last.detail}`, url, last);
+      return { retry: `${url}: ${last.detail}`, waitMs: null, url, last };
     } finally {
       replica.inFlight--;
     }
@@ -162,18 +206,18 @@ export class HttpClient {
     const backoff = this.options.backoffMs ?? 500;
     const maxBackoff = this.options.maxBackoffMs ?? 30_000;
     const random = this.options.random ?? Math.random;
-    let last = "";
+    let last: Retry | undefined;
     for (let k = 0; k < attempts; k++) {
       const outcome = await this.attempt(this.pick(), base, path, body);
       if ("value" in outcome) return outcome.value;
-      last = outcome.retry;
+      last = outcome;
       if (k === attempts - 1) break;
       this.retriesMade++;
       const ceiling = Math.min(maxBackoff, backoff * 2 ** k);
       const wait = outcome.waitMs ?? ceiling * random();
-      this.options.log?.(`retry ${k + 1}/${attempts - 1} in ${(wait / 1000).toFixed(1)} s: ${last}`);
+      this.options.log?.(`retry ${k + 1}/${attempts - 1} in ${(wait / 1000).toFixed(1)} s: ${last.retry}`);
       await new Promise((resolve) => setTimeout(resolve, wait));
     }
-    throw new Error(`the inference server failed ${attempts} times; last: ${last}. Check that it is up, or raise --timeout.`);
+    throw new HttpFailure(`the inference server failed ${attempts} times; last: ${last!.retry}. Check that it is up, or raise --timeout.`, last!.url, last!.last);
   }
 }
