@@ -102,7 +102,7 @@ export function ensureLlamaCppTools(root: string, outDir: string, log: (line: st
     run(
       "g++",
       [
-        "-O2", "-std=c++17", "-pthread",
+        "-O2", "-DNDEBUG", "-std=c++17", "-pthread",
         "-I", path.join(source, "include"), "-I", path.join(source, "ggml/include"), "-I", path.join(source, "common"), "-I", path.join(source, "vendor"),
         ...files,
         "-o", binary,
