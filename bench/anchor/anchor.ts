@@ -51,15 +51,17 @@ function timed(command: string, args: string[]): Promise<TimedRun> {
     const started = performance.now();
     const child = spawn(command, args, { stdio: ["ignore", "pipe", "pipe"] });
     // llama-perplexity does not log which CPU variant ggml loaded: read the child's mappings.
+    // ggml opens every variant for a moment to score it, so only a reading with exactly one
+    // variant mapped counts, and the last such reading wins.
     let cpuVariant: string | undefined;
     const watch = setInterval(() => {
       try {
-        cpuVariant ??= /libggml-cpu-([A-Za-z0-9_]+)\.so/.exec(readFileSync(`/proc/${child.pid}/maps`, "utf8"))?.[1];
+        const mapped = new Set(readFileSync(`/proc/${child.pid}/maps`, "utf8").match(/libggml-cpu-[A-Za-z0-9_]+\.so/g) ?? []);
+        if (mapped.size === 1) cpuVariant = /libggml-cpu-([A-Za-z0-9_]+)\.so/.exec([...mapped][0]!)?.[1];
       } catch {
         // gone, or no /proc
       }
-      if (cpuVariant !== undefined) clearInterval(watch);
-    }, 100);
+    }, 250);
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
