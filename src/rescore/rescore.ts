@@ -41,7 +41,7 @@ import { buildResultsDocument, type ResultsDocument } from "../results/document.
 import type { RescoredFrom } from "../results/types.js";
 import { planTask, type PlannedTask } from "../evaluation/taskPlan.js";
 import { findTask, MMLU_GROUP } from "../tasks/registry.js";
-import { harnessInfo } from "../run/run.js";
+import { harnessInfo } from "../run/runDocument.js";
 import { checkOutputDir } from "../run/runInput.js";
 import { runFolderOf, writeRunOutputs } from "../run/runOutput.js";
 import { requestDrift } from "./drift.js";

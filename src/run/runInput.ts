@@ -19,7 +19,7 @@ import type { Suite } from "../api/task.js";
 import type { Backend } from "../api/types.js";
 import { remoteOptionProblems, type RemoteBackendOptions } from "../backend/remote/index.js";
 
-/** What the checks read of `run`'s options; `RunOptions` in run.ts extends it with the engine's settings. */
+/** What the checks read of `run`'s options; `RunOptions` in runOptions.ts extends it with the engine's settings. */
 export interface RunInput extends ChatFlags {
   /** The GGUF model file (with `remote`: the served model's name, which names the output folder). */
   model: string;
