@@ -6,25 +6,26 @@
 /** Path patterns (relative to the repository root) of each layer, lowest first. */
 const LAYERS = [
   // Contracts and leaf utilities: error types, package paths, plain request/task types, file
-  // helpers, Python/numpy RNG ports, metric arithmetic.
+  // helpers (util/), Python/numpy RNG ports, metric arithmetic.
   // terminal/: colour, width and the progress display (plain data in, text out).
-  { name: "base", path: "^src/(util/|terminal/|errors\\.ts$|paths\\.ts$|api/|random/|metrics/)" },
+  { name: "base", path: "^src/(util/|terminal/|api/|random/|metrics/)" },
   // Dataset manifests and files; the paper's suites and published figures (data).
   { name: "data", path: "^src/(datasets|paper)/" },
   { name: "tasks", path: "^src/tasks/" },
   // Models and the request cache (cache sits below the backend that fronts it, see below).
   { name: "engine", path: "^src/(backend|cache)/" },
   // The evaluator, chat turns, and how a run's docs are dealt to shards (`run --shard`).
-  { name: "evaluator", path: "^src/((evaluator|taskPlan|fewshot|chatContext)\\.ts$|shard/)" },
+  { name: "evaluator", path: "^src/(evaluation|shard)/" },
   // The results document: building, schema validation, reading back.
   { name: "results", path: "^src/results/" },
   // Statistics and the regression gate.
   { name: "compare", path: "^src/compare/" },
   // Terminal tables, Markdown, HTML and the report model (renders what compare computes).
   { name: "report", path: "^src/report/" },
-  // Library entry functions the commands call; merge/ rebuilds a run from its shards, rescore/
-  // scores a saved run again from its samples.
-  { name: "library", path: "^src/((run|runInput|runOutput|prompts|catalogue|validate|chatSetup|parity|tokenizerCheck|tokenizerChoice|tokenPreparation|runPartial)\\.ts$|merge/|rescore/)" },
+  // Library entry functions the commands call: run/ holds a run's phases, inspect/ the library code
+  // of tasks, prompts and parity (built on run/, see below); merge/ rebuilds a run from its shards,
+  // rescore/ scores a saved run again from its samples.
+  { name: "library", path: "^src/(run|inspect|merge|rescore)/" },
   { name: "commands", path: "^src/commands/" },
 ];
 
@@ -65,7 +66,7 @@ module.exports = {
       comment: "backends see only requests: never the task or the evaluator that made them",
       severity: "error",
       from: { path: "^src/backend/" },
-      to: { path: ["^src/tasks/", "^src/(evaluator|taskPlan|fewshot|chatContext)\\.ts$", "^src/paper/"] },
+      to: { path: ["^src/tasks/", "^src/evaluation/", "^src/paper/"] },
     },
     {
       name: "no-backend-imports-another",
@@ -74,6 +75,13 @@ module.exports = {
       severity: "error",
       from: { path: "^src/backend/(llama|remote)/" },
       to: { path: "^src/backend/(llama|remote)/", pathNot: "^src/backend/$1/" },
+    },
+    {
+      name: "run-not-inspect",
+      comment: "the inspection commands' code (inspect/) builds on a run's (chat setup, tokenizer choice); a run never imports it",
+      severity: "error",
+      from: { path: "^src/run/" },
+      to: { path: "^src/inspect/" },
     },
     {
       name: "cache-not-backend",

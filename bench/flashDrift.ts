@@ -11,7 +11,7 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import type { LoglikelihoodRequest } from "../src/api/types.js";
 import { createLlamaBackend } from "../src/backend/llama/index.js";
-import { planTask } from "../src/taskPlan.js";
+import { planTask } from "../src/evaluation/taskPlan.js";
 import { findTask } from "../src/tasks/registry.js";
 
 const DATA_DIR = path.resolve(process.cwd(), "../shared/datasets");

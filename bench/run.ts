@@ -39,7 +39,7 @@ import { inspectModelFile } from "../src/backend/modelFile.js";
 import type { MmapSetting } from "../src/backend/llama/cpuVariant.js";
 import { sha256File } from "../src/util/files.js";
 import { encodePair, separatePair, truncateLeft } from "../src/backend/tokenization.js";
-import { planTask } from "../src/taskPlan.js";
+import { planTask } from "../src/evaluation/taskPlan.js";
 import { findTask } from "../src/tasks/registry.js";
 import { runAnchor } from "./anchor/anchor.js";
 import { runTokenizerAgreement, runTokenizerCost } from "./tokenizerAgreement.js";

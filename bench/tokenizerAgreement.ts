@@ -9,7 +9,7 @@ import type { TaskRequest, TextTokenizer } from "../src/api/types.js";
 import { loadTokenizer } from "../src/backend/llama/index.js";
 import { loadHfTokenizer } from "../src/backend/tokenizers/hfTokenizer.js";
 import { selectTasks } from "../src/tasks/registry.js";
-import { plannedRequests } from "../src/tokenizerCheck.js";
+import { plannedRequests } from "../src/run/tokenizerCheck.js";
 import { hfRustIds } from "./tokenizer/hfRustReference.js";
 import { agreementWith, encodedTexts, sentencePieceIds, sentencePieceMissing } from "./tokenizer/sentencePieceReference.js";
 

@@ -6,7 +6,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import type { Backend, LoglikelihoodRequest, ResolvedGenerateRequest } from "../src/api/types.js";
 import { createLlamaBackend } from "../src/backend/llama/index.js";
-import { UserError } from "../src/errors.js";
+import { UserError } from "../src/util/errors.js";
 import { LlamaOracle, STORIES_PATH, STORIES_SHA256, storiesSkip } from "./support/llamaOracle.js";
 
 const PER_TOKEN_TOLERANCE = 1e-4; // nats

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { inspectModelFile } from "../src/backend/modelFile.js";
 import { sha256File } from "../src/util/files.js";
-import { UserError } from "../src/errors.js";
+import { UserError } from "../src/util/errors.js";
 import { STORIES_PATH, STORIES_SHA256, storiesSkip } from "./support/llamaOracle.js";
 
 async function withTempDir(work: (dir: string) => Promise<void>): Promise<void> {

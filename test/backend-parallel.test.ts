@@ -8,7 +8,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import type { Backend, BackendStats, LoglikelihoodRequest, ResolvedGenerateRequest } from "../src/api/types.js";
 import { createLlamaBackend } from "../src/backend/llama/index.js";
-import { UserError } from "../src/errors.js";
+import { UserError } from "../src/util/errors.js";
 import { LlamaOracle, STORIES_PATH, STORIES_SHA256, TINY_LLAMA2_PATH, TINY_LLAMA2_SHA256 } from "./support/llamaOracle.js";
 import { sharedSkip } from "./support/sharedData.js";
 

@@ -10,7 +10,7 @@ import path from "node:path";
 import { encodeMultipleChoice, perplexityTokens, type MultipleChoiceQuestion } from "../bench/anchor/multipleChoiceFile.js";
 import { otherCpuUse } from "../bench/anchor/cpuGuard.js";
 import { batchedBenchArgs, medianRows, parseBatchedBench, PARALLEL_SEQUENCES } from "../bench/anchor/generationCeiling.js";
-import { planTask } from "../src/taskPlan.js";
+import { planTask } from "../src/evaluation/taskPlan.js";
 import { findTask } from "../src/tasks/registry.js";
 import { sharedSkip } from "./support/sharedData.js";
 

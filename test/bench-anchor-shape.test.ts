@@ -8,7 +8,7 @@ import path from "node:path";
 import { benchRate, ceilingBenchArgs, evaluationShape, prefillBenchArgs, roundRatios, scoringShape } from "../bench/anchor/scoringShape.js";
 import { loadTokenizer } from "../src/backend/llama/index.js";
 import { tokenizeScoringRequests } from "../src/backend/planning/planner.js";
-import { planTask } from "../src/taskPlan.js";
+import { planTask } from "../src/evaluation/taskPlan.js";
 import { findTask } from "../src/tasks/registry.js";
 import type { LoglikelihoodRequest } from "../src/api/types.js";
 import { sharedSkip } from "./support/sharedData.js";

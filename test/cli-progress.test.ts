@@ -10,8 +10,8 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import stringWidth from "string-width";
 import { barProgressLine, createProgressDisplay, PhaseTracker, plainProgressLine, progressMode } from "../src/terminal/progress.js";
-import { skipLines } from "../src/run.js";
-import type { SkippedTask } from "../src/taskPlan.js";
+import { skipLines } from "../src/run/runStart.js";
+import type { SkippedTask } from "../src/evaluation/taskPlan.js";
 import { runResultsFile, runSamplesFile } from "./support/runFiles.js";
 import { sharedSkip } from "./support/sharedData.js";
 

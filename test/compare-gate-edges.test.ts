@@ -14,7 +14,7 @@ import { meanOfIndependentTested, pairedExactDifference } from "../src/compare/s
 import { pairedBootstrap } from "../src/compare/bootstrap.js";
 import { loadScores, runScores } from "../src/results/read.js";
 import { gateLine, renderComparisonMarkdown, renderComparisonTable } from "../src/report/comparison.js";
-import { UserError } from "../src/errors.js";
+import { UserError } from "../src/util/errors.js";
 import { bits, tempDir, writeRun, type FixtureTask } from "./support/compareFixtures.js";
 
 const close = (actual: number | null | undefined, expected: number, tol: number, what = "") => {

@@ -6,7 +6,7 @@ import { compareRuns } from "../src/compare/compare.js";
 import { DEFAULT_COMPARE_OPTIONS, type CompareOptions, type ComparisonRow } from "../src/compare/comparisonTypes.js";
 import { loadScores, runScores } from "../src/results/read.js";
 import { renderComparisonMarkdown, renderComparisonTable } from "../src/report/comparison.js";
-import { UserError } from "../src/errors.js";
+import { UserError } from "../src/util/errors.js";
 import { bits, tempDir, writeRun, type FixtureTask } from "./support/compareFixtures.js";
 
 const close = (actual: number | null | undefined, expected: number, tol: number, what = "") => {

@@ -9,7 +9,7 @@ import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync, readdirSync } from "node:fs";
 import path from "node:path";
 import { parseDelimitedRows } from "../src/datasets/delimited.js";
-import { DatasetError } from "../src/errors.js";
+import { DatasetError } from "../src/util/errors.js";
 import { sharedSkip } from "./support/sharedData.js";
 
 const PYTHON_CSV: [string, string[][]][] = [

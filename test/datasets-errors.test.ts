@@ -6,7 +6,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "nod
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { checkSplit, loadSplit } from "../src/datasets/loadSplit.js";
-import { DatasetError } from "../src/errors.js";
+import { DatasetError } from "../src/util/errors.js";
 import { sharedSkip } from "./support/sharedData.js";
 
 const sharedDir = path.resolve(process.cwd(), "../shared/datasets");

@@ -2,7 +2,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { parseRecords, type JaqketRecord } from "../src/datasets/formats.js";
-import { DatasetError } from "../src/errors.js";
+import { DatasetError } from "../src/util/errors.js";
 
 const parseError = (pattern: RegExp) => (e: unknown) => e instanceof DatasetError && e.reason === "parse" && pattern.test(e.message);
 

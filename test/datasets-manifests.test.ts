@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { allManifests, loadManifest, manifestDir, splitEntry } from "../src/datasets/manifests.js";
-import { DatasetError } from "../src/errors.js";
+import { DatasetError } from "../src/util/errors.js";
 import { sharedSkip } from "./support/sharedData.js";
 
 const sharedManifest = path.resolve(process.cwd(), "../shared/datasets/MANIFEST.tsv");

@@ -3,7 +3,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import path from "node:path";
-import { planTask } from "../src/taskPlan.js";
+import { planTask } from "../src/evaluation/taskPlan.js";
 import { findTask } from "../src/tasks/registry.js";
 import { sharedSkip } from "./support/sharedData.js";
 

@@ -10,7 +10,7 @@ import { createHash } from "node:crypto";
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import type { TaskResult } from "../src/evaluator.js";
+import type { TaskResult } from "../src/evaluation/evaluator.js";
 import { buildResultsDocument, resultsJson, type ResultsMeta } from "../src/results/document.js";
 import { resultsFileOf } from "../src/results/layout.js";
 import { findTask, mmluTaskNames } from "../src/tasks/registry.js";

@@ -10,7 +10,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "nod
 import os from "node:os";
 import path from "node:path";
 import { parse } from "csv-parse/sync";
-import { argumentTuples, parity, taskOfSamplesFile } from "../src/parity.js";
+import { argumentTuples, parity, taskOfSamplesFile } from "../src/inspect/parity.js";
 import { sharedSkip } from "./support/sharedData.js";
 
 const root = process.cwd();

@@ -17,7 +17,7 @@ import type { LoglikelihoodRequest } from "../src/api/types.js";
 import { InterruptedError } from "../src/backend/interruption.js";
 import { createLlamaBackend } from "../src/backend/llama/index.js";
 import { createRemoteBackend } from "../src/backend/remote/index.js";
-import { runEvaluation } from "../src/run.js";
+import { runEvaluation } from "../src/run/run.js";
 import { HoldingProxy } from "./support/holdingProxy.js";
 import { LoopbackServer } from "./support/loopbackServer.js";
 import { readRunDoc } from "./support/runFiles.js";

@@ -4,8 +4,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import type { LoglikelihoodRequest, ResolvedGenerateRequest, TaskRequest } from "../src/api/types.js";
-import type { SampleRecord } from "../src/evaluator.js";
-import type { PlannedDoc } from "../src/taskPlan.js";
+import type { SampleRecord } from "../src/evaluation/evaluator.js";
+import type { PlannedDoc } from "../src/evaluation/taskPlan.js";
 import { requestDrift } from "../src/rescore/drift.js";
 
 const ll = (context: string, continuation: string): LoglikelihoodRequest => ({ type: "loglikelihood", context, continuation, tokenization: "separate" });

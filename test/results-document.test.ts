@@ -1,7 +1,7 @@
 // Paper rows of the results JSON: which figure goes in which paper column.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import type { TaskResult } from "../src/evaluator.js";
+import type { TaskResult } from "../src/evaluation/evaluator.js";
 import { buildResultsDocument, paperRows, type ResultsMeta } from "../src/results/document.js";
 import { findTask, mmluTaskNames } from "../src/tasks/registry.js";
 

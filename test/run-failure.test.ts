@@ -8,7 +8,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import type { Backend, BackendDescription, LoglikelihoodRequest, LoglikelihoodResponse, ResolvedGenerateRequest } from "../src/api/types.js";
-import { runEvaluation } from "../src/run.js";
+import { runEvaluation } from "../src/run/run.js";
 import { findTask } from "../src/tasks/registry.js";
 import { samplesFileProblems } from "../src/results/samplesFiles.js";
 import type { ResultsDocument } from "../src/results/document.js";

@@ -15,7 +15,7 @@ import assert from "node:assert/strict";
 import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { runEvaluation, type RunOptions } from "../src/run.js";
+import { runEvaluation, type RunOptions } from "../src/run/run.js";
 import { mergeShards } from "../src/merge/merge.js";
 import { readSampleRecords } from "../src/results/read.js";
 import type { ResultsDocument } from "../src/results/document.js";

@@ -4,7 +4,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import path from "node:path";
-import { planTasks } from "../src/taskPlan.js";
+import { planTasks } from "../src/evaluation/taskPlan.js";
 import { findTask } from "../src/tasks/registry.js";
 import { parseShardFlag, selectShard, shardOfPosition } from "../src/shard/shard.js";
 import { sharedSkip } from "./support/sharedData.js";

@@ -14,7 +14,7 @@ import assert from "node:assert/strict";
 import path from "node:path";
 import { loadHfTokenizer } from "../src/backend/tokenizers/hfTokenizer.js";
 import { selectTasks } from "../src/tasks/registry.js";
-import { plannedRequests } from "../src/tokenizerCheck.js";
+import { plannedRequests } from "../src/run/tokenizerCheck.js";
 import type { TaskRequest } from "../src/api/types.js";
 import { hfRustIds } from "../bench/tokenizer/hfRustReference.js";
 import { agreementWith, encodedTexts, sentencePieceIds, sentencePieceMissing } from "../bench/tokenizer/sentencePieceReference.js";

@@ -6,7 +6,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import type { Backend, BackendLimits, LoglikelihoodRequest, ResolvedGenerateRequest } from "../src/api/types.js";
 import { CachingBackend } from "../src/backend/cachingBackend.js";
-import { contextPlan } from "../src/validate.js";
+import { contextPlan } from "../src/run/validate.js";
 
 const perCharacter = { tokenize: (text: string) => [...text].map((c) => c.codePointAt(0)!) };
 

@@ -10,7 +10,7 @@
 
 import { parseArgs } from "node:util";
 import { createLlamaBackend } from "../../src/backend/llama/index.js";
-import { resolveGenerate } from "../../src/evaluator.js";
+import { resolveGenerate } from "../../src/evaluation/evaluator.js";
 import { buildAnchorWorkload, type WorkloadName } from "./workloads.js";
 
 export interface OurSideReport {

@@ -3,7 +3,7 @@
 
 import path from "node:path";
 import type { GenerateRequest, LoglikelihoodRequest } from "../../src/api/types.js";
-import { planTask } from "../../src/taskPlan.js";
+import { planTask } from "../../src/evaluation/taskPlan.js";
 import { findTask } from "../../src/tasks/registry.js";
 import type { MultipleChoiceQuestion } from "./multipleChoiceFile.js";
 

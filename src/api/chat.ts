@@ -1,6 +1,6 @@
 // Chat templates as lm-evaluation-harness v0.4 applies them (`--apply_chat_template`,
 // `--fewshot_as_multiturn`, `--system_instruction`). The evaluator turns a task's prompt parts
-// into messages (src/chatContext.ts); a backend-side renderer turns messages into the prompt text
+// into messages (src/evaluation/chatContext.ts); a backend-side renderer turns messages into the prompt text
 // (src/backend/llama/chatTemplate.ts renders a GGUF's Jinja template with node-llama-cpp).
 
 export type ChatRole = "system" | "user" | "assistant";

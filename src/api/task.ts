@@ -124,5 +124,5 @@ export function joinPromptParts(parts: PromptParts): string {
   return parts.description + parts.shots.map((s) => s.text + s.target + parts.fewshotDelimiter).join("") + parts.text;
 }
 
-/** Picks shots for one doc with the per-task RNG; implemented in src/fewshot.ts. */
+/** Picks shots for one doc with the per-task RNG; implemented in src/evaluation/fewshot.ts. */
 export type FewshotSampler<Doc> = (rnd: PyRandom, pool: Doc[], k: number, task: Task<Doc>) => Doc[];

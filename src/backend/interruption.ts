@@ -4,7 +4,7 @@
 // travels as the abort reason (`controller.abort("SIGTERM")`), so the error can name it and
 // give the exit code the shell convention expects.
 
-import { UserError } from "../errors.js";
+import { UserError } from "../util/errors.js";
 import { isStopSignal, signalExitCode, type StopSignal } from "../util/stopSignals.js";
 
 /** Thrown by a call that was stopped through the abort signal. */

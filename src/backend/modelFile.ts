@@ -3,7 +3,7 @@
 
 import { open, stat } from "node:fs/promises";
 import { GgmlType, readGgufFileInfo, type GgufFileInfo } from "node-llama-cpp";
-import { UserError } from "../errors.js";
+import { UserError } from "../util/errors.js";
 import { notAFileKind } from "../util/files.js";
 
 export interface ModelFileInfo {

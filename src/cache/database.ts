@@ -7,7 +7,7 @@ import Database from "better-sqlite3";
 import { existsSync, renameSync } from "node:fs";
 import { databaseFiles } from "./location.js";
 import { oneLine } from "../util/oneLine.js";
-import { UserError } from "../errors.js";
+import { UserError } from "../util/errors.js";
 import { cacheFault } from "./faults.js";
 
 const SCHEMA_VERSION = "1";

@@ -6,7 +6,7 @@
 
 import { statfsSync, statSync } from "node:fs";
 import path from "node:path";
-import { UserError } from "../errors.js";
+import { UserError } from "../util/errors.js";
 import { notAFileKind } from "../util/files.js";
 import { oneLine } from "../util/oneLine.js";
 

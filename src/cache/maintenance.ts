@@ -3,7 +3,7 @@
 // too damaged to open.
 
 import { existsSync, rmSync, statSync } from "node:fs";
-import { UserError } from "../errors.js";
+import { UserError } from "../util/errors.js";
 import { notAFileKind } from "../util/files.js";
 import { cacheFilePath, databaseFiles } from "./location.js";
 import type { CacheStats } from "./stats.js";

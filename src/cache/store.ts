@@ -13,7 +13,7 @@ import { openDatabase } from "./database.js";
 import { canonicalJson, numberChangingSettings, settingsId, type RequestKind } from "./keys.js";
 import { cacheFilePath } from "./location.js";
 import { cacheFault } from "./faults.js";
-import { UserError } from "../errors.js";
+import { UserError } from "../util/errors.js";
 import { rememberedModelSha256 } from "./modelHash.js";
 import { readCacheStats, type CacheStats } from "./stats.js";
 

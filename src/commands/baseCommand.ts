@@ -1,5 +1,5 @@
 import { Command, Config, Flags, type Interfaces } from "@oclif/core";
-import { diskFullError, UserError, UserErrors } from "../errors.js";
+import { diskFullError, UserError, UserErrors } from "../util/errors.js";
 import { nearest } from "../util/nearest.js";
 
 /** Parsed flags or arguments by name (oclif's FlagOutput and ArgOutput, which it does not export). */
@@ -203,7 +203,7 @@ export const chatFlags = {
   "system-instruction": Flags.string({ description: "Text of a system turn before the prompt (before the context without a template), as lm-eval's --system_instruction.", helpGroup: "CHAT" }),
 };
 
-/** The chat flags as the library takes them (`ChatFlags` of src/chatSetup.ts). */
+/** The chat flags as the library takes them (`ChatFlags` of src/run/chatSetup.ts). */
 export function chatOptions(flags: { "apply-chat-template": boolean; "chat-template"?: string | undefined; "fewshot-as-multiturn": boolean; "system-instruction"?: string | undefined }): {
   applyChatTemplate?: boolean | string;
   fewshotAsMultiturn?: boolean;

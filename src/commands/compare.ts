@@ -1,6 +1,6 @@
 import { Args, Flags } from "@oclif/core";
 import { BaseCommand } from "./baseCommand.js";
-import { UserError, UserErrors } from "../errors.js";
+import { UserError, UserErrors } from "../util/errors.js";
 import { labelProblem } from "../util/displayText.js";
 import { compareRuns } from "../compare/compare.js";
 import { DEFAULT_COMPARE_OPTIONS } from "../compare/comparisonTypes.js";
@@ -10,7 +10,7 @@ import { renderComparison, type CompareFormat } from "../report/comparison.js";
 import { coloursFor } from "../terminal/colour.js";
 import { terminalWidth } from "../terminal/width.js";
 import type { TokenizerHandle } from "../backend/tokenizers/load.js";
-import { openTokenizer } from "../tokenizerChoice.js";
+import { openTokenizer } from "../run/tokenizerChoice.js";
 
 /** A non-negative decimal such as 1 or 0.5. */
 function parsePoints(flag: string, value: string): number {

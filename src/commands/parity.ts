@@ -1,8 +1,8 @@
 import { Args, Flags } from "@oclif/core";
 import { defaultDataDir } from "../datasets/sources.js";
 import { BaseCommand, parseShots } from "./baseCommand.js";
-import { parity } from "../parity.js";
-import { UserError } from "../errors.js";
+import { parity } from "../inspect/parity.js";
+import { UserError } from "../util/errors.js";
 
 export default class Parity extends BaseCommand {
   static override summary = "Check that our tasks send the requests lm-evaluation-harness v0.4 logged: prompts, targets and arguments, doc by doc.";

@@ -1,7 +1,7 @@
 import { Flags } from "@oclif/core";
 import { defaultDataDir } from "../datasets/sources.js";
 import { BaseCommand, chatFlags, chatOptions, parseLimit, parseShots } from "./baseCommand.js";
-import { promptRecords } from "../prompts.js";
+import { promptRecords } from "../inspect/prompts.js";
 
 export default class Prompts extends BaseCommand {
   static override summary = "Print the requests a task sends, as JSONL in evaluation order (diff them against other harnesses).";
@@ -26,7 +26,7 @@ export default class Prompts extends BaseCommand {
   async run(): Promise<void> {
     const { flags } = await this.parse(Prompts);
     const shots = parseShots(flags.shots);
-    if (shots && shots.length !== 1) throw new (await import("../errors.js")).UserError("usage", "--shots takes one number for a single task.");
+    if (shots && shots.length !== 1) throw new (await import("../util/errors.js")).UserError("usage", "--shots takes one number for a single task.");
     const limit = parseLimit(flags.limit);
     for await (const record of promptRecords({
       task: flags.task,

@@ -6,7 +6,7 @@ import { rescoreRun } from "../rescore/rescore.js";
 import { renderResultsTable } from "../report/table.js";
 import { terminalWidth } from "../terminal/width.js";
 import { coloursFor } from "../terminal/colour.js";
-import { UserError } from "../errors.js";
+import { UserError } from "../util/errors.js";
 
 export default class Rescore extends BaseCommand {
   static override summary = "Score a saved run again from its samples files, without the model.";

@@ -1,20 +1,20 @@
 import { Flags } from "@oclif/core";
 import { defaultDataDir } from "../datasets/sources.js";
 import { BaseCommand, chatFlags, chatOptions } from "./baseCommand.js";
-import { runEvaluation, type RunOptions } from "../run.js";
-import type { OutputFormat } from "../runOutput.js";
+import { runEvaluation, type RunOptions } from "../run/run.js";
+import type { OutputFormat } from "../run/runOutput.js";
 import { renderResultsTable } from "../report/table.js";
 import { runSummary } from "../report/runSummary.js";
 import { createProgressDisplay, progressMode } from "../terminal/progress.js";
 import { terminalWidth } from "../terminal/width.js";
 import { coloursFor } from "../terminal/colour.js";
-import { UserError } from "../errors.js";
+import { UserError } from "../util/errors.js";
 import { InterruptedError, interruptedReason } from "../backend/interruption.js";
 import { onStopSignals, signalExitCode } from "../util/stopSignals.js";
 import { labelProblem } from "../util/displayText.js";
 import { parseShardFlag } from "../shard/shard.js";
 import type { RemoteBackendOptions } from "../backend/remote/index.js";
-import { blankTasksProblem, CHOOSE_WHAT_TO_RUN, isSuite, checkSuite, parseCountFlag, parseShotsFlag } from "../validate.js";
+import { blankTasksProblem, CHOOSE_WHAT_TO_RUN, isSuite, checkSuite, parseCountFlag, parseShotsFlag } from "../run/validate.js";
 
 /** The flags of `--backend openai` as the remote backend's options; problems are added to `problems`. */
 function remoteOptions(flags: Record<string, unknown>, problems: UserError[]): RemoteBackendOptions {

@@ -1,7 +1,7 @@
 import { Flags } from "@oclif/core";
 import { defaultDataDir } from "../datasets/sources.js";
 import { BaseCommand } from "./baseCommand.js";
-import { taskCatalogue } from "../catalogue.js";
+import { taskCatalogue } from "../inspect/catalogue.js";
 import { renderTaskList } from "../report/taskList.js";
 import { terminalWidth } from "../terminal/width.js";
 

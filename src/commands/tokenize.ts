@@ -2,8 +2,8 @@ import { createInterface } from "node:readline";
 import { Flags } from "@oclif/core";
 import { BaseCommand } from "./baseCommand.js";
 import { connectServerTokenizer } from "../backend/remote/index.js";
-import { UserError } from "../errors.js";
-import { openTokenizer, textOfLine, tokenizeLine } from "../tokenizerChoice.js";
+import { UserError } from "../util/errors.js";
+import { openTokenizer, textOfLine, tokenizeLine } from "../run/tokenizerChoice.js";
 
 export default class Tokenize extends BaseCommand {
   static override summary = "Print the token ids of text on stdin, one JSON array per line, as run makes them.";

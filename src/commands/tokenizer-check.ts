@@ -1,11 +1,11 @@
 import { Flags } from "@oclif/core";
 import { defaultDataDir } from "../datasets/sources.js";
 import { BaseCommand, parseLimit } from "./baseCommand.js";
-import { UserError } from "../errors.js";
+import { UserError } from "../util/errors.js";
 import { selectTasks } from "../tasks/registry.js";
-import { agreementLines, compareTokenizers, plannedRequests } from "../tokenizerCheck.js";
-import { openTokenizer } from "../tokenizerChoice.js";
-import { CHOOSE_WHAT_TO_RUN, checkSuite, isSuite } from "../validate.js";
+import { agreementLines, compareTokenizers, plannedRequests } from "../run/tokenizerCheck.js";
+import { openTokenizer } from "../run/tokenizerChoice.js";
+import { CHOOSE_WHAT_TO_RUN, checkSuite, isSuite } from "../run/validate.js";
 
 /** Exit code when some requests' tokens differ (a check that failed, like a gate). */
 const EXIT_DIFFERENT = 1;

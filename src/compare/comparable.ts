@@ -6,7 +6,7 @@
 import { createHash } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
-import { UserError, UserErrors } from "../errors.js";
+import { UserError, UserErrors } from "../util/errors.js";
 import { columnOf, MMLU_GROUP } from "../paper/suites.js";
 import type { ResultsDocument } from "../results/document.js";
 import type { RunScores, ScoreRow } from "../results/read.js";
@@ -32,7 +32,7 @@ export interface Comparability {
 
 /**
  * The samples file `run` recorded for a task, with its sha256 (`rakuten_eval.samples`: file
- * name -> { task, sha256, bytes }, written by src/runOutput.ts); undefined for results written
+ * name -> { task, sha256, bytes }, written by src/run/runOutput.ts); undefined for results written
  * before the record existed, which are checked by doc count instead.
  */
 function recordedSamplesFile(doc: ResultsDocument, task: string): { file: string; sha256: string } | undefined {

@@ -7,7 +7,7 @@
 // overstates the noise and hides real regressions, so the unpaired tests are only the fallback
 // for a published baseline (no per-doc results) or runs over different docs.
 
-import { UserError } from "../errors.js";
+import { UserError } from "../util/errors.js";
 import { columnOf, PAPER_AVERAGES, SUITE_IDS, suiteColumnKeys, suiteOfColumn, type PaperAverage } from "../paper/suites.js";
 import type { RunScores } from "../results/read.js";
 import { agreementOf } from "./agreement.js";

@@ -3,7 +3,7 @@
 // give a row (--allow-missing, --max-drop-task). A candidate that skipped a task has not passed a
 // gate on it, so an absence fails the gate unless it is allowed by name.
 
-import { UserError } from "../errors.js";
+import { UserError } from "../util/errors.js";
 import { columnOf, MMLU_GROUP } from "../paper/suites.js";
 import type { RunScores } from "../results/read.js";
 import { findTask } from "../tasks/registry.js";

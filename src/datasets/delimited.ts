@@ -1,5 +1,5 @@
 import { CsvError, parse } from "csv-parse/sync";
-import { DatasetError } from "../errors.js";
+import { DatasetError } from "../util/errors.js";
 
 /**
  * CSV and TSV rows as Python's `csv.reader` (excel dialect, `strict=False`; `delimiter="\t"` for

@@ -11,7 +11,7 @@ import { pipeline } from "node:stream/promises";
 import type { ReadableStream as WebReadableStream } from "node:stream/web";
 import { downloadFile, fileDownloadInfo } from "@huggingface/hub";
 import cliProgress from "cli-progress";
-import { DatasetError } from "../errors.js";
+import { DatasetError } from "../util/errors.js";
 import type { DownloadSpec } from "./manifestTypes.js";
 import { describeFault, networkFault, SourceUnreachableError } from "./networkFault.js";
 import { displayUrl, resolveSource, type SourceSettings } from "./sources.js";

@@ -1,4 +1,4 @@
-import { DatasetError } from "../errors.js";
+import { DatasetError } from "../util/errors.js";
 import { parseDelimitedRows } from "./delimited.js";
 import type { RecordFormat } from "./manifestTypes.js";
 

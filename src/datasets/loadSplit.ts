@@ -6,7 +6,7 @@ import { isUtf8 } from "node:buffer";
 import { lstat, readFile, stat } from "node:fs/promises";
 import path from "node:path";
 import type { DataFileRef } from "../api/task.js";
-import { DatasetError } from "../errors.js";
+import { DatasetError } from "../util/errors.js";
 import { digestBytes, digestFile, firstInvalidUtf8, notAFileKind, type FileDigest } from "../util/files.js";
 import { parseRecords } from "./formats.js";
 import { oneLine } from "../util/oneLine.js";

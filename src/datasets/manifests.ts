@@ -4,7 +4,7 @@
 import { existsSync, readFileSync, readdirSync, statSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { DatasetError } from "../errors.js";
+import { DatasetError } from "../util/errors.js";
 import type { DataFileRef } from "../api/task.js";
 import type { DatasetManifest, PartialSplitFile, RecordFormat, SplitEntry, SplitFile } from "./manifestTypes.js";
 

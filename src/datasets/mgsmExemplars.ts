@@ -6,7 +6,7 @@
 //   {"question": q, "answer": a, "answer_number": n, "equation_solution": eq}.
 // The literals are read by pythonLiterals.ts; nothing is executed.
 
-import { DatasetError } from "../errors.js";
+import { DatasetError } from "../util/errors.js";
 import { pythonJson } from "./pythonDumps.js";
 import { readPythonAssignments } from "./pythonLiterals.js";
 

@@ -5,7 +5,7 @@
 // does not resolve, nothing listens on the port, the certificate is rejected): those are
 // reported once per host instead of being retried per file.
 
-import { DatasetError } from "../errors.js";
+import { DatasetError } from "../util/errors.js";
 
 export interface NetworkFault {
   /** The host that could not be reached (as contacted: a mirror's, when one is set). */

@@ -3,7 +3,7 @@
 // row mapping writes the line the manifest pins (see the note on each).
 
 import { asyncBufferFromFile, parquetReadObjects } from "hyparquet";
-import { DatasetError } from "../errors.js";
+import { DatasetError } from "../util/errors.js";
 import { pythonJson } from "./pythonDumps.js";
 
 type ParquetRow = Record<string, unknown>;

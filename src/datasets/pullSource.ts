@@ -8,7 +8,7 @@ import { existsSync } from "node:fs";
 import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import type { DataFileRef } from "../api/task.js";
-import { DatasetError } from "../errors.js";
+import { DatasetError } from "../util/errors.js";
 import { digestBytes } from "../util/files.js";
 import { convertFile } from "./convert.js";
 import { downloadToFile, SourceMissingError } from "./download.js";

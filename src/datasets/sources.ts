@@ -5,7 +5,7 @@
 
 import os from "node:os";
 import path from "node:path";
-import { UserError } from "../errors.js";
+import { UserError } from "../util/errors.js";
 import type { DownloadSpec } from "./manifestTypes.js";
 
 export const DEFAULT_HF_ENDPOINT = "https://huggingface.co";

@@ -7,7 +7,7 @@
 //   sentence_k = join(tokens[:s]) + candidate_k + join(tokens[e:]),  answer = "k" of the correct one.
 // Japanese (and Chinese) tokens join with no separator: "".join(tokens) equals the sentence.
 
-import { DatasetError } from "../errors.js";
+import { DatasetError } from "../util/errors.js";
 import { parseDelimitedRows } from "./delimited.js";
 import { pythonJson } from "./pythonDumps.js";
 

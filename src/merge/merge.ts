@@ -6,17 +6,17 @@
 // summary rows, averages) and published by `writeRunOutputs`, as `run` does.
 
 import path from "node:path";
-import { UserError, UserErrors } from "../errors.js";
-import { aggregateTasks, type SampleRecord, type TaskResult } from "../evaluator.js";
-import type { SkippedTask } from "../taskPlan.js";
+import { UserError, UserErrors } from "../util/errors.js";
+import { aggregateTasks, type SampleRecord, type TaskResult } from "../evaluation/evaluator.js";
+import type { SkippedTask } from "../evaluation/taskPlan.js";
 import type { LoadedSplit } from "../datasets/loadSplit.js";
 import type { BackendDescription } from "../api/types.js";
 import { buildResultsDocument, chatConfig, type ChatConfig, type ResultsDocument } from "../results/document.js";
 import { isoDateOf } from "../results/types.js";
 import { loadResultsDocument, readSampleRecords, samplesPathOf } from "../results/read.js";
 import { findTask } from "../tasks/registry.js";
-import { runFolderOf, writeRunOutputs } from "../runOutput.js";
-import { checkOutputDir } from "../runInput.js";
+import { runFolderOf, writeRunOutputs } from "../run/runOutput.js";
+import { checkOutputDir } from "../run/runInput.js";
 import type { ShardSplitRecord } from "../shard/shard.js";
 import { mergeProblems, type LoadedShard, type Shard } from "./agreement.js";
 

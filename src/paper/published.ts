@@ -2,7 +2,7 @@
 // and how a column or an average of the suite module is looked up in them.
 
 import { readFileSync } from "node:fs";
-import { packageRoot } from "../paths.js";
+import { packageRoot } from "../util/paths.js";
 import path from "node:path";
 import { REFERENCE_MODELS, type PaperAverage, type ReferenceModelId } from "./suites.js";
 

@@ -3,7 +3,7 @@
 
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { UserError } from "../errors.js";
+import { UserError } from "../util/errors.js";
 import { distinctLabels, publishedScores, runScores } from "../results/read.js";
 import { buildExplorerData } from "./explorer/data.js";
 import { renderReportHtml } from "./html.js";

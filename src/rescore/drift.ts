@@ -5,8 +5,8 @@
 // difference, in the run's evaluation order, is reported as one line.
 
 import type { LoglikelihoodRequest, ResolvedGenerateRequest, TaskRequest } from "../api/types.js";
-import type { SampleRecord } from "../evaluator.js";
-import type { PlannedDoc } from "../taskPlan.js";
+import type { SampleRecord } from "../evaluation/evaluator.js";
+import type { PlannedDoc } from "../evaluation/taskPlan.js";
 
 type SavedRequest = LoglikelihoodRequest | ResolvedGenerateRequest;
 

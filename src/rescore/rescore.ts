@@ -35,15 +35,15 @@ function checkTokenizerSource(doc: ResultsDocument, tokenizer: LoadedTokenizer, 
     );
   }
 }
-import { UserError } from "../errors.js";
-import { aggregateTasks, requestHash, resolveMaxTokens, type SampleRecord, type TaskResult } from "../evaluator.js";
+import { UserError } from "../util/errors.js";
+import { aggregateTasks, requestHash, resolveMaxTokens, type SampleRecord, type TaskResult } from "../evaluation/evaluator.js";
 import { buildResultsDocument, type ResultsDocument } from "../results/document.js";
 import type { RescoredFrom } from "../results/types.js";
-import { planTask, type PlannedTask } from "../taskPlan.js";
+import { planTask, type PlannedTask } from "../evaluation/taskPlan.js";
 import { findTask, MMLU_GROUP } from "../tasks/registry.js";
-import { harnessInfo } from "../run.js";
-import { checkOutputDir } from "../runInput.js";
-import { runFolderOf, writeRunOutputs } from "../runOutput.js";
+import { harnessInfo } from "../run/runDocument.js";
+import { checkOutputDir } from "../run/runInput.js";
+import { runFolderOf, writeRunOutputs } from "../run/runOutput.js";
 import { requestDrift } from "./drift.js";
 import { loadSourceRun, type SourceRun, type SourceTask } from "./source.js";
 

@@ -6,8 +6,8 @@
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { UserError } from "../errors.js";
-import type { SampleRecord } from "../evaluator.js";
+import { UserError } from "../util/errors.js";
+import type { SampleRecord } from "../evaluation/evaluator.js";
 import type { ResultsDocument } from "../results/document.js";
 import { readJsonLines } from "../results/jsonLines.js";
 import { loadResults, readSampleRecords, samplesPathOf } from "../results/read.js";

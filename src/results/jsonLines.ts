@@ -2,7 +2,7 @@
 // line number for the messages of the callers' own record checks.
 
 import { readFileSync } from "node:fs";
-import { UserError } from "../errors.js";
+import { UserError } from "../util/errors.js";
 
 /** One parsed line of a JSON Lines file. */
 export interface JsonLine {

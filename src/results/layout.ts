@@ -12,7 +12,7 @@
 
 import { existsSync, readdirSync, statSync } from "node:fs";
 import path from "node:path";
-import { UserError } from "../errors.js";
+import { UserError } from "../util/errors.js";
 import { notAFileKind } from "../util/files.js";
 
 /** The results file of rakuten-eval before it took lm-eval's layout. */

@@ -4,7 +4,7 @@
 import { existsSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { LABEL_MAX_LENGTH, printable } from "../util/displayText.js";
-import { UserError } from "../errors.js";
+import { UserError } from "../util/errors.js";
 import { readJsonLines } from "./jsonLines.js";
 import { notAFileKind } from "../util/files.js";
 import { publishedAverage, publishedTables, type PublishedModel } from "../paper/published.js";
@@ -13,7 +13,7 @@ import type { ResultsDocument } from "./document.js";
 import { resultsFileOf } from "./layout.js";
 import { publishedRefMeant } from "./publishedRef.js";
 import { documentFromLmEval, isLmEvalResults, type SampleSource } from "./lmEvalRead.js";
-import type { SampleRecord } from "../evaluator.js";
+import type { SampleRecord } from "../evaluation/evaluator.js";
 import { pythonFloatStr } from "./sampleLines.js";
 import { validateResults } from "./validate.js";
 

@@ -5,7 +5,7 @@
 
 import { existsSync, statSync } from "node:fs";
 import path from "node:path";
-import { UserError } from "../errors.js";
+import { UserError } from "../util/errors.js";
 import { readJsonLines, UnusableLines } from "./jsonLines.js";
 import { notAFileKind } from "../util/files.js";
 import type { RunScores } from "./read.js";

@@ -7,7 +7,7 @@
 
 import { createHash } from "node:crypto";
 import type { LoglikelihoodResponse, ResolvedGenerateRequest, LoglikelihoodRequest, TaskResponse } from "../api/types.js";
-import type { SampleRecord } from "../evaluator.js";
+import type { SampleRecord } from "../evaluation/evaluator.js";
 import { pythonFloat, pythonJson, type JsonPath } from "../util/pythonJson.js";
 
 /** lm-eval's `hash_string`: sha256 of the UTF-8 text, hex. */

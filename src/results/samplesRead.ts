@@ -4,7 +4,7 @@
 
 import { existsSync, statSync } from "node:fs";
 import type { TokenizationRule } from "../api/types.js";
-import { UserError } from "../errors.js";
+import { UserError } from "../util/errors.js";
 import { readJsonLines, UnusableLines } from "./jsonLines.js";
 import { notAFileKind } from "../util/files.js";
 import type { SampleSource } from "./lmEvalRead.js";

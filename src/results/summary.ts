@@ -4,7 +4,7 @@
 // lm_eval/api/metrics.py aggregate_subtask_metrics and pooled_sample_stderr).
 
 import { sampleScaleOf } from "../api/task.js";
-import type { TaskResult } from "../evaluator.js";
+import type { TaskResult } from "../evaluation/evaluator.js";
 import { publishedColumn, referenceFigures } from "../paper/published.js";
 import { columnKeyOfTask, MMLU_GROUP, MMLU_SUBJECT_PREFIX, MMLU_SUBSET } from "../paper/suites.js";
 import { mmluTaskNames } from "../tasks/registry.js";

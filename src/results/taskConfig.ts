@@ -3,7 +3,7 @@
 // num_fewshot, metric_list, output_type, metadata.version, …), and what of ours it has no key
 // for (`rakuten_eval.task_settings[task]`).
 
-import type { TaskResult } from "../evaluator.js";
+import type { TaskResult } from "../evaluation/evaluator.js";
 import type { TaskSettingsRecord } from "./types.js";
 
 /** A task VERSION as lm-eval writes it: a float where the version is a number ("1.1" → 1.1), else the text. */

@@ -108,7 +108,7 @@ export interface RakutenEvalRecord {
   complete: boolean;
   /** Why the run stopped early; present when `complete` is false. */
   incomplete_reason?: string;
-  /** The samples files published with this document (same folder), by file name (src/runOutput.ts). */
+  /** The samples files published with this document (same folder), by file name (src/run/runOutput.ts). */
   samples?: Record<string, SamplesFileRecord>;
   datasets: Record<string, DatasetRecord[]>;
   /** Per task, the settings lm-eval's configs has no key for (absent in older files: they kept them in `configs`). */

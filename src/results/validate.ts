@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { Ajv, type ValidateFunction } from "ajv";
-import { packageRoot } from "../paths.js";
+import { packageRoot } from "../util/paths.js";
 import type { ResultsDocument } from "./document.js";
 
 let validator: ValidateFunction | undefined;

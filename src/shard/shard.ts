@@ -7,8 +7,8 @@
 
 import type { PartialSplitFile } from "../datasets/manifestTypes.js";
 import type { LoadedSplit } from "../datasets/loadSplit.js";
-import { UserError } from "../errors.js";
-import type { PlannedTask } from "../taskPlan.js";
+import { UserError } from "../util/errors.js";
+import type { PlannedTask } from "../evaluation/taskPlan.js";
 
 /** Shard `index` of `count`, 1-based: `--shard 1/8` … `--shard 8/8`. */
 export interface ShardSpec {

@@ -1,5 +1,5 @@
 import type { DataFileRef, Suite, Task } from "../api/task.js";
-import { UserError } from "../errors.js";
+import { UserError } from "../util/errors.js";
 import { datasetRefs } from "../datasets/manifests.js";
 import { columnKeyOfTask, columnOf, MMLU_GROUP, MMLU_SUBJECT_PREFIX, PAPER_SUITES, SUITE_IDS } from "../paper/suites.js";
 import { jaTasks } from "./ja/index.js";

@@ -5,7 +5,7 @@
 import { createHash } from "node:crypto";
 import { accessSync, constants as fsConstants, createReadStream, mkdirSync, renameSync, rmSync, writeFileSync, type Stats } from "node:fs";
 import { oneLine } from "./oneLine.js";
-import { UserError } from "../errors.js";
+import { UserError } from "./errors.js";
 
 /** The ids a pinned file may be checked against. */
 export interface FileDigest {

@@ -167,7 +167,7 @@ export function writeRun(dir: string, run: FixtureRun): string {
       notes: [],
       complete: run.complete ?? true,
       ...(run.label !== undefined ? { label: run.label } : {}),
-      // As `run` records it (src/runOutput.ts): samples file name -> { task, sha256, bytes }.
+      // As `run` records it (src/run/runOutput.ts): samples file name -> { task, sha256, bytes }.
       ...(run.samplesSha256
         ? { samples: Object.fromEntries(Object.entries(run.samplesSha256).map(([t, sha]) => [`samples_${t}.jsonl`, { task: t, sha256: sha, bytes: 0 }])) }
         : {}),

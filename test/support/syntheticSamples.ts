@@ -3,11 +3,11 @@
 // by copies whose own question is marked (so that each copy is a distinct doc, while few-shot
 // examples are shared as they are within a task), with made-up answers per run. Nothing here
 // comes from the report code: scores are made up, and the samples lines are written as
-// src/runOutput.ts writes them.
+// src/run/runOutput.ts writes them.
 
 import { writeFileSync } from "node:fs";
 import path from "node:path";
-import { promptRecords } from "../../src/prompts.js";
+import { promptRecords } from "../../src/inspect/prompts.js";
 import { writeRun, type FixtureTask } from "./compareFixtures.js";
 
 interface RealDoc {

@@ -7,7 +7,7 @@ import { oneLine } from "../../util/oneLine.js";
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { JinjaTemplateChatWrapper, SpecialToken, SpecialTokensText, type ChatHistoryItem, type LlamaModel } from "node-llama-cpp";
 import type { ChatMessage, ChatRenderer } from "../../api/chat.js";
-import { UserError } from "../../errors.js";
+import { UserError } from "../../util/errors.js";
 
 const TEMPLATE_KEY = "tokenizer.chat_template";
 

@@ -13,7 +13,7 @@ import {
   type LlamaModel,
   type Token,
 } from "node-llama-cpp";
-import { UserError } from "../../errors.js";
+import { UserError } from "../../util/errors.js";
 import { oneLine } from "../../util/oneLine.js";
 import { singleTokenOnOneThread } from "./threads.js";
 

@@ -7,7 +7,7 @@ import { getModuleVersion, type Llama, type LlamaModel } from "node-llama-cpp";
 import path from "node:path";
 import type { Backend, TextTokenizer } from "../../api/types.js";
 import { ggufTokenizerWarning, type GgufVocabularyMetadata } from "../tokenizers/ggufVocabularyCheck.js";
-import { UserError } from "../../errors.js";
+import { UserError } from "../../util/errors.js";
 import { inspectModelFile } from "../modelFile.js";
 import { sha256File } from "../../util/files.js";
 import { killPoint } from "../../util/killPoint.js";

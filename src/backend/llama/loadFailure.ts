@@ -9,7 +9,7 @@
 // the fix that cause calls for.
 
 import { LlamaLogLevel, type Llama } from "node-llama-cpp";
-import { UserError } from "../../errors.js";
+import { UserError } from "../../util/errors.js";
 import { oneLine } from "../../util/oneLine.js";
 
 /** llama.cpp's lines that only say that a load failed, not why. */

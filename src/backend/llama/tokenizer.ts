@@ -8,7 +8,7 @@ import { LlamaLogLevel, type LlamaModel } from "node-llama-cpp";
 import { causeOf } from "./loadFailure.js";
 import type { TextTokenizer, Tokenizer, TokenizerDescription } from "../../api/types.js";
 import type { ChatRenderer } from "../../api/chat.js";
-import { UserError } from "../../errors.js";
+import { UserError } from "../../util/errors.js";
 import { createChatRenderer } from "./chatTemplate.js";
 import { inspectModelFile } from "../modelFile.js";
 import { acquireLlama, asToken, asTokens, releaseLlama } from "./engine.js";

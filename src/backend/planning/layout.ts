@@ -1,6 +1,6 @@
 // What a request costs in llama context cells, after and before the reference's
 // truncation. The one place for this arithmetic: the planner sizes the context with it,
-// and the input check (src/validate.ts) counts requests that would not fit with it.
+// and the input check (src/run/validate.ts) counts requests that would not fit with it.
 // Pure: no node-llama-cpp.
 
 import { truncateGenerationContext } from "../tokenization.js";

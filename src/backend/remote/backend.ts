@@ -23,7 +23,7 @@ import type {
   ResolvedGenerateRequest,
   Tokenizer,
 } from "../../api/types.js";
-import { UserError } from "../../errors.js";
+import { UserError } from "../../util/errors.js";
 import { throwIfAborted } from "../interruption.js";
 import { cutAtStopStrings, primaryStopToken } from "../tokenization.js";
 import { generationCap } from "../planning/layout.js";

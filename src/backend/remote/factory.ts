@@ -6,7 +6,7 @@ import { createHash } from "node:crypto";
 import path from "node:path";
 import { canonicalJson } from "../../cache/keys.js";
 import type { Backend, BackendDescription, Tokenizer } from "../../api/types.js";
-import { UserError } from "../../errors.js";
+import { UserError } from "../../util/errors.js";
 import { sha256File } from "../../util/files.js";
 import { loadAnyTokenizer, type TokenizerHandle } from "../tokenizers/load.js";
 import { REMOTE_SCORING_SEMANTICS_SEEDS, scoringSemantics } from "../scoringSemantics.js";

@@ -7,7 +7,7 @@
 
 import { STATUS_CODES } from "node:http";
 import { canonicalJson } from "../../cache/keys.js";
-import { UserError } from "../../errors.js";
+import { UserError } from "../../util/errors.js";
 import { HttpClient, HttpFailure, HttpRefusal, type HttpOptions } from "./http.js";
 import type { ServerKind } from "./protocol.js";
 

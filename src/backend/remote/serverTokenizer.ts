@@ -4,7 +4,7 @@
 // XLSum's ROUGE), while the server answers asynchronously. So ids are fetched ahead of use:
 // `prefetch(texts)` POSTs the server's `/tokenize` (vLLM; SGLang documents the same shape) once
 // per distinct text, and `tokenize(text)` answers from that memo, throwing on a text nobody
-// fetched (a bug: every text a run encodes is known after planning, see src/tokenPreparation.ts).
+// fetched (a bug: every text a run encodes is known after planning, see src/run/tokenPreparation.ts).
 //
 // What the servers document (server root, not /v1):
 // - POST /tokenize {model, prompt, add_special_tokens} -> {tokens, count, max_model_len} (vLLM, SGLang);
@@ -15,7 +15,7 @@
 // `tokenizer.eos_token`); where the server does not report it, the run is refused.
 
 import type { Tokenizer, TokenizerDescription } from "../../api/types.js";
-import { UserError } from "../../errors.js";
+import { UserError } from "../../util/errors.js";
 import { HttpRefusal, type HttpClient } from "./http.js";
 import type { ServerKind } from "./protocol.js";
 import { runPool } from "./schedule.js";

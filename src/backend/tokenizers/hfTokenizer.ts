@@ -6,7 +6,7 @@
 import { readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import type { TextTokenizer, TokenizerDescription } from "../../api/types.js";
-import { UserError } from "../../errors.js";
+import { UserError } from "../../util/errors.js";
 import { sha256File } from "../../util/files.js";
 import { oneLine } from "../../util/oneLine.js";
 import { SentencePieceEncoder } from "./sentencePiece.js";

@@ -3,7 +3,7 @@ import { Flags } from "@oclif/core";
 import { BaseCommand } from "../baseCommand.js";
 import { defaultCacheDir } from "../../cache/location.js";
 import { cacheStats } from "../../cache/maintenance.js";
-import { UserError } from "../../errors.js";
+import { UserError } from "../../util/errors.js";
 
 export default class CacheStats extends BaseCommand {
   static override summary = "Show what the request cache holds: answers per model and engine settings.";

@@ -1,6 +1,6 @@
 import { Flags } from "@oclif/core";
 import { BaseCommand, EXIT_BAD_INPUT } from "../baseCommand.js";
-import { UserError } from "../../errors.js";
+import { UserError } from "../../util/errors.js";
 import { datasetRefs } from "../../datasets/manifests.js";
 import { pullDatasets } from "../../datasets/pull.js";
 import { suiteDatasetRefs } from "../../tasks/registry.js";

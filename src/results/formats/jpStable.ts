@@ -5,7 +5,7 @@
 // task order, batch_size, device, no_cache, limit, bootstrap_iters, description_dict). Only the
 // Japanese suite's tasks are jp-stable tasks.
 
-import { UserError } from "../../errors.js";
+import { UserError } from "../../util/errors.js";
 import { columnKeyOfTask, suiteOfColumn } from "../../paper/suites.js";
 import type { ResultsDocument } from "../types.js";
 import { flatMetrics, leafTasks, numericVersion } from "./flat.js";

@@ -5,7 +5,7 @@
 // the tasks that have it, `versions` (with "all": 0), `config_tasks`, `summary_tasks` and
 // `summary_general`. Only the English suite's tasks have a leaderboard name.
 
-import { UserError } from "../../errors.js";
+import { UserError } from "../../util/errors.js";
 import { MMLU_SUBJECT_PREFIX } from "../../paper/suites.js";
 import { isoDateOf, type ResultsDocument } from "../types.js";
 import { flatMetrics, leafTasks, numericVersion } from "./flat.js";

@@ -12,7 +12,7 @@
 
 import type { DataFileRef, FewshotRule, MetricSpec, Task } from "../../api/task.js";
 import type { LoglikelihoodRequest, TaskResponse } from "../../api/types.js";
-import { UserError } from "../../errors.js";
+import { UserError } from "../../util/errors.js";
 import { argmaxFirst } from "../../metrics/accuracy.js";
 import { eleutherFewshotContext, eleutherPromptParts } from "../fewshotContext.js";
 

@@ -3,7 +3,7 @@
 
 import type { DataFileRef, MetricSpec } from "../../api/task.js";
 import type { GenerateResponse, LoglikelihoodRequest, LoglikelihoodResponse, TaskResponse } from "../../api/types.js";
-import { DatasetError } from "../../errors.js";
+import { DatasetError } from "../../util/errors.js";
 import { argmaxFirst } from "../../metrics/accuracy.js";
 
 /** acc/acc_norm: stored 0–1 as the reference does, so ×100 for the paper's figure (`scale: 100`). */

@@ -2,11 +2,11 @@
 // Hugging Face tokenizer) wins over `--model X.gguf` (llama.cpp's reading of the GGUF's
 // vocabulary, loaded alone); `--tokenizer` takes either. Also `tokenize`'s line handling.
 
-import type { TextTokenizer } from "./api/types.js";
-import { loadTokenizer } from "./backend/llama/index.js";
-import { loadHfTokenizer } from "./backend/tokenizers/hfTokenizer.js";
-import { loadAnyTokenizer, type TokenizerHandle } from "./backend/tokenizers/load.js";
-import { UserError } from "./errors.js";
+import type { TextTokenizer } from "../api/types.js";
+import { loadTokenizer } from "../backend/llama/index.js";
+import { loadHfTokenizer } from "../backend/tokenizers/hfTokenizer.js";
+import { loadAnyTokenizer, type TokenizerHandle } from "../backend/tokenizers/load.js";
+import { UserError } from "../util/errors.js";
 
 export interface TokenizerFlags {
   model?: string | undefined;

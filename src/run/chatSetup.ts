@@ -1,9 +1,9 @@
 // `--apply-chat-template [NAME]`, `--fewshot-as-multiturn`, `--system-instruction`: checked and
 // resolved before any work (the template is read from the model's vocabulary, no weights loaded).
 
-import type { ChatSettings } from "./api/chat.js";
-import { loadTokenizer } from "./backend/llama/index.js";
-import { UserError } from "./errors.js";
+import type { ChatSettings } from "../api/chat.js";
+import { loadTokenizer } from "../backend/llama/index.js";
+import { UserError } from "../util/errors.js";
 
 export interface ChatFlags {
   /** lm-eval's `--apply_chat_template [NAME]`: true for the model's template; a string names one of its templates or a Jinja file. */

@@ -2,9 +2,9 @@
 // whose tokenizer answers asynchronously (a server's /tokenize) can fetch the ids once, up front,
 // and then answer the planner, the context check and generation caps synchronously.
 
-import type { Backend, TaskRequest } from "./api/types.js";
-import { referenceTokenParts, type Encode } from "./backend/tokenization.js";
-import type { PlannedTask } from "./taskPlan.js";
+import type { Backend, TaskRequest } from "../api/types.js";
+import { referenceTokenParts, type Encode } from "../backend/tokenization.js";
+import type { PlannedTask } from "../evaluation/taskPlan.js";
 
 /**
  * The distinct texts the reference encodes for these requests (context, continuation and the

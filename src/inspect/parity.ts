@@ -4,11 +4,11 @@
 
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
-import type { Task } from "./api/task.js";
-import type { TaskRequest } from "./api/types.js";
-import { DatasetError, UserError } from "./errors.js";
-import { planTask } from "./taskPlan.js";
-import { findTask } from "./tasks/registry.js";
+import type { Task } from "../api/task.js";
+import type { TaskRequest } from "../api/types.js";
+import { DatasetError, UserError } from "../util/errors.js";
+import { planTask } from "../evaluation/taskPlan.js";
+import { findTask } from "../tasks/registry.js";
 
 /** lm-eval v0.4 task names that differ from ours (its `mmlu_<subject>` and TruthfulQA's two tasks). */
 export function ourTaskName(lmEvalTask: string): string {

@@ -3,15 +3,15 @@
 // every bad input file is reported before work starts. The evaluator (evaluator.ts) runs
 // what this plans.
 
-import type { ChatSettings } from "./api/chat.js";
-import type { Task } from "./api/task.js";
-import type { TaskRequest } from "./api/types.js";
+import type { ChatSettings } from "../api/chat.js";
+import type { Task } from "../api/task.js";
+import type { TaskRequest } from "../api/types.js";
 import { chatMessages, plainContextWithInstruction, withContext } from "./chatContext.js";
-import { DatasetError, UserError, UserErrors } from "./errors.js";
+import { DatasetError, UserError, UserErrors } from "../util/errors.js";
 import { fewshotSampler } from "./fewshot.js";
-import { loadSplit, type LoadedSplit } from "./datasets/loadSplit.js";
-import { PyRandom } from "./random/pyRandom.js";
-import type { TaskSelection } from "./tasks/registry.js";
+import { loadSplit, type LoadedSplit } from "../datasets/loadSplit.js";
+import { PyRandom } from "../random/pyRandom.js";
+import type { TaskSelection } from "../tasks/registry.js";
 
 /** One doc of a task, ready for the backend. */
 export interface PlannedDoc {

@@ -2,24 +2,24 @@
 // what to run, the flags, the model file, the output and cache folders and every dataset file
 // the selected tasks read. Every problem is collected and thrown together, one line each.
 
-import { writableDirProblem } from "./util/files.js";
+import { writableDirProblem } from "../util/files.js";
 import { mkdirSync, statSync } from "node:fs";
-import type { ChatSettings } from "./api/chat.js";
+import type { ChatSettings } from "../api/chat.js";
 import { chatFlagProblems, resolveChatSettings, type ChatFlags } from "./chatSetup.js";
-import { UserError, UserErrors } from "./errors.js";
-import { planTasks, type PlannedTask, type SkippedTask } from "./taskPlan.js";
-import { inspectModelFile } from "./backend/modelFile.js";
-import { hfTokenizerFiles, loadHfTokenizer, type HfTokenizer } from "./backend/tokenizers/hfTokenizer.js";
-import { isGguf } from "./backend/tokenizers/load.js";
-import { defaultCacheDir } from "./cache/location.js";
-import { selectTasks, type TaskSelection } from "./tasks/registry.js";
+import { UserError, UserErrors } from "../util/errors.js";
+import { planTasks, type PlannedTask, type SkippedTask } from "../evaluation/taskPlan.js";
+import { inspectModelFile } from "../backend/modelFile.js";
+import { hfTokenizerFiles, loadHfTokenizer, type HfTokenizer } from "../backend/tokenizers/hfTokenizer.js";
+import { isGguf } from "../backend/tokenizers/load.js";
+import { defaultCacheDir } from "../cache/location.js";
+import { selectTasks, type TaskSelection } from "../tasks/registry.js";
 import { CHOOSE_WHAT_TO_RUN, checkDuplicateTasks, checkTaskNames } from "./validate.js";
-import { ensureDatasets, offlineFromEnv } from "./datasets/pull.js";
-import type { Suite } from "./api/task.js";
-import type { Backend } from "./api/types.js";
-import { remoteOptionProblems, type RemoteBackendOptions } from "./backend/remote/index.js";
+import { ensureDatasets, offlineFromEnv } from "../datasets/pull.js";
+import type { Suite } from "../api/task.js";
+import type { Backend } from "../api/types.js";
+import { remoteOptionProblems, type RemoteBackendOptions } from "../backend/remote/index.js";
 
-/** What the checks read of `run`'s options; `RunOptions` in run.ts extends it with the engine's settings. */
+/** What the checks read of `run`'s options; `RunOptions` in runOptions.ts extends it with the engine's settings. */
 export interface RunInput extends ChatFlags {
   /** The GGUF model file (with `remote`: the served model's name, which names the output folder). */
   model: string;

@@ -1,6 +1,6 @@
-import type { Task } from "./api/task.js";
-import type { PyRandom } from "./random/pyRandom.js";
-import { stratifiedSample } from "./tasks/ja/stratified.js";
+import type { Task } from "../api/task.js";
+import type { PyRandom } from "../random/pyRandom.js";
+import { stratifiedSample } from "../tasks/ja/stratified.js";
 
 /**
  * Picks the few-shot examples for one doc, drawing from the task's own RNG in the

@@ -3,7 +3,7 @@
 // backend in one go per request type, then score per doc and aggregate.
 
 import { createHash } from "node:crypto";
-import { sampleScaleOf, type Task } from "./api/task.js";
+import { sampleScaleOf, type Task } from "../api/task.js";
 import type {
   Backend,
   GenerateRequest,
@@ -13,11 +13,11 @@ import type {
   StopSequence,
   TaskRequest,
   TaskResponse,
-} from "./api/types.js";
-import type { LoadedSplit } from "./datasets/loadSplit.js";
-import { NumpyLegacyRandom } from "./random/numpyLegacy.js";
-import { mean, sampleStderr } from "./metrics/stats.js";
-import { rougeBootstrapMid } from "./metrics/bootstrap.js";
+} from "../api/types.js";
+import type { LoadedSplit } from "../datasets/loadSplit.js";
+import { NumpyLegacyRandom } from "../random/numpyLegacy.js";
+import { mean, sampleStderr } from "../metrics/stats.js";
+import { rougeBootstrapMid } from "../metrics/bootstrap.js";
 import type { PlannedTask } from "./taskPlan.js";
 
 /** A stable id of a request, for the samples file and caches. */

@@ -2,12 +2,12 @@
 // request needs. Every check returns problems (one line each, naming the flag or
 // file and the fix) instead of throwing, so that all of them are shown together.
 
-import type { Suite } from "./api/task.js";
-import type { BackendLimits, LoglikelihoodRequest, ResolvedGenerateRequest, Tokenizer } from "./api/types.js";
-import { UserError } from "./errors.js";
-import { encodePair, separatePair } from "./backend/tokenization.js";
-import { generationCap, generationCells, generationLayout, loglikelihoodCells, loglikelihoodLayout, type RequestLayout } from "./backend/planning/layout.js";
-import { findTask, MMLU_GROUP, mmluTaskNames, SUITES } from "./tasks/registry.js";
+import type { Suite } from "../api/task.js";
+import type { BackendLimits, LoglikelihoodRequest, ResolvedGenerateRequest, Tokenizer } from "../api/types.js";
+import { UserError } from "../util/errors.js";
+import { encodePair, separatePair } from "../backend/tokenization.js";
+import { generationCap, generationCells, generationLayout, loglikelihoodCells, loglikelihoodLayout, type RequestLayout } from "../backend/planning/layout.js";
+import { findTask, MMLU_GROUP, mmluTaskNames, SUITES } from "../tasks/registry.js";
 
 const SUITE_NAMES = [...Object.keys(SUITES), "all"];
 

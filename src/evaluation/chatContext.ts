@@ -3,9 +3,9 @@
 // `get_chat_context`), over a task's plain prompt parts. Tasks stay model-free: the renderer comes
 // from the engine layer.
 
-import type { ChatMessage, ChatSettings } from "./api/chat.js";
-import type { PromptParts } from "./api/task.js";
-import type { TaskRequest } from "./api/types.js";
+import type { ChatMessage, ChatSettings } from "../api/chat.js";
+import type { PromptParts } from "../api/task.js";
+import type { TaskRequest } from "../api/types.js";
 
 /** `system_instruction` + `fewshot_delimiter` + description, or either alone, or "" (lm-eval's `system_prompt`). */
 function systemPrompt(parts: PromptParts, systemInstruction: string | undefined): string {

@@ -4,13 +4,13 @@
 // plan, same `--limit`), and a request's tokens are every sequence the reference derives from
 // it (`referenceTokenParts`): context and continuation, a generation's prompt, stop and cap texts.
 
-import type { TaskRequest, TextTokenizer } from "./api/types.js";
-import { loadTokenizer } from "./backend/llama/index.js";
-import type { TokenizerAgreementRecord } from "./results/types.js";
-import type { PlannedTask } from "./taskPlan.js";
-import { referenceTokenParts, type TokenPart } from "./backend/tokenization.js";
-import { planTasks, type PlanOptions } from "./taskPlan.js";
-import type { TaskSelection } from "./tasks/registry.js";
+import type { TaskRequest, TextTokenizer } from "../api/types.js";
+import { loadTokenizer } from "../backend/llama/index.js";
+import type { TokenizerAgreementRecord } from "../results/types.js";
+import type { PlannedTask } from "../evaluation/taskPlan.js";
+import { referenceTokenParts, type TokenPart } from "../backend/tokenization.js";
+import { planTasks, type PlanOptions } from "../evaluation/taskPlan.js";
+import type { TaskSelection } from "../tasks/registry.js";
 
 /** One request of a planned run. */
 export interface PlannedRequest {

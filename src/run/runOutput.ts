@@ -14,15 +14,15 @@
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, renameSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { UserError } from "./errors.js";
-import type { TaskResult } from "./evaluator.js";
-import { resultsJson, type ResultsDocument, type SamplesFileRecord } from "./results/document.js";
-import { jpStableResults } from "./results/formats/jpStable.js";
-import { openLlmV1Results } from "./results/formats/openllmV1.js";
-import { dateId, resultsFileName, samplesFileName } from "./results/layout.js";
-import { lmEvalSample, samplesLine, taskHash } from "./results/sampleLines.js";
-import { assertValidResults } from "./results/validate.js";
-import { publishFiles, type PublishedFile } from "./util/publish.js";
+import { UserError } from "../util/errors.js";
+import type { TaskResult } from "../evaluation/evaluator.js";
+import { resultsJson, type ResultsDocument, type SamplesFileRecord } from "../results/document.js";
+import { jpStableResults } from "../results/formats/jpStable.js";
+import { openLlmV1Results } from "../results/formats/openllmV1.js";
+import { dateId, resultsFileName, samplesFileName } from "../results/layout.js";
+import { lmEvalSample, samplesLine, taskHash } from "../results/sampleLines.js";
+import { assertValidResults } from "../results/validate.js";
+import { publishFiles, type PublishedFile } from "../util/publish.js";
 
 export const OUTPUT_FORMATS = ["lm-eval", "openllm-v1", "jp-stable"] as const;
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
@@ -62,7 +62,7 @@ function freshDateId(dir: string, started: Date, resultsName: (id: string) => st
 
 function outputError(error: unknown, dir: string): unknown {
   const code = (error as NodeJS.ErrnoException).code;
-  // A full disk or quota is left to the command layer's one disk-full line (errors.ts
+  // A full disk or quota is left to the command layer's one disk-full line (util/errors.ts
   // `diskFullError`), which names the file and says what the cache kept.
   if (code === "EROFS" || code === "EACCES" || code === "EPERM") {
     return new UserError(

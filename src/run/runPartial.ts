@@ -2,11 +2,11 @@
 // context check before work), and, after an interrupt or a failure, the scores of every fully
 // answered doc (partial results). Moved out of run.ts as is.
 
-import { oneLine } from "./util/oneLine.js";
-import type { LoglikelihoodRequest, ResolvedGenerateRequest } from "./api/types.js";
-import { evaluate, resolveGenerate, type TaskResult } from "./evaluator.js";
-import type { PlannedTask, SkippedTask } from "./taskPlan.js";
-import type { CachingBackend } from "./backend/cachingBackend.js";
+import { oneLine } from "../util/oneLine.js";
+import type { LoglikelihoodRequest, ResolvedGenerateRequest } from "../api/types.js";
+import { evaluate, resolveGenerate, type TaskResult } from "../evaluation/evaluator.js";
+import type { PlannedTask, SkippedTask } from "../evaluation/taskPlan.js";
+import type { CachingBackend } from "../backend/cachingBackend.js";
 
 /** The requests of the planned docs that the cache cannot answer (generate requests resolved). */
 export function unansweredRequests(planned: PlannedTask[], backend: CachingBackend): { loglikelihood: LoglikelihoodRequest[]; generate: ResolvedGenerateRequest[] } {

@@ -1,10 +1,10 @@
-import { resolveMaxTokens } from "./evaluator.js";
-import { planTask } from "./taskPlan.js";
-import { findTask, MMLU_GROUP } from "./tasks/registry.js";
-import type { TokenizerHandle } from "./backend/tokenizers/load.js";
-import { openTokenizer } from "./tokenizerChoice.js";
-import { UserError } from "./errors.js";
-import { resolveChatSettings, type ChatFlags } from "./chatSetup.js";
+import { resolveMaxTokens } from "../evaluation/evaluator.js";
+import { planTask } from "../evaluation/taskPlan.js";
+import { findTask, MMLU_GROUP } from "../tasks/registry.js";
+import type { TokenizerHandle } from "../backend/tokenizers/load.js";
+import { openTokenizer } from "../run/tokenizerChoice.js";
+import { UserError } from "../util/errors.js";
+import { resolveChatSettings, type ChatFlags } from "../run/chatSetup.js";
 
 export interface PromptRecord {
   task: string;

@@ -1,7 +1,7 @@
-import type { Task } from "./api/task.js";
-import { checkSplit } from "./datasets/loadSplit.js";
-import { allColumns, MMLU_GROUP, MMLU_SUBJECT_PREFIX } from "./paper/suites.js";
-import { allTasks } from "./tasks/registry.js";
+import type { Task } from "../api/task.js";
+import { checkSplit } from "../datasets/loadSplit.js";
+import { allColumns, MMLU_GROUP, MMLU_SUBJECT_PREFIX } from "../paper/suites.js";
+import { allTasks } from "../tasks/registry.js";
 
 export interface CatalogueRow {
   name: string;
