@@ -72,11 +72,11 @@ test("xWinograd rejects an answer other than 1 or 2", () => {
   assert.throws(() => xwinogradJaTask.parseDocs("eval", [{ sentence1: "a", sentence2: "b", answer: "3" }]), /"answer"/);
 });
 
-test("xWinograd's samples record the gold as the index of its request (answer 1 → 0, 2 → 1), as multiple-choice tasks do", () => {
+test("xWinograd's samples record the dataset's 1-based answer as gold (the reference's samples target) and the gold sentence as target", () => {
   const [one, two] = xwinogradJaTask.parseDocs("eval", [
     { sentence1: "a", sentence2: "b", answer: "1" },
     { sentence1: "a", sentence2: "b", answer: "2" },
   ]);
-  assert.deepEqual(xwinogradJaTask.describeDoc!(one!), { gold: 0, answer: 1, target: "a" });
-  assert.deepEqual(xwinogradJaTask.describeDoc!(two!), { gold: 1, answer: 2, target: "b" });
+  assert.deepEqual(xwinogradJaTask.describeDoc!(one!), { gold: 1, target: "a" });
+  assert.deepEqual(xwinogradJaTask.describeDoc!(two!), { gold: 2, target: "b" });
 });
