@@ -61,6 +61,16 @@ test("same model file, another KV cache type or engine version: settings that ch
   assert.match(renderComparisonTable(t), /threads: 2 → 8 \(does not change scores\)/);
 });
 
+test("other CPU kernels change numbers; memory-mapped weights do not", () => {
+  const kernels = compare({ engine: { cpuVariant: "zen4" } }, { engine: { cpuVariant: "sapphirerapids" }, tasks: [jnli(9)] });
+  assert.equal(kernels.provenance?.assessment, "settings");
+  assert.deepEqual(kernels.provenance!.rows.filter((r) => r.differs).map((r) => [r.what, r.baseline, r.new]), [["CPU kernels", "zen4", "sapphirerapids"]]);
+  assert.match(kernels.provenance!.message, /^same model file; CPU kernels differs, which changes log-likelihoods/);
+  const mapped = compare({ engine: { mmap: true } }, { engine: { mmap: false }, tasks: [jnli(9)] });
+  assert.equal(mapped.provenance?.assessment, "suspicious");
+  assert.deepEqual(mapped.provenance!.rows.filter((r) => r.differs).map((r) => [r.what, r.changesNumbers]), [["memory-mapped weights", false]]);
+});
+
 test("against the paper there is no provenance to compare", () => {
   const root = tempDir("prov-pub");
   const n = writeRun(path.join(root, "n"), { tasks: [{ key: "jnli", task: "jnli-1.1-0.3", metric: "acc", score: 50, n: 2434 }] });

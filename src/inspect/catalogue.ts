@@ -2,17 +2,10 @@ import type { Task } from "../api/task.js";
 import { checkSplit } from "../datasets/loadSplit.js";
 import { allColumns, MMLU_GROUP, MMLU_SUBJECT_PREFIX } from "../paper/suites.js";
 import { allTasks } from "../tasks/registry.js";
+import type { TaskListRow } from "../report/taskList.js";
 
-export interface CatalogueRow {
-  name: string;
-  aliases: string[];
-  suite: string;
-  version: string;
-  metric: string;
-  defaultShots: number;
-  fewshotSource: string;
-  /** present | partial | missing | mismatch, for the eval split and the few-shot split. */
-  data: string;
+/** A task as `tasks` lists it (the fields the terminal table shows, report/taskList.ts), and whether the paper's suites hold it. */
+export interface CatalogueRow extends TaskListRow {
   inPaperSuite: boolean;
 }
 

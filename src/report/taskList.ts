@@ -7,7 +7,7 @@ import Table from "cli-table3";
 import { displayWidth } from "../terminal/width.js";
 import { wrap } from "./table.js";
 
-/** One task as listed (the catalogue's row; only these fields are shown). */
+/** One task as listed: the fields of the catalogue's row that are shown (inspect/catalogue.ts extends it). */
 export interface TaskListRow {
   name: string;
   aliases: string[];
@@ -16,6 +16,7 @@ export interface TaskListRow {
   metric: string;
   defaultShots: number;
   fewshotSource: string;
+  /** present | partial | missing | mismatch, for the eval split and the few-shot split. */
   data: string;
 }
 
